@@ -1,0 +1,76 @@
+/* gaze-cli — caption photos, classify them, train and evaluate, from a terminal. */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "gaze-cli.h"
+
+typedef struct {
+  const char *name;
+  const char *summary;
+  int (*run) (int argc, char **argv);
+} GazeCliCommand;
+
+/* One line a sub-command. */
+static const GazeCliCommand commands[] = {
+  { "classify", "print the top-5 ImageNet labels of photos", gaze_cli_classify },
+};
+
+int
+gaze_cli_fail (const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *message = g_strdup_vprintf (format, args);
+  va_end (args);
+  /* One line, whatever the message held. */
+  g_strdelimit (message, "\r\n", ' ');
+  fprintf (stderr, "gaze-cli: %s\n", message);
+  return 1;
+}
+
+int
+gaze_cli_fail_error (GError *error)
+{
+  int status = gaze_cli_fail ("%s", error->message);
+  g_error_free (error);
+  return status;
+}
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: gaze-cli COMMAND [OPTION…]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nRun 'gaze-cli COMMAND --help' for a command's options.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    {
+      print_usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? 2 : 0;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("gaze-cli %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+
+  gaze_cli_fail ("unknown command '%s' (try 'gaze-cli --help')", argv[1]);
+  return 2;
+}

@@ -1,0 +1,16 @@
+/* gaze-cli.h — the sub-commands of gaze-cli, one file each (cli-<name>.c). */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Each returns the process exit status; argv[0] is the sub-command's name. */
+int gaze_cli_classify (int argc, char **argv);
+
+/* Prints "gaze-cli: <message>" as one line on stderr and returns 1. */
+int gaze_cli_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
+/* The same for a GError, which it frees. */
+int gaze_cli_fail_error (GError *error);
+
+G_END_DECLS

@@ -1,0 +1,3 @@
+#include "gaze.h"
+
+G_DEFINE_QUARK (gaze-error-quark, gaze_error)

@@ -1,0 +1,149 @@
+/* gaze.h — the public API of the Gaze engine.
+ *
+ * Show, Attend and Tell (Xu et al., 2015) in plain C: a photo goes in, a
+ * caption comes out with, for every word, the 7×7 attention map α that the
+ * decoder used to choose it.
+ *
+ *   photo ─gaze_image_load─▶ GazeImage
+ *         ─gaze_encoder_encode_image─▶ grid[cells × channels]   (frozen CNN)
+ *         ─gaze_model_caption─▶ GazeCaption { beams { words { α, β, p } } }
+ *
+ * The engine has no GTK and no global state.  Every object is immutable after
+ * loading, so one GazeEncoder and one GazeModel may serve several threads.
+ * Errors are reported through GError in the GAZE_ERROR domain.
+ *
+ * Training, datasets and metrics live in gaze-train.h.
+ */
+#pragma once
+
+#include <glib.h>
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* ── Errors ──────────────────────────────────────────────────────────────── */
+
+#define GAZE_ERROR (gaze_error_quark ())
+GQuark gaze_error_quark (void);
+
+typedef enum {
+  GAZE_ERROR_IO,          /* a file cannot be opened, read or written */
+  GAZE_ERROR_CORRUPT,     /* malformed: bad magic, out-of-bounds offset, truncated, bad checksum */
+  GAZE_ERROR_VERSION,     /* a file format version this build cannot read */
+  GAZE_ERROR_UNSUPPORTED, /* well formed but not supported: an operator, a tensor type */
+  GAZE_ERROR_IMAGE,       /* an unreadable, empty or too large image */
+  GAZE_ERROR_MISMATCH,    /* a model and an encoder that do not belong together, wrong shapes */
+  GAZE_ERROR_DATA,        /* a dataset problem: missing split, no captions */
+  GAZE_ERROR_CANCELLED,   /* the caller cancelled the work */
+  GAZE_ERROR_INVALID,     /* an invalid argument */
+} GazeError;
+
+/* ── Images ──────────────────────────────────────────────────────────────── */
+
+/* Largest image accepted, in pixels; larger ones fail with GAZE_ERROR_IMAGE
+ * before any pixel memory is allocated. */
+#define GAZE_IMAGE_MAX_PIXELS (100 * 1000 * 1000)
+
+typedef struct {
+  int width;
+  int height;
+  guint8 *pixels; /* RGB, 3 bytes a pixel, rows packed: stride = 3 × width */
+} GazeImage;
+
+/* Any format GdkPixbuf reads; EXIF orientation applied, alpha flattened on white. */
+GazeImage *gaze_image_load (const char *path, GError **error);
+/* From memory (a clipboard texture, say): 3 or 4 channels, any stride. */
+GazeImage *gaze_image_new_from_data (const guint8 *data, int width, int height,
+                                     int stride, int n_channels, GError **error);
+void gaze_image_free (GazeImage *image);
+/* Area-averaging resize to width × height, written as packed RGB into out. */
+void gaze_image_resize (const GazeImage *image, int width, int height, guint8 *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GazeImage, gaze_image_free)
+
+/* ── Encoder: a frozen TFLite CNN ────────────────────────────────────────── */
+
+typedef struct _GazeEncoder GazeEncoder;
+
+GazeEncoder *gaze_encoder_load (const char *path, GError **error);
+void gaze_encoder_free (GazeEncoder *encoder);
+
+const char *gaze_encoder_get_name (const GazeEncoder *encoder);   /* file name without .tflite */
+const char *gaze_encoder_get_sha256 (const GazeEncoder *encoder); /* 64 lowercase hex digits */
+int gaze_encoder_get_input_size (const GazeEncoder *encoder);     /* 224 */
+int gaze_encoder_get_grid_size (const GazeEncoder *encoder);      /* 7: the grid is 7 × 7 cells */
+int gaze_encoder_get_channels (const GazeEncoder *encoder);       /* 1280 */
+int gaze_encoder_get_n_classes (const GazeEncoder *encoder);      /* size of the head's output */
+
+/* Runs the graph on input_size² RGB pixels.  grid receives grid_size² ×
+ * channels floats, cell-major (cell i = row × grid_size + column, channel c at
+ * grid[i × channels + c]); probs receives n_classes floats.  Either may be NULL. */
+gboolean gaze_encoder_forward (const GazeEncoder *encoder, const guint8 *rgb,
+                               float *grid, float *probs, GError **error);
+/* The same, after resizing image to the input size. */
+gboolean gaze_encoder_encode_image (const GazeEncoder *encoder, const GazeImage *image,
+                                    float *grid, float *probs, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GazeEncoder, gaze_encoder_free)
+
+/* ── Model: the trained decoder ──────────────────────────────────────────── */
+
+typedef enum {
+  GAZE_ATTENTION_SOFT, /* deterministic soft attention, section 4.2 */
+  GAZE_ATTENTION_HARD, /* stochastic hard attention, section 4.1 */
+} GazeAttention;
+
+typedef struct _GazeModel GazeModel;
+
+GazeModel *gaze_model_load (const char *path, GError **error);
+void gaze_model_free (GazeModel *model);
+
+GazeAttention gaze_model_get_attention (const GazeModel *model);
+const char *gaze_model_get_encoder_name (const GazeModel *model);
+const char *gaze_model_get_encoder_sha256 (const GazeModel *model);
+/* Fails with GAZE_ERROR_MISMATCH when model was trained on another encoder. */
+gboolean gaze_model_check_encoder (const GazeModel *model, const GazeEncoder *encoder,
+                                   GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GazeModel, gaze_model_free)
+
+/* ── Captions ────────────────────────────────────────────────────────────── */
+
+#define GAZE_TOP_K 5
+
+typedef struct {
+  char *word;
+  float *alpha;      /* n_cells attention weights, summing to 1 */
+  float beta;        /* the gate β_t = σ(f_β(h_{t−1})) */
+  float prob;        /* p(word | photo, earlier words) */
+  int attended_cell; /* argmax α; for a hard model, the cell it attended to */
+  char *alternatives[GAZE_TOP_K]; /* most probable words at this step, best first */
+  float alternative_probs[GAZE_TOP_K];
+} GazeWord;
+
+typedef struct {
+  int n_words; /* without <start> and <end> */
+  GazeWord *words;
+  float log_prob; /* Σ log p over the words and <end> */
+  float score;    /* the length-normalised score that ranked the beams */
+} GazeBeam;
+
+typedef struct {
+  int grid_size; /* 7 */
+  int n_cells;   /* grid_size² */
+  GazeAttention attention;
+  int n_beams; /* best first; beams[0] is the caption */
+  GazeBeam *beams;
+} GazeCaption;
+
+/* Beam search of width beam_width (1 is greedy decoding) over an encoder grid.
+ * Cancellation is checked between steps and reported as GAZE_ERROR_CANCELLED. */
+GazeCaption *gaze_model_caption (const GazeModel *model, const float *grid, int beam_width,
+                                 GCancellable *cancellable, GError **error);
+void gaze_caption_free (GazeCaption *caption);
+/* The words of beam joined by spaces. */
+char *gaze_beam_to_string (const GazeBeam *beam);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GazeCaption, gaze_caption_free)
+
+G_END_DECLS
