@@ -17,6 +17,8 @@ typedef struct {
 /* One line a sub-command. */
 static const GazeCliCommand commands[] = {
   { "classify", "print the top-5 ImageNet labels of photos", gaze_cli_classify },
+  { "features", "cache the encoder's grids of a folder of photos", gaze_cli_features },
+  { "eval", "caption a split and score it (BLEU, CIDEr-D, ROUGE-L)", gaze_cli_eval },
 };
 
 int

@@ -7,6 +7,12 @@ G_BEGIN_DECLS
 
 /* Each returns the process exit status; argv[0] is the sub-command's name. */
 int gaze_cli_classify (int argc, char **argv);
+int gaze_cli_features (int argc, char **argv);
+int gaze_cli_eval (int argc, char **argv);
+
+/* relative inside the read-only shared folder: $GAZE_SHARED_DIR, else
+ * ../shared beside the source tree. */
+char *gaze_cli_shared_path (const char *relative);
 
 /* Prints "gaze-cli: <message>" as one line on stderr and returns 1. */
 int gaze_cli_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);

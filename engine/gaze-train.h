@@ -70,6 +70,25 @@ void gaze_feature_cache_free (GazeFeatureCache *cache);
 const float *gaze_feature_cache_lookup (const GazeFeatureCache *cache, const char *image_id);
 /* The default location: $XDG_CACHE_HOME/gaze/features-<sha256 prefix>.bin */
 char *gaze_feature_cache_default_path (const GazeEncoder *encoder);
+/* Opens an existing, valid cache without building anything: fails with
+ * GAZE_ERROR_IO when path is missing, GAZE_ERROR_CORRUPT when damaged, and
+ * GAZE_ERROR_MISMATCH when encoder_sha256 (if not NULL) differs. */
+GazeFeatureCache *gaze_feature_cache_load (const char *path, const char *encoder_sha256,
+                                           GError **error);
+/* (Re)builds the cache at path, with n_workers threads each encoding other
+ * images (0: the default, measured fastest on 2 cores). */
+gboolean gaze_feature_cache_build (const char *path, const GazeEncoder *encoder,
+                                   const char *images_dir, int n_workers,
+                                   GazeProgressFunc progress, gpointer user_data, GError **error);
+/* Checks every grid against the hash stored when it was written (opening
+ * checks only a sample); GAZE_ERROR_CORRUPT names the first bad image. */
+gboolean gaze_feature_cache_verify (const GazeFeatureCache *cache, GazeProgressFunc progress,
+                                    gpointer user_data, GError **error);
+int gaze_feature_cache_get_n_images (const GazeFeatureCache *cache);
+int gaze_feature_cache_get_n_cells (const GazeFeatureCache *cache);
+int gaze_feature_cache_get_channels (const GazeFeatureCache *cache);
+/* The absolute path of the folder the grids were computed from. */
+const char *gaze_feature_cache_get_images_dir (const GazeFeatureCache *cache);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GazeFeatureCache, gaze_feature_cache_free)
 
@@ -90,6 +109,8 @@ void gaze_metrics_score (int n, const char *const *candidates, char **const *ref
 
 typedef struct _GazeModelFile GazeModelFile;
 
+#define GAZE_MODEL_FILE_MAX_DIMS 8
+
 GazeModelFile *gaze_model_file_new (void);
 GazeModelFile *gaze_model_file_read (const char *path, GError **error);
 /* Written to a temporary file and renamed, so a failure never leaves half a file. */
@@ -105,10 +126,90 @@ void gaze_model_file_add_tensor (GazeModelFile *file, const char *name, int n_di
  * GAZE_ERROR_MISMATCH when its shape differs from dims. */
 const float *gaze_model_file_get_tensor (const GazeModelFile *file, const char *name,
                                          int n_dims, const int *dims, GError **error);
+/* The tensor's number of dimensions (its shape into dims, which holds
+ * GAZE_MODEL_FILE_MAX_DIMS ints, when not NULL), or 0 when it is missing. */
+int gaze_model_file_get_tensor_shape (const GazeModelFile *file, const char *name, int *dims);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GazeModelFile, gaze_model_file_free)
 
 /* ── Training ─────────────────────────────────────────────────────────────── */
 /* (declared by train.c's owner below this line) */
+
+/* Model metadata (keys listed in model.c: "hyperparameters", "training.command",
+ * "dev.bleu4" …) and saving; gaze_model_load is in gaze.h. */
+void gaze_model_set_meta (GazeModel *model, const char *key, const char *value);
+const char *gaze_model_get_meta (const GazeModel *model, const char *key);
+const GazeVocab *gaze_model_get_vocab (const GazeModel *model);
+int gaze_model_get_grid_size (const GazeModel *model);
+int gaze_model_get_channels (const GazeModel *model);
+/* Atomically, with the tensors as fp16. */
+gboolean gaze_model_save (const GazeModel *model, const char *path, GError **error);
+
+/* Captions every image of dataset from its cached grid (beam search of width
+ * beam) and scores them against the dataset's references.  captions (may be
+ * NULL) receives a NULL-terminated list, one caption per image. */
+gboolean gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset,
+                              const GazeFeatureCache *cache, int beam, GazeProgressFunc progress,
+                              gpointer user_data, GazeScores *scores, char ***captions,
+                              GError **error);
+
+typedef struct {
+  /* Model sizes (the vocabulary is built from the training captions). */
+  int squeeze_dim;  /* D, 256 */
+  int embed_dim;    /* E, 256 */
+  int hidden_dim;   /* H, 512 */
+  int attn_dim;     /* A, 256 */
+  int min_count;    /* vocabulary: words seen at least this often (5) */
+  int max_words;    /* longer captions are cut to this many words (40) */
+  GazeAttention attention;
+  /* Optimisation. */
+  int batch_size;   /* captions per mini-batch (64) */
+  int epochs;       /* at most (20) */
+  int patience;     /* stop after this many epochs without a better dev BLEU-4 (3) */
+  float lr;         /* Adam (1e-3) */
+  float lr_decay;   /* lr × decay^epoch (0.8) */
+  float clip;       /* global gradient-norm limit, 0 for none (5) */
+  float dropout;    /* before the deep output's L_o (0.5) */
+  float lambda;     /* doubly stochastic regularisation λ (1) */
+  float entropy_weight; /* hard attention: λ_e (0.01) */
+  float expected_prob;  /* hard attention: P(s̃ = α) (0.5) */
+  guint64 seed;
+  int max_train;    /* use only the first N training images (0: all) */
+  int max_dev;      /* score only the first N dev images (0: all) */
+  int eval_beam;    /* beam width of the per-epoch dev evaluation (3) */
+  /* Files and provenance. */
+  const char *checkpoint_path; /* NULL: <out>.ckpt */
+  gboolean resume;             /* continue from checkpoint_path */
+  const char *command;         /* the command line, recorded in the model */
+  const char *encoder_name;
+  const char *encoder_sha256;
+} GazeTrainConfig;
+
+/* Fills config with the defaults above (the reference PyTorch settings). */
+void gaze_train_config_init (GazeTrainConfig *config);
+
+typedef struct {
+  int epoch;          /* from 1 */
+  int n_epochs;
+  gint64 batch;       /* batches done in this epoch */
+  gint64 n_batches;
+  double loss;        /* running mean of the training loss this epoch */
+  double tokens_per_s;
+} GazeTrainStatus;
+
+/* After every batch; return FALSE to stop (the last checkpoint remains). */
+typedef gboolean (*GazeTrainProgressFunc) (const GazeTrainStatus *status, gpointer user_data);
+/* After every epoch's dev evaluation. */
+typedef void (*GazeTrainEpochFunc) (const GazeTrainStatus *status, const GazeScores *dev,
+                                    gboolean improved, gpointer user_data);
+
+/* Trains a decoder on train's captions, evaluating on dev after every epoch,
+ * and writes the best model (by dev BLEU-4) to out_path and a checkpoint
+ * (parameters, Adam moments, epoch, random state, best score) every epoch.
+ * Deterministic for a given config (seed) and thread count. */
+gboolean gaze_train (const GazeTrainConfig *config, const GazeDataset *train,
+                     const GazeDataset *dev, const GazeFeatureCache *cache, const char *out_path,
+                     GazeTrainProgressFunc progress, GazeTrainEpochFunc on_epoch,
+                     gpointer user_data, GError **error);
 
 G_END_DECLS

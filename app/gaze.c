@@ -1,0 +1,32 @@
+/* gaze — the window.  `gaze PHOTO...` opens photos in the running instance. */
+#include "config.h"
+
+#include <locale.h>
+#include <glib/gi18n.h>
+
+#include "gaze-application.h"
+
+/* The installed translations, or those built in po/ when this program is the
+ * one in the build tree (so `LANGUAGE=ko build/app/gaze` is Korean). */
+static char *
+locale_dir (void)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *root = g_strconcat (GAZE_BUILD_ROOT, G_DIR_SEPARATOR_S, NULL);
+  if (self != NULL && g_str_has_prefix (self, root))
+    return g_build_filename (GAZE_BUILD_ROOT, "po", NULL);
+  return g_strdup (LOCALEDIR);
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  g_autofree char *locales = locale_dir ();
+  bindtextdomain (GETTEXT_PACKAGE, locales);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  g_autoptr (GazeApplication) app = gaze_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}

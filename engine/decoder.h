@@ -1,0 +1,154 @@
+/* decoder.h — the Show, Attend and Tell decoder: parameters, the time-unrolled
+ * forward pass over a mini-batch of captions, and backpropagation through time.
+ *
+ * Soft and hard attention share one code path (section 4.1 vs 4.2 of Xu et al.
+ * 2015): the context is z_t = β_t Σ_i w_ti a_i, where w_t = α_t for soft
+ * attention (and for hard attention's "expected value" captions) and w_t is a
+ * one-hot sample s_t ~ Multinoulli(α_t) for hard attention.
+ *
+ * Layout: a batch holds n captions sorted by length, longest first, so that at
+ * step t the captions still running are rows 0..n_t−1.  Per-token arrays are
+ * packed by time like PyTorch's PackedSequence: step t occupies rows
+ * off[t] .. off[t]+n_t−1, which makes every per-step operation a contiguous
+ * n_t-row GEMM and lets the vocabulary projection run once over all tokens.
+ */
+#pragma once
+
+#include "gaze.h"
+#include "layers.h"
+
+typedef struct {
+  int vocab;    /* V */
+  int channels; /* C: encoder channels (1280) */
+  int squeeze;  /* D: annotation vector size after Dense(D, ReLU) */
+  int embed;    /* E */
+  int hidden;   /* H: LSTM */
+  int attn;     /* A: attention space */
+  int cells;    /* L: grid cells (49) */
+} GazeDecoderSizes;
+
+/* The parameter tensors, in storage order. */
+enum {
+  GAZE_P_SQUEEZE_W, /* [D, C]  a_i = relu(W f_i + b) */
+  GAZE_P_SQUEEZE_B, /* [D] */
+  GAZE_P_INIT_H_W,  /* [H, D]  h0 = tanh(W mean(a) + b) */
+  GAZE_P_INIT_H_B,  /* [H] */
+  GAZE_P_INIT_C_W,  /* [H, D]  c0 = tanh(W mean(a) + b) */
+  GAZE_P_INIT_C_B,  /* [H] */
+  GAZE_P_ATT_A_W,   /* [A, D]  W_a a_i + b */
+  GAZE_P_ATT_B,     /* [A] */
+  GAZE_P_ATT_H_W,   /* [A, H]  W_h h_{t−1} */
+  GAZE_P_ATT_V,     /* [A]     e = v · tanh(…) */
+  GAZE_P_BETA_W,    /* [H]     β = σ(w_β · h_{t−1} + b_β) */
+  GAZE_P_BETA_B,    /* [1] */
+  GAZE_P_EMBED,     /* [V, E]  E y */
+  GAZE_P_LSTM_W,    /* [4H, E+D+H]  input [E y_{t−1}; z_t; h_{t−1}], gates i f o g */
+  GAZE_P_LSTM_B,    /* [4H] */
+  GAZE_P_OUT_H_W,   /* [E, H]  L_h */
+  GAZE_P_OUT_Z_W,   /* [E, D]  L_z */
+  GAZE_P_OUT_W,     /* [V, E]  L_o */
+  GAZE_P_OUT_B,     /* [V] */
+  GAZE_N_PARAMS
+};
+
+typedef struct {
+  const char *name;
+  int n_dims;
+  int dims[2];
+  gsize offset; /* in floats, into the contiguous parameter array */
+  gsize size;
+} GazeTensorInfo;
+
+/* Named views of one contiguous array (parameters, gradients or Adam moments). */
+typedef struct {
+  float *squeeze_w, *squeeze_b, *init_h_w, *init_h_b, *init_c_w, *init_c_b;
+  float *att_a_w, *att_b, *att_h_w, *att_v, *beta_w, *beta_b;
+  float *embed, *lstm_w, *lstm_b, *out_h_w, *out_z_w, *out_w, *out_b;
+} GazeDecoderViews;
+
+typedef struct {
+  GazeDecoderSizes sizes;
+  GazeTensorInfo tensors[GAZE_N_PARAMS];
+  gsize n_params;
+  float *params;
+  GazeDecoderViews p;
+} GazeDecoder;
+
+GazeDecoder *gaze_decoder_new (const GazeDecoderSizes *sizes);
+void gaze_decoder_free (GazeDecoder *dec);
+/* PyTorch-like initialisation: U(±1/√fan_in) weights, U(±0.1) embeddings. */
+void gaze_decoder_init_params (GazeDecoder *dec, GazeRng *rng);
+/* Views of base, an array of dec->n_params floats laid out like dec->params. */
+void gaze_decoder_views (const GazeDecoder *dec, float *base, GazeDecoderViews *views);
+
+/* ── Training: a mini-batch of captions ──────────────────────────────────── */
+
+typedef struct {
+  int n;                 /* captions */
+  int n_images;          /* distinct images U */
+  const float *features; /* [U, L, C] encoder grids */
+  const int *img;        /* [n] each caption's image, 0..U−1 */
+  const int *lengths;    /* [n] steps = words + 1 (<end>), non-increasing, ≥ 1 */
+  const int *tokens;     /* [n, stride]: <start> w_1 … w_k <end> */
+  int stride;
+} GazeDecoderBatch;
+
+typedef struct {
+  GazeAttention attention;
+  float dropout;        /* on the deep output's input to L_o */
+  float lambda;         /* doubly stochastic weight λ */
+  /* Hard attention (section 4.1). */
+  float expected_prob;  /* probability that a caption uses s̃ = α (0.5) */
+  float entropy_weight; /* λ_e */
+  float reinforce_weight; /* λ_r */
+  float baseline;       /* b_{k−1}: the moving average of log p(y|s̃,a) */
+  const int *forced;    /* tests: [n, stride] locations to use instead of sampling */
+  GazeRng *rng;         /* dropout masks and samples; NULL with dropout 0 and soft */
+} GazeDecoderOptions;
+
+typedef struct _GazeDecoderWork GazeDecoderWork;
+
+GazeDecoderWork *gaze_decoder_work_new (void);
+void gaze_decoder_work_free (GazeDecoderWork *work);
+
+/* Runs the batch forward and returns the loss
+ *   Σ_tokens −log p / n_tokens + λ Σ_captions Σ_i (1 − Σ_t α_ti)² / n.
+ * The activations stay in work for gaze_decoder_backward. */
+double gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *work,
+                             const GazeDecoderBatch *batch, const GazeDecoderOptions *options);
+/* Adds the gradient of the last forward's loss into grads (n_params floats).
+ * For hard attention it adds the REINFORCE estimate and returns, through
+ * options->baseline, the updated moving average b_k. */
+void gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *work,
+                            GazeDecoderOptions *options, float *grads);
+
+/* After a forward: the number of target tokens, and for caption r the sum of
+ * log p(y_t) and of log α_{t,s_t} (hard attention; 0 for soft rows). */
+int gaze_decoder_work_n_tokens (const GazeDecoderWork *work);
+double gaze_decoder_work_log_py (const GazeDecoderWork *work, int r);
+double gaze_decoder_work_log_ps (const GazeDecoderWork *work, int r);
+
+/* ── Inference: one step for n rows (beams) of one image ────────────────── */
+
+typedef struct {
+  /* Per image (computed once by gaze_decoder_encode). */
+  float *a;     /* [L, D] annotation vectors */
+  float *pa;    /* [L, A] W_a a_i + b */
+  float *h0;    /* [H] */
+  float *c0;    /* [H] */
+  /* Per step, for up to max_rows rows. */
+  int max_rows;
+  int *img;     /* [max_rows] zeros: every row looks at the one image */
+  float *ey, *gates, *ph, *u, *alpha, *w, *ctx, *beta, *z, *c, *tanh_c, *h, *xo, *logits;
+  float *abar; /* [D] scratch */
+} GazeDecoderState;
+
+GazeDecoderState *gaze_decoder_state_new (const GazeDecoder *dec, int max_rows);
+void gaze_decoder_state_free (GazeDecoderState *state);
+/* Squeeze, initial state and attention precomputation for one grid [L, C]. */
+void gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *state, const float *grid);
+/* One step for n rows: previous words, previous h and c ([n, H] each).  Fills
+ * state->alpha, beta, h, c, and state->logits with probabilities (softmax).
+ * hard: the context uses each row's argmax α cell (the paper's inference). */
+void gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *state, int n, const int *words,
+                        const float *h_prev, const float *c_prev, gboolean hard);

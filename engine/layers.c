@@ -1,0 +1,515 @@
+/* layers.c — forward and backward passes of the decoder's layers (see layers.h). */
+#include "layers.h"
+
+#include <cblas.h>
+
+/* Work below this many multiply-adds is not worth waking a second thread for. */
+#define PARALLEL_MIN_WORK 65536
+
+/* ── Random numbers: xoshiro256**, seeded by splitmix64 ─────────────────────── */
+
+static guint64
+splitmix64 (guint64 *x)
+{
+  guint64 z = (*x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+void
+gaze_rng_seed (GazeRng *rng, guint64 seed)
+{
+  guint64 x = seed;
+  for (int i = 0; i < 4; i++)
+    rng->s[i] = splitmix64 (&x);
+}
+
+static inline guint64
+rotl (guint64 x, int k)
+{
+  return (x << k) | (x >> (64 - k));
+}
+
+guint64
+gaze_rng_next (GazeRng *rng)
+{
+  guint64 *s = rng->s;
+  guint64 result = rotl (s[1] * 5, 7) * 9;
+  guint64 t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl (s[3], 45);
+  return result;
+}
+
+float
+gaze_rng_uniform (GazeRng *rng)
+{
+  return (float) (gaze_rng_next (rng) >> 40) * (1.0f / 16777216.0f);
+}
+
+float
+gaze_rng_normal (GazeRng *rng)
+{
+  /* Box-Muller; 1 − u keeps the logarithm finite. */
+  double u1 = 1.0 - (double) (gaze_rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
+  double u2 = (double) (gaze_rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
+  return (float) (sqrt (-2.0 * log (u1)) * cos (2.0 * G_PI * u2));
+}
+
+guint32
+gaze_rng_below (GazeRng *rng, guint32 n)
+{
+  /* Lemire's multiply-shift; the bias for n ≪ 2³² is negligible here. */
+  return (guint32) (((gaze_rng_next (rng) >> 32) * (guint64) n) >> 32);
+}
+
+/* ── GEMM helpers ──────────────────────────────────────────────────────────── */
+
+void
+gaze_gemm_nt (int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta,
+              float *out, int ldo)
+{
+  if (m <= 0 || n <= 0)
+    return;
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, out,
+               ldo);
+}
+
+void
+gaze_gemm_nn (int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta,
+              float *out, int ldo)
+{
+  if (m <= 0 || n <= 0)
+    return;
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta,
+               out, ldo);
+}
+
+void
+gaze_gemm_tn (int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta,
+              float *out, int ldo)
+{
+  if (m <= 0 || n <= 0)
+    return;
+  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, out,
+               ldo);
+}
+
+/* ── Linear ────────────────────────────────────────────────────────────────── */
+
+void
+linear_forward (float *out, const float *in, const float *weight, const float *bias, int n,
+                int in_dim, int out_dim)
+{
+  if (bias != NULL)
+    for (int r = 0; r < n; r++)
+      memcpy (out + (gsize) r * out_dim, bias, sizeof (float) * out_dim);
+  gaze_gemm_nt (n, out_dim, in_dim, in, in_dim, weight, in_dim, bias != NULL ? 1.0f : 0.0f, out,
+                out_dim);
+}
+
+void
+linear_backward (float *din, float *dweight, float *dbias, const float *dout, const float *in,
+                 const float *weight, int n, int in_dim, int out_dim)
+{
+  /* din += dout · W;  dW += doutᵀ · in;  db += Σ_r dout[r] */
+  if (din != NULL)
+    gaze_gemm_nn (n, in_dim, out_dim, dout, out_dim, weight, in_dim, 1.0f, din, in_dim);
+  gaze_gemm_tn (out_dim, in_dim, n, dout, out_dim, in, in_dim, 1.0f, dweight, in_dim);
+  if (dbias != NULL)
+    for (int r = 0; r < n; r++)
+      {
+        const float *d = dout + (gsize) r * out_dim;
+#pragma omp simd
+        for (int o = 0; o < out_dim; o++)
+          dbias[o] += d[o];
+      }
+}
+
+/* ── Pointwise ─────────────────────────────────────────────────────────────── */
+
+void
+relu_forward (float *out, const float *in, gsize n)
+{
+#pragma omp simd
+  for (gsize i = 0; i < n; i++)
+    out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+}
+
+void
+relu_backward (float *din, const float *dout, const float *out, gsize n)
+{
+#pragma omp simd
+  for (gsize i = 0; i < n; i++)
+    din[i] += out[i] > 0.0f ? dout[i] : 0.0f;
+}
+
+void
+tanh_forward (float *out, const float *in, gsize n)
+{
+#pragma omp simd
+  for (gsize i = 0; i < n; i++)
+    out[i] = gaze_tanhf (in[i]);
+}
+
+void
+tanh_backward (float *din, const float *dout, const float *out, gsize n)
+{
+#pragma omp simd
+  for (gsize i = 0; i < n; i++)
+    din[i] += dout[i] * (1.0f - out[i] * out[i]);
+}
+
+void
+sigmoid_forward (float *out, const float *in, gsize n)
+{
+#pragma omp simd
+  for (gsize i = 0; i < n; i++)
+    out[i] = gaze_sigmoidf (in[i]);
+}
+
+void
+sigmoid_backward (float *din, const float *dout, const float *out, gsize n)
+{
+#pragma omp simd
+  for (gsize i = 0; i < n; i++)
+    din[i] += dout[i] * out[i] * (1.0f - out[i]);
+}
+
+/* ── Embedding ─────────────────────────────────────────────────────────────── */
+
+void
+embedding_forward (float *out, const int *ids, const float *table, int n, int dim)
+{
+  for (int r = 0; r < n; r++)
+    memcpy (out + (gsize) r * dim, table + (gsize) ids[r] * dim, sizeof (float) * dim);
+}
+
+void
+embedding_backward (float *dtable, const float *dout, const int *ids, int n, int dim)
+{
+  for (int r = 0; r < n; r++)
+    {
+      float *dt = dtable + (gsize) ids[r] * dim;
+      const float *d = dout + (gsize) r * dim;
+#pragma omp simd
+      for (int j = 0; j < dim; j++)
+        dt[j] += d[j];
+    }
+}
+
+/* ── LSTM cell ─────────────────────────────────────────────────────────────── */
+
+void
+lstm_cell_forward (float *gates, const float *c_prev, float *c, float *tanh_c, float *h, int n,
+                   int hidden)
+{
+  const int H = hidden;
+#pragma omp parallel for if ((gsize) n * H * 4 >= PARALLEL_MIN_WORK)
+  for (int r = 0; r < n; r++)
+    {
+      float *g = gates + (gsize) r * 4 * H;
+      /* i, f, o through σ; the candidate g through tanh. */
+#pragma omp simd
+      for (int j = 0; j < 3 * H; j++)
+        g[j] = gaze_sigmoidf (g[j]);
+#pragma omp simd
+      for (int j = 3 * H; j < 4 * H; j++)
+        g[j] = gaze_tanhf (g[j]);
+      const float *gi = g, *gf = g + H, *go = g + 2 * H, *gg = g + 3 * H;
+      const float *cp = c_prev + (gsize) r * H;
+      float *cr = c + (gsize) r * H, *tc = tanh_c + (gsize) r * H, *hr = h + (gsize) r * H;
+#pragma omp simd
+      for (int j = 0; j < H; j++)
+        {
+          cr[j] = gf[j] * cp[j] + gi[j] * gg[j];
+          tc[j] = gaze_tanhf (cr[j]);
+          hr[j] = go[j] * tc[j];
+        }
+    }
+}
+
+void
+lstm_cell_backward (float *dgates, float *dc_prev, const float *dh, const float *dc,
+                    const float *gates, const float *c_prev, const float *tanh_c, int n,
+                    int hidden)
+{
+  const int H = hidden;
+#pragma omp parallel for if ((gsize) n * H * 4 >= PARALLEL_MIN_WORK)
+  for (int r = 0; r < n; r++)
+    {
+      const float *g = gates + (gsize) r * 4 * H;
+      const float *gi = g, *gf = g + H, *go = g + 2 * H, *gg = g + 3 * H;
+      const float *cp = c_prev + (gsize) r * H, *tc = tanh_c + (gsize) r * H;
+      const float *dhr = dh + (gsize) r * H;
+      const float *dcr = dc != NULL ? dc + (gsize) r * H : NULL;
+      float *d = dgates + (gsize) r * 4 * H;
+      float *dcp = dc_prev + (gsize) r * H;
+#pragma omp simd
+      for (int j = 0; j < H; j++)
+        {
+          /* h = o tanh(c): the gradient reaches c through tanh. */
+          float dct = dhr[j] * go[j] * (1.0f - tc[j] * tc[j]) + (dcr != NULL ? dcr[j] : 0.0f);
+          float di = dct * gg[j], df = dct * cp[j], dout = dhr[j] * tc[j], dg = dct * gi[j];
+          d[j] = di * gi[j] * (1.0f - gi[j]);
+          d[H + j] = df * gf[j] * (1.0f - gf[j]);
+          d[2 * H + j] = dout * go[j] * (1.0f - go[j]);
+          d[3 * H + j] = dg * (1.0f - gg[j] * gg[j]);
+          dcp[j] += dct * gf[j];
+        }
+    }
+}
+
+/* ── Soft attention ────────────────────────────────────────────────────────── */
+
+void
+attention_forward (float *alpha, float *u, const float *pa, const int *img, const float *ph,
+                   const float *v, int n, int cells, int attn_dim)
+{
+  const int L = cells, A = attn_dim;
+#pragma omp parallel for if ((gsize) n * L * A >= PARALLEL_MIN_WORK)
+  for (int r = 0; r < n; r++)
+    {
+      const float *par = pa + (gsize) img[r] * L * A, *phr = ph + (gsize) r * A;
+      float *ur = u + (gsize) r * L * A, *al = alpha + (gsize) r * L;
+      float max = -INFINITY;
+      for (int i = 0; i < L; i++)
+        {
+          const float *pai = par + (gsize) i * A;
+          float *ui = ur + (gsize) i * A;
+          float e = 0.0f;
+#pragma omp simd reduction(+ : e)
+          for (int k = 0; k < A; k++)
+            {
+              ui[k] = gaze_tanhf (pai[k] + phr[k]);
+              e += v[k] * ui[k];
+            }
+          al[i] = e;
+          max = fmaxf (max, e);
+        }
+      float sum = 0.0f;
+      for (int i = 0; i < L; i++)
+        {
+          al[i] = gaze_expf (al[i] - max);
+          sum += al[i];
+        }
+      for (int i = 0; i < L; i++)
+        al[i] /= sum;
+    }
+}
+
+void
+attention_backward (float *dpa, float *dph, float *dv, const float *dalpha, const float *alpha,
+                    const float *u, const int *img, const float *v, int n, int cells,
+                    int attn_dim)
+{
+  const int L = cells, A = attn_dim;
+  /* Rows may share an image, so dpa is accumulated serially; the work per
+   * row is small next to the GEMMs around it. */
+  for (int r = 0; r < n; r++)
+    {
+      const float *al = alpha + (gsize) r * L, *da = dalpha + (gsize) r * L;
+      const float *ur = u + (gsize) r * L * A;
+      float *dpar = dpa + (gsize) img[r] * L * A, *dphr = dph + (gsize) r * A;
+      /* softmax: de_i = α_i (dα_i − Σ_j α_j dα_j) */
+      float dot = 0.0f;
+      for (int i = 0; i < L; i++)
+        dot += al[i] * da[i];
+      for (int i = 0; i < L; i++)
+        {
+          float de = al[i] * (da[i] - dot);
+          const float *ui = ur + (gsize) i * A;
+          float *dpai = dpar + (gsize) i * A;
+#pragma omp simd
+          for (int k = 0; k < A; k++)
+            {
+              /* e = v·u, u = tanh(pa + ph) */
+              float dpre = de * v[k] * (1.0f - ui[k] * ui[k]);
+              dv[k] += de * ui[k];
+              dpai[k] += dpre;
+              dphr[k] += dpre;
+            }
+        }
+    }
+}
+
+/* ── Context ───────────────────────────────────────────────────────────────── */
+
+void
+context_forward (float *ctx, const float *w, const float *a, const int *img, int n, int cells,
+                 int dim)
+{
+  for (int r = 0; r < n; r++)
+    {
+      /* ctx[r] = w[r]ᵀ · a[img[r]]  (a [L,D]) */
+      cblas_sgemv (CblasRowMajor, CblasTrans, cells, dim, 1.0f, a + (gsize) img[r] * cells * dim,
+                   dim, w + (gsize) r * cells, 1, 0.0f, ctx + (gsize) r * dim, 1);
+    }
+}
+
+void
+context_backward (float *dw, float *da, const float *dctx, const float *w, const float *a,
+                  const int *img, int n, int cells, int dim)
+{
+  for (int r = 0; r < n; r++)
+    {
+      const float *ar = a + (gsize) img[r] * cells * dim, *dc = dctx + (gsize) r * dim;
+      /* dw_i += dctx · a_i;  da_i += w_i dctx */
+      if (dw != NULL)
+        cblas_sgemv (CblasRowMajor, CblasNoTrans, cells, dim, 1.0f, ar, dim, dc, 1, 1.0f,
+                     dw + (gsize) r * cells, 1);
+      cblas_sger (CblasRowMajor, cells, dim, 1.0f, w + (gsize) r * cells, 1, dc, 1,
+                  da + (gsize) img[r] * cells * dim, dim);
+    }
+}
+
+/* ── Gate β ────────────────────────────────────────────────────────────────── */
+
+void
+gate_forward (float *z, float *beta, const float *h, const float *w_beta, const float *b_beta,
+              const float *ctx, int n, int hidden, int dim)
+{
+  for (int r = 0; r < n; r++)
+    {
+      const float *hr = h + (gsize) r * hidden;
+      float s = b_beta[0];
+#pragma omp simd reduction(+ : s)
+      for (int j = 0; j < hidden; j++)
+        s += w_beta[j] * hr[j];
+      float b = gaze_sigmoidf (s);
+      beta[r] = b;
+      const float *cr = ctx + (gsize) r * dim;
+      float *zr = z + (gsize) r * dim;
+#pragma omp simd
+      for (int k = 0; k < dim; k++)
+        zr[k] = b * cr[k];
+    }
+}
+
+void
+gate_backward (float *dh, float *dw_beta, float *db_beta, float *dctx, const float *dz,
+               const float *beta, const float *h, const float *w_beta, const float *ctx, int n,
+               int hidden, int dim)
+{
+  for (int r = 0; r < n; r++)
+    {
+      const float *dzr = dz + (gsize) r * dim, *cr = ctx + (gsize) r * dim;
+      float *dcr = dctx + (gsize) r * dim;
+      float b = beta[r], dbeta = 0.0f;
+#pragma omp simd reduction(+ : dbeta)
+      for (int k = 0; k < dim; k++)
+        {
+          dbeta += dzr[k] * cr[k];
+          dcr[k] += b * dzr[k];
+        }
+      float ds = dbeta * b * (1.0f - b); /* through σ */
+      const float *hr = h + (gsize) r * hidden;
+      float *dhr = dh + (gsize) r * hidden;
+#pragma omp simd
+      for (int j = 0; j < hidden; j++)
+        {
+          dw_beta[j] += ds * hr[j];
+          dhr[j] += ds * w_beta[j];
+        }
+      db_beta[0] += ds;
+    }
+}
+
+/* ── Softmax cross-entropy ─────────────────────────────────────────────────── */
+
+double
+softmax_xent_forward (float *probs, const int *targets, int n, int classes)
+{
+  double loss = 0.0;
+#pragma omp parallel for reduction(+ : loss) if ((gsize) n * classes >= PARALLEL_MIN_WORK)
+  for (int r = 0; r < n; r++)
+    {
+      float *p = probs + (gsize) r * classes;
+      float max = -INFINITY;
+      for (int k = 0; k < classes; k++)
+        max = fmaxf (max, p[k]);
+      float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+      for (int k = 0; k < classes; k++)
+        {
+          p[k] = gaze_expf (p[k] - max);
+          sum += p[k];
+        }
+      float inv = 1.0f / sum;
+#pragma omp simd
+      for (int k = 0; k < classes; k++)
+        p[k] *= inv;
+      if (targets != NULL)
+        loss += -log (fmax ((double) p[targets[r]], 1e-30));
+    }
+  return loss;
+}
+
+void
+softmax_xent_backward (float *dlogits, const float *probs, const int *targets, int n, int classes,
+                       float scale)
+{
+#pragma omp parallel for if ((gsize) n * classes >= PARALLEL_MIN_WORK)
+  for (int r = 0; r < n; r++)
+    {
+      const float *p = probs + (gsize) r * classes;
+      float *d = dlogits + (gsize) r * classes;
+#pragma omp simd
+      for (int k = 0; k < classes; k++)
+        d[k] += scale * p[k];
+      d[targets[r]] -= scale;
+    }
+}
+
+/* ── Dropout ───────────────────────────────────────────────────────────────── */
+
+void
+dropout_mask (float *mask, gsize n, float p, GazeRng *rng)
+{
+  float keep = 1.0f / (1.0f - p);
+  for (gsize i = 0; i < n; i++)
+    mask[i] = p > 0.0f && gaze_rng_uniform (rng) < p ? 0.0f : keep;
+}
+
+void
+dropout_forward (float *out, const float *in, const float *mask, gsize n)
+{
+#pragma omp simd
+  for (gsize i = 0; i < n; i++)
+    out[i] = in[i] * mask[i];
+}
+
+void
+dropout_backward (float *din, const float *dout, const float *mask, gsize n)
+{
+#pragma omp simd
+  for (gsize i = 0; i < n; i++)
+    din[i] += dout[i] * mask[i];
+}
+
+/* ── Doubly stochastic penalty ─────────────────────────────────────────────── */
+
+double
+doubly_stochastic_forward (const float *sum_alpha, int n, int cells, float lambda)
+{
+  double total = 0.0;
+  for (gsize i = 0; i < (gsize) n * cells; i++)
+    {
+      double d = 1.0 - (double) sum_alpha[i];
+      total += d * d;
+    }
+  return lambda * total;
+}
+
+void
+doubly_stochastic_backward (float *dsum_alpha, const float *sum_alpha, int n, int cells,
+                            float lambda, float scale)
+{
+  for (gsize i = 0; i < (gsize) n * cells; i++)
+    dsum_alpha[i] += scale * (-2.0f * lambda * (1.0f - sum_alpha[i]));
+}

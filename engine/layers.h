@@ -1,0 +1,176 @@
+/* layers.h — the decoder's layers, each _forward beside its _backward.
+ *
+ * In the manner of Karpathy's llm.c: plain float arrays over a mini-batch of
+ * n rows, row-major, GEMMs through cblas_sgemm.  Every _backward ADDS into
+ * the gradients it is given (dinput += …, dparam += …), so that a tensor
+ * feeding several consumers just receives the sum of their gradients; the
+ * caller zeroes gradient buffers once before a backward pass.
+ *
+ * Notation (Xu et al. 2015): L cells (49) of annotation vectors a_i ∈ R^D,
+ * hidden state h ∈ R^H, attention space A, embedding E, vocabulary V.
+ */
+#pragma once
+
+#include <glib.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ── Vectorisable transcendental functions ───────────────────────────────────
+ * libm's expf/tanhf are scalar calls; these inline versions vectorise under
+ * `#pragma omp simd` and are accurate to a few ulp, which the attention
+ * (49 × A tanh per token) and the vocabulary softmax need for speed. */
+
+static inline float
+gaze_expf (float x)
+{
+  x = fminf (fmaxf (x, -87.0f), 88.0f);
+  /* x = n ln2 + r with |r| ≤ ln2/2; ln2 split in two for exactness. */
+  float n = floorf (x * 1.44269504088896341f + 0.5f);
+  float r = x - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  /* exp(r) by its Taylor series to r⁶ (error < 2e-7 on |r| ≤ 0.347). */
+  float p = 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  /* × 2^n through the exponent bits. */
+  int32_t bits = ((int32_t) n + 127) << 23;
+  float scale;
+  memcpy (&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+static inline float
+gaze_sigmoidf (float x)
+{
+  return 1.0f / (1.0f + gaze_expf (-x));
+}
+
+static inline float
+gaze_tanhf (float x)
+{
+  float ax = fabsf (x);
+  /* Near 0 the exp form cancels: use the odd series there (error < 1e-10). */
+  float x2 = x * x;
+  float series = x * (1.0f + x2 * (-1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (-17.0f / 315.0f))));
+  float e = gaze_expf (-2.0f * ax);
+  float t = (1.0f - e) / (1.0f + e);
+  t = copysignf (t, x);
+  return ax < 0.0625f ? series : t;
+}
+
+/* ── A small random generator, private to its owner (no global state) ──────── */
+
+typedef struct {
+  guint64 s[4]; /* xoshiro256** */
+} GazeRng;
+
+void gaze_rng_seed (GazeRng *rng, guint64 seed);
+guint64 gaze_rng_next (GazeRng *rng);
+float gaze_rng_uniform (GazeRng *rng);             /* [0, 1) */
+float gaze_rng_normal (GazeRng *rng);              /* N(0, 1) */
+guint32 gaze_rng_below (GazeRng *rng, guint32 n);  /* [0, n) */
+
+/* ── GEMM helpers: C = alpha·op(A)·op(B) + beta·C, row-major, leading dims ──── */
+
+/* out[m,n] (+)= a[m,k] · b[n,k]ᵀ */
+void gaze_gemm_nt (int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                   float beta, float *out, int ldo);
+/* out[m,n] (+)= a[m,k] · b[k,n] */
+void gaze_gemm_nn (int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                   float beta, float *out, int ldo);
+/* out[m,n] (+)= a[k,m]ᵀ · b[k,n] */
+void gaze_gemm_tn (int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                   float beta, float *out, int ldo);
+
+/* ── Linear: out[n,O] = in[n,I] · W[O,I]ᵀ + b[O] ────────────────────────────── */
+
+void linear_forward (float *out, const float *in, const float *weight, const float *bias, int n,
+                     int in_dim, int out_dim);
+/* din may be NULL (input needs no gradient); dbias may be NULL (no bias). */
+void linear_backward (float *din, float *dweight, float *dbias, const float *dout,
+                      const float *in, const float *weight, int n, int in_dim, int out_dim);
+
+/* ── Pointwise non-linearities (in place allowed: out == in) ───────────────── */
+
+void relu_forward (float *out, const float *in, gsize n);
+void relu_backward (float *din, const float *dout, const float *out, gsize n);
+void tanh_forward (float *out, const float *in, gsize n);
+void tanh_backward (float *din, const float *dout, const float *out, gsize n);
+void sigmoid_forward (float *out, const float *in, gsize n);
+void sigmoid_backward (float *din, const float *dout, const float *out, gsize n);
+
+/* ── Embedding: out[n,E] = table[ids[n], :] ───────────────────────────────── */
+
+void embedding_forward (float *out, const int *ids, const float *table, int n, int dim);
+void embedding_backward (float *dtable, const float *dout, const int *ids, int n, int dim);
+
+/* ── LSTM cell ─────────────────────────────────────────────────────────────
+ * gates[n,4H] holds the pre-activations W x + b on entry, laid out as blocks
+ * i | f | o | g, and the activations σ(i) σ(f) σ(o) tanh(g) on return.
+ *   c = f ⊙ c_prev + i ⊙ g,   h = o ⊙ tanh(c)                               */
+
+void lstm_cell_forward (float *gates, const float *c_prev, float *c, float *tanh_c, float *h,
+                        int n, int hidden);
+/* dh, dc: gradients arriving at h and c (dc may be NULL).  Writes (not adds)
+ * dgates, the gradient of the gate PRE-activations, and adds into dc_prev. */
+void lstm_cell_backward (float *dgates, float *dc_prev, const float *dh, const float *dc,
+                         const float *gates, const float *c_prev, const float *tanh_c, int n,
+                         int hidden);
+
+/* ── Soft attention scores (eqs. 4-5, Bahdanau form) ────────────────────────
+ *   e_ti = v · tanh(pa_i + ph_t),   α_t = softmax_i(e_t)
+ * pa = W_a a_i + b is precomputed once per image: pa[img[r]][L][A]; ph = W_h h_{t−1}.
+ * u[n,L,A] keeps the tanh for the backward pass. */
+
+void attention_forward (float *alpha, float *u, const float *pa, const int *img, const float *ph,
+                        const float *v, int n, int cells, int attn_dim);
+/* From dalpha[n,L]: adds into dpa (per image), dph[n,A] and dv[A]. */
+void attention_backward (float *dpa, float *dph, float *dv, const float *dalpha,
+                         const float *alpha, const float *u, const int *img, const float *v,
+                         int n, int cells, int attn_dim);
+
+/* ── Context: ctx[r] = Σ_i w_ri a[img[r]][i] ─────────────────────────────────
+ * w is α for soft attention, a one-hot sample for hard attention. */
+
+void context_forward (float *ctx, const float *w, const float *a, const int *img, int n,
+                      int cells, int dim);
+/* dw may be NULL (a sampled one-hot passes no gradient). */
+void context_backward (float *dw, float *da, const float *dctx, const float *w, const float *a,
+                       const int *img, int n, int cells, int dim);
+
+/* ── Gate (section 4.2.1): β = σ(w_β · h + b_β),  z = β ctx ─────────────────── */
+
+void gate_forward (float *z, float *beta, const float *h, const float *w_beta,
+                   const float *b_beta, const float *ctx, int n, int hidden, int dim);
+void gate_backward (float *dh, float *dw_beta, float *db_beta, float *dctx, const float *dz,
+                    const float *beta, const float *h, const float *w_beta, const float *ctx,
+                    int n, int hidden, int dim);
+
+/* ── Softmax cross-entropy over V classes ────────────────────────────────────
+ * Turns logits[n,V] into probabilities in place; returns Σ_r −log p[r][target[r]]
+ * (in double, so that finite differences of the loss are accurate). */
+
+double softmax_xent_forward (float *probs, const int *targets, int n, int classes);
+/* dlogits[r] (+)= scale · (p[r] − onehot(target[r])) */
+void softmax_xent_backward (float *dlogits, const float *probs, const int *targets, int n,
+                            int classes, float scale);
+
+/* ── Dropout (inverted): out = in ⊙ mask, mask ∈ {0, 1/(1−p)} ────────────────── */
+
+void dropout_mask (float *mask, gsize n, float p, GazeRng *rng);
+void dropout_forward (float *out, const float *in, const float *mask, gsize n);
+void dropout_backward (float *din, const float *dout, const float *mask, gsize n);
+
+/* ── Doubly stochastic penalty (eq. 14): λ Σ_i (1 − Σ_t α_ti)² ────────────────
+ * summed over the cells of each caption; sum_alpha[n,L] holds Σ_t α_ti.
+ * Returns the penalty summed over the n captions (double). */
+
+double doubly_stochastic_forward (const float *sum_alpha, int n, int cells, float lambda);
+/* dsum_alpha[r,i] (+)= scale · (−2λ(1 − Σ_t α_ti)) */
+void doubly_stochastic_backward (float *dsum_alpha, const float *sum_alpha, int n, int cells,
+                                 float lambda, float scale);

@@ -1,0 +1,25 @@
+/* model.h — internal: a GazeModel is a decoder, its vocabulary and metadata. */
+#pragma once
+
+#include "decoder.h"
+#include "gaze-train.h"
+
+struct _GazeModel {
+  char *path; /* where it was loaded from, for messages; NULL when built in memory */
+  GazeDecoder *dec;
+  GazeVocab *vocab;
+  GazeAttention attention;
+  int grid_size;
+  GHashTable *meta;    /* key → value */
+  GPtrArray *meta_keys; /* insertion order, owned by meta */
+};
+
+/* Takes ownership of dec and vocab. */
+GazeModel *gaze_model_new (GazeDecoder *dec, GazeVocab *vocab, GazeAttention attention,
+                           const char *encoder_name, const char *encoder_sha256);
+/* The model as a model file: metadata and its tensors (fp16 or float32). */
+GazeModelFile *gaze_model_to_file (const GazeModel *model, gboolean fp16);
+/* The model a model file holds; path names it in error messages. */
+GazeModel *gaze_model_from_file (const GazeModelFile *file, const char *path, GError **error);
+/* "soft" or "hard". */
+const char *gaze_attention_to_string (GazeAttention attention);

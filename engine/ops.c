@@ -1,0 +1,345 @@
+/* ops.c — the TFLite operators in float32 NHWC.
+ *
+ * Convolutions follow TensorFlow's definition: out[y][x][o] = b[o] +
+ * Σ_{i,j,c} in[y·s_h + i − pad_top][x·s_w + j − pad_left][c] · w[o][i][j][c],
+ * with the input zero outside the image.  A general conv is im2col (one row
+ * of kh·kw·c inputs an output pixel) and one cblas_sgemm; a 1×1 stride-1 conv
+ * needs no im2col: the NHWC input already is that matrix.
+ */
+#include "ops.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* x clamped to [lo, hi]; plain comparisons, which vectorise (fminf need not). */
+static inline float
+clampf (float x, float lo, float hi)
+{
+  x = x < lo ? lo : x;
+  return x > hi ? hi : x;
+}
+
+/* The clamp range an activation implies; the loops below use it to vectorise. */
+static void
+activation_range (TfliteActivation act, float *lo, float *hi)
+{
+  *lo = -INFINITY;
+  *hi = INFINITY;
+  if (act == TFLITE_ACT_RELU || act == TFLITE_ACT_RELU6)
+    *lo = 0.0f;
+  if (act == TFLITE_ACT_RELU6)
+    *hi = 6.0f;
+  if (act == TFLITE_ACT_RELU_N1_TO_1)
+    {
+      *lo = -1.0f;
+      *hi = 1.0f;
+    }
+}
+
+void
+gaze_op_activation (float *x, gsize n, TfliteActivation act)
+{
+  if (act == TFLITE_ACT_NONE)
+    return;
+  float lo, hi;
+  activation_range (act, &lo, &hi);
+#pragma omp simd
+  for (gsize i = 0; i < n; i++)
+    x[i] = clampf (x[i], lo, hi);
+}
+
+static gboolean
+conv2d_is_gemm (const GazeOpWindow *g)
+{
+  return g->kh == 1 && g->kw == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0
+         && g->pad_left == 0;
+}
+
+gsize
+gaze_op_conv2d_scratch (const GazeOpWindow *g)
+{
+  if (conv2d_is_gemm (g))
+    return 0;
+  return (gsize) g->oh * g->ow * g->kh * g->kw * g->c;
+}
+
+/* Row p = y·ow + x of col holds the kh×kw×c window of output pixel (y, x). */
+static void
+im2col (const GazeOpWindow *g, const float *in, float *col)
+{
+  const gsize k = (gsize) g->kh * g->kw * g->c;
+  for (int y = 0; y < g->oh; y++)
+    for (int x = 0; x < g->ow; x++)
+      {
+        float *row = col + ((gsize) y * g->ow + x) * k;
+        for (int i = 0; i < g->kh; i++)
+          {
+            int iy = y * g->stride_h + i - g->pad_top;
+            float *dst = row + (gsize) i * g->kw * g->c;
+            if (iy < 0 || iy >= g->h)
+              {
+                memset (dst, 0, sizeof (float) * g->kw * g->c);
+                continue;
+              }
+            for (int j = 0; j < g->kw; j++)
+              {
+                int ix = x * g->stride_w + j - g->pad_left;
+                if (ix < 0 || ix >= g->w)
+                  memset (dst + j * g->c, 0, sizeof (float) * g->c);
+                else
+                  memcpy (dst + j * g->c, in + ((gsize) iy * g->w + ix) * g->c,
+                          sizeof (float) * g->c);
+              }
+          }
+      }
+}
+
+/* out = bias broadcast over rows, then out += a · wᵀ, then the activation. */
+static void
+gemm_bias_act (const float *a, int rows, int k, const float *w, const float *bias, int cols,
+               TfliteActivation act, float *out)
+{
+  float beta = 0.0f;
+  if (bias != NULL)
+    {
+      for (int r = 0; r < rows; r++)
+        memcpy (out + (gsize) r * cols, bias, sizeof (float) * cols);
+      beta = 1.0f;
+    }
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, cols, k, 1.0f, a, k, w, k, beta,
+               out, cols);
+  gaze_op_activation (out, (gsize) rows * cols, act);
+}
+
+void
+gaze_op_conv2d_forward (const GazeOpWindow *g, const float *in, const float *weights,
+                        const float *bias, TfliteActivation act, float *scratch, float *out)
+{
+  const float *a = in;
+  if (!conv2d_is_gemm (g))
+    {
+      im2col (g, in, scratch);
+      a = scratch;
+    }
+  gemm_bias_act (a, g->oh * g->ow, g->kh * g->kw * g->c, weights, bias, g->oc, act, out);
+}
+
+/* Sixteen floats: one AVX-512 register, two AVX ones; GCC lowers it to
+ * whatever -march offers.  Loads and stores go through memcpy (unaligned). */
+typedef float F32x16 __attribute__ ((vector_size (64)));
+
+static inline F32x16
+load16 (const float *p)
+{
+  F32x16 v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline void
+store16 (float *p, F32x16 v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
+/* Each channel is convolved with its own kh×kw filter.  For an output pixel,
+ * sixteen channels at a time stay in registers over all the taps inside the
+ * image; the taps in the padding are skipped rather than multiplied by 0. */
+void
+gaze_op_depthwise_conv2d_rows (const GazeOpWindow *g, const float *in, const float *weights,
+                               const float *bias, TfliteActivation act, int y_begin, int y_end,
+                               float *out)
+{
+  const int c = g->c, c16 = c / 16 * 16;
+  float lo, hi;
+  activation_range (act, &lo, &hi);
+  for (int y = y_begin; y < y_end; y++)
+    {
+      int iy0 = y * g->stride_h - g->pad_top;
+      int i_begin = MAX (0, -iy0), i_end = MIN (g->kh, g->h - iy0);
+      for (int x = 0; x < g->ow; x++)
+        {
+          int ix0 = x * g->stride_w - g->pad_left;
+          int j_begin = MAX (0, -ix0), j_end = MIN (g->kw, g->w - ix0);
+          float *dst = out + ((gsize) y * g->ow + x) * c;
+#define TAP(i, j) (in + ((gsize) (iy0 + (i)) * g->w + (gsize) (ix0 + (j))) * c)
+          for (int k = 0; k < c16; k += 16)
+            {
+              F32x16 acc = bias != NULL ? load16 (bias + k) : (F32x16) { 0 };
+              for (int i = i_begin; i < i_end; i++)
+                for (int j = j_begin; j < j_end; j++)
+                  acc += load16 (TAP (i, j) + k) * load16 (weights + (i * g->kw + j) * c + k);
+              store16 (dst + k, acc);
+            }
+          for (int k = c16; k < c; k++)
+            {
+              float acc = bias != NULL ? bias[k] : 0.0f;
+              for (int i = i_begin; i < i_end; i++)
+                for (int j = j_begin; j < j_end; j++)
+                  acc += TAP (i, j)[k] * weights[(i * g->kw + j) * c + k];
+              dst[k] = acc;
+            }
+#undef TAP
+#pragma omp simd
+          for (int k = 0; k < c; k++)
+            dst[k] = clampf (dst[k], lo, hi);
+        }
+    }
+}
+
+void
+gaze_op_depthwise_conv2d_forward (const GazeOpWindow *g, const float *in, const float *weights,
+                                  const float *bias, TfliteActivation act, float *out)
+{
+  gaze_op_depthwise_conv2d_rows (g, in, weights, bias, act, 0, g->oh, out);
+}
+
+void
+gaze_op_average_pool_forward (const GazeOpWindow *g, const float *in, TfliteActivation act,
+                              float *out)
+{
+  const int c = g->c;
+  for (int y = 0; y < g->oh; y++)
+    for (int x = 0; x < g->ow; x++)
+      {
+        float *acc = out + ((gsize) y * g->ow + x) * c;
+        memset (acc, 0, sizeof (float) * c);
+        int count = 0;
+        for (int i = 0; i < g->kh; i++)
+          {
+            int iy = y * g->stride_h + i - g->pad_top;
+            if (iy < 0 || iy >= g->h)
+              continue;
+            for (int j = 0; j < g->kw; j++)
+              {
+                int ix = x * g->stride_w + j - g->pad_left;
+                if (ix < 0 || ix >= g->w)
+                  continue;
+                const float *src = in + ((gsize) iy * g->w + ix) * c;
+                for (int k = 0; k < c; k++)
+                  acc[k] += src[k];
+                count++;
+              }
+          }
+        float inv = count > 0 ? 1.0f / count : 0.0f, lo, hi;
+        activation_range (act, &lo, &hi);
+        for (int k = 0; k < c; k++)
+          acc[k] = clampf (acc[k] * inv, lo, hi);
+      }
+}
+
+/* Element strides of a broadcast operand: 0 along the axes where it has size 1. */
+static void
+broadcast_strides (const int dims[4], const int out_dims[4], gsize strides[4])
+{
+  gsize s = 1;
+  for (int d = 3; d >= 0; d--)
+    {
+      strides[d] = dims[d] == out_dims[d] ? s : 0;
+      s *= (gsize) dims[d];
+    }
+}
+
+static gboolean
+same_dims (const int a[4], const int b[4])
+{
+  return memcmp (a, b, 4 * sizeof (int)) == 0;
+}
+
+#define ELEMENTWISE(name, OP)                                                                     \
+  void name (const float *a, const int a_dims[4], const float *b, const int b_dims[4],           \
+             const int out_dims[4], TfliteActivation act, float *out)                            \
+  {                                                                                               \
+    gsize n = (gsize) out_dims[0] * out_dims[1] * out_dims[2] * out_dims[3];                      \
+    float lo, hi;                                                                                 \
+    activation_range (act, &lo, &hi);                                                             \
+    if (same_dims (a_dims, out_dims) && same_dims (b_dims, out_dims))                             \
+      {                                                                                           \
+        _Pragma ("omp simd")                                                                      \
+        for (gsize i = 0; i < n; i++)                                                             \
+          out[i] = clampf (a[i] OP b[i], lo, hi);                                                  \
+        return;                                                                                   \
+      }                                                                                           \
+    gsize sa[4], sb[4];                                                                           \
+    broadcast_strides (a_dims, out_dims, sa);                                                     \
+    broadcast_strides (b_dims, out_dims, sb);                                                     \
+    gsize i = 0;                                                                                  \
+    for (int d0 = 0; d0 < out_dims[0]; d0++)                                                      \
+      for (int d1 = 0; d1 < out_dims[1]; d1++)                                                    \
+        for (int d2 = 0; d2 < out_dims[2]; d2++)                                                  \
+          {                                                                                       \
+            const float *pa = a + d0 * sa[0] + d1 * sa[1] + d2 * sa[2];                           \
+            const float *pb = b + d0 * sb[0] + d1 * sb[1] + d2 * sb[2];                           \
+            for (int d3 = 0; d3 < out_dims[3]; d3++, i++)                                         \
+              out[i] = clampf (pa[d3 * sa[3]] OP pb[d3 * sb[3]], lo, hi);                          \
+          }                                                                                       \
+  }
+
+ELEMENTWISE (gaze_op_add_forward, +)
+ELEMENTWISE (gaze_op_mul_forward, *)
+
+void
+gaze_op_mean_forward (const float *in, const int dims[4], int axes, float *out)
+{
+  /* The output as a 4-D tensor with the reduced axes of size 1. */
+  int out_dims[4];
+  gsize n_out = 1, count = 1;
+  for (int d = 0; d < 4; d++)
+    {
+      out_dims[d] = (axes & (1 << d)) ? 1 : dims[d];
+      n_out *= (gsize) out_dims[d];
+      count *= (gsize) (dims[d] / out_dims[d]);
+    }
+  gsize so[4];
+  broadcast_strides (out_dims, dims, so);
+  memset (out, 0, sizeof (float) * n_out);
+  gsize i = 0;
+  for (int d0 = 0; d0 < dims[0]; d0++)
+    for (int d1 = 0; d1 < dims[1]; d1++)
+      for (int d2 = 0; d2 < dims[2]; d2++)
+        {
+          float *po = out + d0 * so[0] + d1 * so[1] + d2 * so[2];
+          for (int d3 = 0; d3 < dims[3]; d3++, i++)
+            po[d3 * so[3]] += in[i];
+        }
+  for (gsize k = 0; k < n_out; k++)
+    out[k] /= (float) count;
+}
+
+void
+gaze_op_fully_connected_forward (const float *in, int batch, int n_in, const float *weights,
+                                 const float *bias, int n_out, TfliteActivation act, float *out)
+{
+  gemm_bias_act (in, batch, n_in, weights, bias, n_out, act, out);
+}
+
+void
+gaze_op_softmax_forward (const float *in, gsize rows, int n, float beta, float *out)
+{
+  for (gsize r = 0; r < rows; r++)
+    {
+      const float *x = in + r * n;
+      float *y = out + r * n;
+      float max = x[0];
+      for (int i = 1; i < n; i++)
+        max = fmaxf (max, x[i]);
+      /* Subtracting the max keeps exp from overflowing; the ratio is unchanged. */
+      double sum = 0.0;
+      for (int i = 0; i < n; i++)
+        {
+          y[i] = expf (beta * (x[i] - max));
+          sum += y[i];
+        }
+      float inv = (float) (1.0 / sum);
+      for (int i = 0; i < n; i++)
+        y[i] *= inv;
+    }
+}
+
+void
+gaze_op_quantize_forward (const float *in, gsize n, float lo, float hi, float *out)
+{
+  for (gsize i = 0; i < n; i++)
+    out[i] = clampf (in[i], lo, hi);
+}

@@ -1,0 +1,516 @@
+/* train.c — training the decoder on cached encoder grids, and evaluating it.
+ *
+ * One epoch: the training captions in a random order (the trainer's own
+ * xoshiro generator, seeded by config->seed), cut into mini-batches of
+ * batch_size captions.  Each batch is sorted by length for packing, its
+ * distinct images' grids are gathered once (the squeeze layer runs once per
+ * image even when several of its captions share the batch), then forward,
+ * backward through time, gradient clipping and an Adam step.  After each
+ * epoch: dev BLEU-4, the best model saved, a checkpoint written; training stops
+ * after `patience` epochs without improvement.
+ */
+#include "adam.h"
+#include "model.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void
+gaze_train_config_init (GazeTrainConfig *c)
+{
+  *c = (GazeTrainConfig) {
+    .squeeze_dim = 256, .embed_dim = 256, .hidden_dim = 512, .attn_dim = 256,
+    .min_count = 5, .max_words = 40, .attention = GAZE_ATTENTION_SOFT,
+    .batch_size = 64, .epochs = 20, .patience = 3,
+    .lr = 1e-3f, .lr_decay = 0.8f, .clip = 5.0f, .dropout = 0.5f, .lambda = 1.0f,
+    .entropy_weight = 0.01f, .expected_prob = 0.5f,
+    .seed = 1, .eval_beam = 3,
+  };
+}
+
+/* ── Evaluation ────────────────────────────────────────────────────────────── */
+
+gboolean
+gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset,
+                     const GazeFeatureCache *cache, int beam, GazeProgressFunc progress,
+                     gpointer user_data, GazeScores *scores, char ***captions_out, GError **error)
+{
+  const int n = dataset->n_images;
+  char **captions = g_new0 (char *, n + 1);
+  for (int i = 0; i < n; i++)
+    {
+      const float *grid = gaze_feature_cache_lookup (cache, dataset->image_ids[i]);
+      if (grid == NULL)
+        {
+          g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA,
+                       "image %s is not in the feature cache", dataset->image_ids[i]);
+          g_strfreev (captions);
+          return FALSE;
+        }
+      GazeCaption *caption = gaze_model_caption (model, grid, beam, NULL, error);
+      if (caption == NULL)
+        {
+          g_strfreev (captions);
+          return FALSE;
+        }
+      captions[i] = gaze_beam_to_string (&caption->beams[0]);
+      gaze_caption_free (caption);
+      if (progress != NULL && !progress (i + 1, n, user_data))
+        {
+          g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "evaluation cancelled");
+          g_strfreev (captions);
+          return FALSE;
+        }
+    }
+  gaze_metrics_score (n, (const char *const *) captions, dataset->captions, scores);
+  if (captions_out != NULL)
+    *captions_out = captions;
+  else
+    g_strfreev (captions);
+  return TRUE;
+}
+
+/* ── The training set as token rows ────────────────────────────────────────── */
+
+typedef struct {
+  int n;          /* captions */
+  int stride;     /* max_words + 2 */
+  int *tokens;    /* [n, stride]: <start> words <end> <pad>… */
+  int *lengths;   /* [n] steps: words + 1 */
+  int *image;     /* [n] index into grids */
+  int n_images;
+  const float **grids; /* [n_images] cached [L, C] */
+  gint64 n_tokens;
+} TrainSet;
+
+static void
+train_set_clear (TrainSet *s)
+{
+  g_free (s->tokens);
+  g_free (s->lengths);
+  g_free (s->image);
+  g_free (s->grids);
+}
+
+static gboolean
+train_set_build (TrainSet *s, const GazeDataset *data, int n_images, const GazeVocab *vocab,
+                 const GazeFeatureCache *cache, int max_words, GError **error)
+{
+  if (n_images <= 0)
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA, "no training images");
+      return FALSE;
+    }
+  int n = 0;
+  for (int i = 0; i < n_images; i++)
+    n += (int) g_strv_length (data->captions[i]);
+  *s = (TrainSet) { .stride = max_words + 2, .n_images = n_images };
+  s->tokens = g_new0 (int, (gsize) n * s->stride);
+  s->lengths = g_new0 (int, n);
+  s->image = g_new0 (int, n);
+  s->grids = g_new0 (const float *, (gsize) n_images);
+  int *ids = g_new (int, max_words);
+  for (int i = 0; i < n_images; i++)
+    {
+      s->grids[i] = gaze_feature_cache_lookup (cache, data->image_ids[i]);
+      if (s->grids[i] == NULL)
+        {
+          g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA,
+                       "training image %s is not in the feature cache", data->image_ids[i]);
+          g_free (ids);
+          train_set_clear (s);
+          return FALSE;
+        }
+      for (char **c = data->captions[i]; *c != NULL; c++)
+        {
+          int k = MIN (gaze_vocab_encode (vocab, *c, ids, max_words), max_words);
+          if (k <= 0)
+            continue; /* an empty caption teaches nothing */
+          int *row = s->tokens + (gsize) s->n * s->stride;
+          row[0] = GAZE_TOKEN_START;
+          memcpy (row + 1, ids, sizeof (int) * k);
+          row[k + 1] = GAZE_TOKEN_END;
+          s->lengths[s->n] = k + 1;
+          s->image[s->n] = i;
+          s->n_tokens += k + 1;
+          s->n++;
+        }
+    }
+  g_free (ids);
+  if (s->n == 0)
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA, "no training captions");
+      train_set_clear (s);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ── Checkpoints ───────────────────────────────────────────────────────────── */
+
+typedef struct {
+  int epoch;        /* epochs completed */
+  int best_epoch;
+  int bad_epochs;   /* since the best */
+  double best_bleu4;
+  float baseline;   /* hard attention's moving average */
+  double wall_time; /* seconds of training, over all runs */
+} Progress;
+
+static void
+set_meta_printf (GazeModelFile *file, const char *key, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
+
+static void
+set_meta_printf (GazeModelFile *file, const char *key, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *value = g_strdup_vprintf (format, args);
+  va_end (args);
+  gaze_model_file_set_meta (file, key, value);
+}
+
+static gboolean
+checkpoint_write (const char *path, const GazeModel *model, const GazeAdam *adam,
+                  const GazeRng *rng, const Progress *p, GError **error)
+{
+  g_autoptr (GazeModelFile) file = gaze_model_to_file (model, FALSE);
+  int dims[1] = { (int) adam->n };
+  gaze_model_file_add_tensor (file, "adam.m", 1, dims, adam->m, FALSE);
+  gaze_model_file_add_tensor (file, "adam.v", 1, dims, adam->v, FALSE);
+  set_meta_printf (file, "checkpoint.adam_step", "%" G_GINT64_FORMAT, adam->step);
+  set_meta_printf (file, "checkpoint.rng", "%016" G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER
+                   "x %016" G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER "x",
+                   rng->s[0], rng->s[1], rng->s[2], rng->s[3]);
+  /* %a: exact binary round trips. */
+  set_meta_printf (file, "checkpoint.progress", "%d %d %d %a %a %a", p->epoch, p->best_epoch,
+                   p->bad_epochs, p->best_bleu4, (double) p->baseline, p->wall_time);
+  return gaze_model_file_write (file, path, error);
+}
+
+static gboolean
+checkpoint_read (const char *path, const GazeModel *model, GazeAdam *adam, GazeRng *rng,
+                 Progress *p, GError **error)
+{
+  g_autoptr (GazeModelFile) file = gaze_model_file_read (path, error);
+  if (file == NULL)
+    return FALSE;
+  g_autoptr (GazeModel) saved = gaze_model_from_file (file, path, error);
+  if (saved == NULL)
+    return FALSE;
+  const GazeDecoderSizes *a = &saved->dec->sizes, *b = &model->dec->sizes;
+  if (memcmp (a, b, sizeof *a) != 0 || saved->attention != model->attention)
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH,
+                   "%s: the checkpoint holds another model (sizes, vocabulary or attention "
+                   "differ from these options)", path);
+      return FALSE;
+    }
+  int dims[1] = { (int) adam->n };
+  const float *m = gaze_model_file_get_tensor (file, "adam.m", 1, dims, error);
+  const float *v = m ? gaze_model_file_get_tensor (file, "adam.v", 1, dims, error) : NULL;
+  if (v == NULL)
+    return FALSE;
+  const char *step = gaze_model_file_get_meta (file, "checkpoint.adam_step");
+  const char *rs = gaze_model_file_get_meta (file, "checkpoint.rng");
+  const char *ps = gaze_model_file_get_meta (file, "checkpoint.progress");
+  double baseline = 0.0;
+  guint64 s[4];
+  if (step == NULL || rs == NULL || ps == NULL
+      || sscanf (step, "%" G_GINT64_FORMAT, &adam->step) != 1
+      || sscanf (rs, "%" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER
+                 "x %" G_GINT64_MODIFIER "x", &s[0], &s[1], &s[2], &s[3]) != 4
+      || sscanf (ps, "%d %d %d %la %la %la", &p->epoch, &p->best_epoch, &p->bad_epochs,
+                 &p->best_bleu4, &baseline, &p->wall_time) != 6
+      || p->epoch < 0 || adam->step < 0)
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_CORRUPT, "%s: not a training checkpoint", path);
+      return FALSE;
+    }
+  memcpy (rng->s, s, sizeof s);
+  p->baseline = (float) baseline;
+  memcpy (model->dec->params, saved->dec->params, sizeof (float) * model->dec->n_params);
+  memcpy (adam->m, m, sizeof (float) * adam->n);
+  memcpy (adam->v, v, sizeof (float) * adam->n);
+  return TRUE;
+}
+
+/* ── Mini-batches ──────────────────────────────────────────────────────────── */
+
+typedef struct {
+  int length, index;
+} SortKey;
+
+static int
+compare_longest_first (const void *a, const void *b)
+{
+  const SortKey *x = a, *y = b;
+  if (x->length != y->length)
+    return y->length - x->length;
+  return x->index - y->index;
+}
+
+typedef struct {
+  int capacity;
+  SortKey *keys;
+  int *img, *lengths, *tokens, *slot; /* slot: per training image, its index in the batch or −1 */
+  float *features;
+} BatchBuffers;
+
+/* Fills batch with the captions order[0..n−1], longest first, and the grids of
+ * their distinct images. */
+static void
+batch_make (GazeDecoderBatch *batch, BatchBuffers *bb, const TrainSet *set, const int *order,
+            int n, int cells, int channels)
+{
+  for (int k = 0; k < n; k++)
+    bb->keys[k] = (SortKey) { set->lengths[order[k]], order[k] };
+  qsort (bb->keys, n, sizeof (SortKey), compare_longest_first);
+  const gsize grid = (gsize) cells * channels;
+  int U = 0;
+  for (int k = 0; k < n; k++)
+    {
+      int c = bb->keys[k].index, image = set->image[c];
+      if (bb->slot[image] < 0)
+        {
+          bb->slot[image] = U;
+          memcpy (bb->features + (gsize) U * grid, set->grids[image], sizeof (float) * grid);
+          U++;
+        }
+      bb->img[k] = bb->slot[image];
+      bb->lengths[k] = set->lengths[c];
+      memcpy (bb->tokens + (gsize) k * set->stride, set->tokens + (gsize) c * set->stride,
+              sizeof (int) * set->stride);
+    }
+  for (int k = 0; k < n; k++)
+    bb->slot[set->image[bb->keys[k].index]] = -1;
+  *batch = (GazeDecoderBatch) { .n = n, .n_images = U, .features = bb->features,
+                                .img = bb->img, .lengths = bb->lengths, .tokens = bb->tokens,
+                                .stride = set->stride };
+}
+
+/* ── The training loop ─────────────────────────────────────────────────────── */
+
+static void
+record_scores (GazeModel *model, const GazeScores *s, int beam, int epoch)
+{
+  const struct {
+    const char *key;
+    double value;
+  } items[] = {
+    { "dev.bleu1", s->bleu[0] }, { "dev.bleu2", s->bleu[1] }, { "dev.bleu3", s->bleu[2] },
+    { "dev.bleu4", s->bleu[3] }, { "dev.cider_d", s->cider_d }, { "dev.rouge_l", s->rouge_l },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (items); i++)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      g_ascii_formatd (buf, sizeof buf, "%.4f", items[i].value);
+      gaze_model_set_meta (model, items[i].key, buf);
+    }
+  g_autofree char *b = g_strdup_printf ("%d", beam);
+  g_autofree char *e = g_strdup_printf ("%d", epoch);
+  gaze_model_set_meta (model, "dev.beam", b);
+  gaze_model_set_meta (model, "training.best_epoch", e);
+}
+
+static char *
+hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
+{
+  char lr[G_ASCII_DTOSTR_BUF_SIZE], decay[G_ASCII_DTOSTR_BUF_SIZE];
+  char dropout[G_ASCII_DTOSTR_BUF_SIZE], lambda[G_ASCII_DTOSTR_BUF_SIZE];
+  char clip[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (lr, sizeof lr, "%g", c->lr);
+  g_ascii_formatd (decay, sizeof decay, "%g", c->lr_decay);
+  g_ascii_formatd (dropout, sizeof dropout, "%g", c->dropout);
+  g_ascii_formatd (lambda, sizeof lambda, "%g", c->lambda);
+  g_ascii_formatd (clip, sizeof clip, "%g", c->clip);
+  return g_strdup_printf ("channels=%d\nsqueeze=%d\nembed=%d\nhidden=%d\nattn=%d\ncells=%d\n"
+                          "vocab=%d\nmin_count=%d\nmax_words=%d\nbatch=%d\nlr=%s\nlr_decay=%s\n"
+                          "clip=%s\ndropout=%s\nlambda=%s\nseed=%" G_GUINT64_FORMAT "\n",
+                          s->channels, s->squeeze, s->embed, s->hidden, s->attn, s->cells,
+                          s->vocab, c->min_count, c->max_words, c->batch_size, lr, decay, clip,
+                          dropout, lambda, c->seed);
+}
+
+static GazeDataset
+dataset_head (const GazeDataset *d, int max)
+{
+  GazeDataset head = *d;
+  if (max > 0 && max < head.n_images)
+    head.n_images = max;
+  return head;
+}
+
+gboolean
+gaze_train (const GazeTrainConfig *config, const GazeDataset *train_full,
+            const GazeDataset *dev_full, const GazeFeatureCache *cache, const char *out_path,
+            GazeTrainProgressFunc progress, GazeTrainEpochFunc on_epoch, gpointer user_data,
+            GError **error)
+{
+  const GazeTrainConfig *c = config;
+  if (c->batch_size < 1 || c->epochs < 1 || c->max_words < 1 || !(c->lr > 0.0f)
+      || c->dropout < 0.0f || c->dropout >= 1.0f || c->eval_beam < 1)
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID, "invalid training options");
+      return FALSE;
+    }
+  GazeDataset train = dataset_head (train_full, c->max_train);
+  GazeDataset dev = dataset_head (dev_full, c->max_dev);
+  const int cells = gaze_feature_cache_get_n_cells (cache);
+  const int channels = gaze_feature_cache_get_channels (cache);
+
+  GazeVocab *vocab = gaze_dataset_build_vocab (&train, c->min_count);
+  GazeDecoderSizes sizes = {
+    .vocab = gaze_vocab_get_size (vocab), .channels = channels, .squeeze = c->squeeze_dim,
+    .embed = c->embed_dim, .hidden = c->hidden_dim, .attn = c->attn_dim, .cells = cells,
+  };
+  TrainSet set;
+  if (!train_set_build (&set, &train, train.n_images, vocab, cache, c->max_words, error))
+    {
+      gaze_vocab_free (vocab);
+      return FALSE;
+    }
+  GazeDecoder *dec = gaze_decoder_new (&sizes);
+  GazeRng rng;
+  gaze_rng_seed (&rng, c->seed);
+  gaze_decoder_init_params (dec, &rng);
+  g_autoptr (GazeModel) model = gaze_model_new (dec, vocab, c->attention, c->encoder_name,
+                                                c->encoder_sha256);
+  g_autofree char *hyper = hyperparameters_string (&sizes, c);
+  gaze_model_set_meta (model, "hyperparameters", hyper);
+  if (c->command != NULL)
+    gaze_model_set_meta (model, "training.command", c->command);
+
+  g_autofree char *ckpt_default = g_strconcat (out_path, ".ckpt", NULL);
+  const char *ckpt = c->checkpoint_path != NULL ? c->checkpoint_path : ckpt_default;
+  GazeAdam *adam = gaze_adam_new (dec->n_params);
+  Progress prog = { .best_bleu4 = -1.0 };
+  gboolean ok = TRUE;
+  if (c->resume && !checkpoint_read (ckpt, model, adam, &rng, &prog, error))
+    ok = FALSE;
+
+  const int B = c->batch_size;
+  BatchBuffers bb = { .capacity = B };
+  bb.keys = g_new (SortKey, B);
+  bb.img = g_new (int, B);
+  bb.lengths = g_new (int, B);
+  bb.tokens = g_new (int, (gsize) B * set.stride);
+  bb.slot = g_new (int, set.n_images);
+  for (int i = 0; i < set.n_images; i++)
+    bb.slot[i] = -1;
+  bb.features = g_new (float, (gsize) B * cells * channels);
+  int *order = g_new (int, set.n);
+  float *grads = g_new (float, dec->n_params);
+  GazeDecoderWork *work = gaze_decoder_work_new ();
+  GazeDecoderOptions opt = {
+    .attention = c->attention, .dropout = c->dropout, .lambda = c->lambda,
+    .expected_prob = c->expected_prob, .entropy_weight = c->entropy_weight,
+    .reinforce_weight = 1.0f, .baseline = prog.baseline, .rng = &rng,
+  };
+  const gint64 n_batches = (set.n + B - 1) / B;
+
+  for (int epoch = prog.epoch; ok && epoch < c->epochs; epoch++)
+    {
+      if (prog.best_epoch > 0 && prog.bad_epochs >= c->patience)
+        break;
+      gint64 t0 = g_get_monotonic_time ();
+      float lr = gaze_decayed_lr (c->lr, c->lr_decay, epoch);
+      /* Fisher-Yates with the trainer's generator: the same seed, the same order. */
+      for (int i = 0; i < set.n; i++)
+        order[i] = i;
+      for (int i = set.n - 1; i > 0; i--)
+        {
+          int j = (int) gaze_rng_below (&rng, (guint32) i + 1);
+          int t = order[i];
+          order[i] = order[j];
+          order[j] = t;
+        }
+      GazeTrainStatus status = { .epoch = epoch + 1, .n_epochs = c->epochs,
+                                 .n_batches = n_batches };
+      double loss_sum = 0.0;
+      gint64 tokens = 0;
+      for (gint64 b = 0; b < n_batches; b++)
+        {
+          int start = (int) (b * B), n = MIN (B, set.n - start);
+          GazeDecoderBatch batch;
+          batch_make (&batch, &bb, &set, order + start, n, cells, channels);
+          double loss = gaze_decoder_forward (dec, work, &batch, &opt);
+          memset (grads, 0, sizeof (float) * dec->n_params);
+          gaze_decoder_backward (dec, work, &opt, grads);
+          gaze_clip_grad_norm (grads, dec->n_params, c->clip);
+          gaze_adam_update (adam, dec->params, grads, lr);
+          if (!isfinite (loss))
+            {
+              g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA,
+                           "training diverged (loss %g) in epoch %d; try a lower --lr", loss,
+                           epoch + 1);
+              ok = FALSE;
+              break;
+            }
+          loss_sum += loss;
+          tokens += gaze_decoder_work_n_tokens (work);
+          status.batch = b + 1;
+          status.loss = loss_sum / (double) (b + 1);
+          status.tokens_per_s = tokens / MAX ((g_get_monotonic_time () - t0) * 1e-6, 1e-9);
+          if (progress != NULL && !progress (&status, user_data))
+            {
+              g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "training cancelled");
+              ok = FALSE;
+              break;
+            }
+        }
+      if (!ok)
+        break;
+      prog.baseline = opt.baseline;
+      prog.wall_time += (g_get_monotonic_time () - t0) * 1e-6;
+
+      /* Dev evaluation: keep the best model by BLEU-4. */
+      GazeScores scores;
+      if (!gaze_model_evaluate (model, &dev, cache, c->eval_beam, NULL, NULL, &scores, NULL,
+                                error))
+        {
+          ok = FALSE;
+          break;
+        }
+      prog.epoch = epoch + 1;
+      gboolean improved = scores.bleu[3] > prog.best_bleu4;
+      if (improved)
+        {
+          prog.best_bleu4 = scores.bleu[3];
+          prog.best_epoch = epoch + 1;
+          prog.bad_epochs = 0;
+          record_scores (model, &scores, c->eval_beam, epoch + 1);
+          char wall[G_ASCII_DTOSTR_BUF_SIZE];
+          g_ascii_formatd (wall, sizeof wall, "%.0f", prog.wall_time);
+          gaze_model_set_meta (model, "training.wall_time_s", wall);
+          g_autofree char *e = g_strdup_printf ("%d", epoch + 1);
+          gaze_model_set_meta (model, "training.epochs", e);
+          if (!gaze_model_save (model, out_path, error))
+            {
+              ok = FALSE;
+              break;
+            }
+        }
+      else
+        prog.bad_epochs++;
+      if (!checkpoint_write (ckpt, model, adam, &rng, &prog, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      if (on_epoch != NULL)
+        on_epoch (&status, &scores, improved, user_data);
+    }
+
+  gaze_decoder_work_free (work);
+  g_free (grads);
+  g_free (order);
+  g_free (bb.keys), g_free (bb.img), g_free (bb.lengths), g_free (bb.tokens), g_free (bb.slot);
+  g_free (bb.features);
+  gaze_adam_free (adam);
+  train_set_clear (&set);
+  return ok;
+}

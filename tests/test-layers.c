@@ -1,0 +1,521 @@
+/* test-layers.c — every layer's backward pass, and the whole decoder's, against
+ * central finite differences of its forward pass, at tiny sizes.
+ *
+ * Each check builds a scalar loss  ℓ = Σ r ⊙ out  with fixed random weights r
+ * (computed in double), perturbs every input entry by ±ε and compares
+ * (ℓ(x+ε) − ℓ(x−ε)) / 2ε with the analytic gradient.  With float forward
+ * passes and ε = 1e-3 the truncation error is O(ε²) ≈ 1e-6 and the rounding
+ * error about 1e-4 (a larger ε may step over a ReLU's kink), so we require
+ * |analytic − numeric| ≤ 1e-2·max(|a|,|n|) + 1e-3; the worst entries use
+ * about 6% of that.  A wrong backward is off by O(1) and fails. */
+#include <math.h>
+
+#include "decoder.h"
+#include "layers.h"
+
+#define EPS 1e-3f
+#define REL_TOL 1e-2
+#define ABS_TOL 1e-3
+
+typedef double (*LossFunc) (gpointer ctx);
+
+static GazeRng rng;
+
+static float *
+random_array (gsize n, float scale)
+{
+  float *x = g_new (float, n);
+  for (gsize i = 0; i < n; i++)
+    x[i] = scale * (2.0f * gaze_rng_uniform (&rng) - 1.0f);
+  return x;
+}
+
+static double
+dot (const float *r, const float *x, gsize n)
+{
+  double s = 0.0;
+  for (gsize i = 0; i < n; i++)
+    s += (double) r[i] * x[i];
+  return s;
+}
+
+/* Compares analytic[i] with the central difference of loss in x[i], for all i. */
+static void
+check_gradient (const char *what, LossFunc loss, gpointer ctx, float *x, const float *analytic,
+                gsize n)
+{
+  double worst = 0.0;
+  for (gsize i = 0; i < n; i++)
+    {
+      float saved = x[i];
+      x[i] = saved + EPS;
+      double plus = loss (ctx);
+      x[i] = saved - EPS;
+      double minus = loss (ctx);
+      x[i] = saved;
+      double numeric = (plus - minus) / (2.0 * EPS);
+      double a = analytic[i];
+      double err = fabs (a - numeric);
+      double tol = REL_TOL * fmax (fabs (a), fabs (numeric)) + ABS_TOL;
+      worst = fmax (worst, err / tol);
+      if (err > tol)
+        g_error ("%s[%" G_GSIZE_FORMAT "]: analytic %.6g, numeric %.6g", what, i, a, numeric);
+    }
+  g_test_message ("%s: %" G_GSIZE_FORMAT " entries, worst error %.3f of tolerance", what, n,
+                  worst);
+}
+
+/* ── Linear ────────────────────────────────────────────────────────────────── */
+
+typedef struct {
+  int n, in, out;
+  float *x, *w, *b, *r, *y;
+} LinearCase;
+
+static double
+linear_loss (gpointer p)
+{
+  LinearCase *c = p;
+  linear_forward (c->y, c->x, c->w, c->b, c->n, c->in, c->out);
+  return dot (c->r, c->y, (gsize) c->n * c->out);
+}
+
+static void
+test_linear (void)
+{
+  LinearCase c = { .n = 3, .in = 4, .out = 5 };
+  c.x = random_array (c.n * c.in, 1.0f);
+  c.w = random_array (c.out * c.in, 1.0f);
+  c.b = random_array (c.out, 1.0f);
+  c.r = random_array (c.n * c.out, 1.0f);
+  c.y = g_new (float, c.n * c.out);
+  float *dx = g_new0 (float, c.n * c.in), *dw = g_new0 (float, c.out * c.in);
+  float *db = g_new0 (float, c.out);
+  /* dℓ/dy = r */
+  linear_backward (dx, dw, db, c.r, c.x, c.w, c.n, c.in, c.out);
+  check_gradient ("linear.x", linear_loss, &c, c.x, dx, c.n * c.in);
+  check_gradient ("linear.weight", linear_loss, &c, c.w, dw, c.out * c.in);
+  check_gradient ("linear.bias", linear_loss, &c, c.b, db, c.out);
+  /* Backward accumulates: a second call doubles the gradients. */
+  float before = dw[3];
+  linear_backward (dx, dw, db, c.r, c.x, c.w, c.n, c.in, c.out);
+  g_assert_cmpfloat_with_epsilon (dw[3], 2.0f * before, 1e-5f);
+  g_free (c.x), g_free (c.w), g_free (c.b), g_free (c.r), g_free (c.y);
+  g_free (dx), g_free (dw), g_free (db);
+}
+
+/* ── Pointwise ─────────────────────────────────────────────────────────────── */
+
+typedef struct {
+  gsize n;
+  float *x, *r, *y;
+  void (*forward) (float *, const float *, gsize);
+} PointCase;
+
+static double
+point_loss (gpointer p)
+{
+  PointCase *c = p;
+  c->forward (c->y, c->x, c->n);
+  return dot (c->r, c->y, c->n);
+}
+
+static void
+check_pointwise (const char *what, void (*forward) (float *, const float *, gsize),
+                 void (*backward) (float *, const float *, const float *, gsize), float scale)
+{
+  PointCase c = { .n = 16, .forward = forward };
+  c.x = random_array (c.n, scale);
+  /* Keep ReLU's inputs away from the kink, where the derivative jumps. */
+  for (gsize i = 0; i < c.n; i++)
+    if (fabsf (c.x[i]) < 0.05f)
+      c.x[i] = 0.3f;
+  c.r = random_array (c.n, 1.0f);
+  c.y = g_new (float, c.n);
+  float *dx = g_new0 (float, c.n);
+  forward (c.y, c.x, c.n);
+  backward (dx, c.r, c.y, c.n);
+  check_gradient (what, point_loss, &c, c.x, dx, c.n);
+  g_free (c.x), g_free (c.r), g_free (c.y), g_free (dx);
+}
+
+static void
+test_pointwise (void)
+{
+  check_pointwise ("relu", relu_forward, relu_backward, 1.0f);
+  check_pointwise ("tanh", tanh_forward, tanh_backward, 3.0f);
+  check_pointwise ("sigmoid", sigmoid_forward, sigmoid_backward, 4.0f);
+}
+
+static void
+test_fast_math (void)
+{
+  /* The inline exp/tanh/σ against libm over a wide range. */
+  for (float x = -30.0f; x <= 30.0f; x += 0.01234f)
+    {
+      g_assert_cmpfloat (fabsf (gaze_expf (x) - expf (x)), <=, 4e-7f * expf (x));
+      g_assert_cmpfloat (fabsf (gaze_tanhf (x) - tanhf (x)), <=, 1e-7f + 3e-7f * fabsf (tanhf (x)));
+      g_assert_cmpfloat (fabsf (gaze_sigmoidf (x) - 1.0f / (1.0f + expf (-x))), <=, 3e-7f);
+    }
+  g_assert_cmpfloat (gaze_expf (-200.0f), <, 1e-37f);
+  g_assert_true (isfinite (gaze_expf (200.0f)));
+  g_assert_cmpfloat (gaze_tanhf (1e-4f), ==, tanhf (1e-4f));
+}
+
+/* ── Embedding ─────────────────────────────────────────────────────────────── */
+
+typedef struct {
+  int n, dim;
+  int *ids;
+  float *table, *r, *y;
+} EmbedCase;
+
+static double
+embed_loss (gpointer p)
+{
+  EmbedCase *c = p;
+  embedding_forward (c->y, c->ids, c->table, c->n, c->dim);
+  return dot (c->r, c->y, (gsize) c->n * c->dim);
+}
+
+static void
+test_embedding (void)
+{
+  int ids[] = { 2, 0, 2, 4 }; /* a repeated id must accumulate */
+  EmbedCase c = { .n = 4, .dim = 3, .ids = ids };
+  c.table = random_array (5 * c.dim, 1.0f);
+  c.r = random_array (c.n * c.dim, 1.0f);
+  c.y = g_new (float, c.n * c.dim);
+  float *dt = g_new0 (float, 5 * c.dim);
+  embedding_backward (dt, c.r, ids, c.n, c.dim);
+  check_gradient ("embedding", embed_loss, &c, c.table, dt, 5 * c.dim);
+  g_free (c.table), g_free (c.r), g_free (c.y), g_free (dt);
+}
+
+/* ── LSTM cell ─────────────────────────────────────────────────────────────── */
+
+typedef struct {
+  int n, H;
+  float *pre, *cp, *gates, *c, *tc, *h, *rh, *rc;
+} LstmCase;
+
+static double
+lstm_loss (gpointer p)
+{
+  LstmCase *l = p;
+  memcpy (l->gates, l->pre, sizeof (float) * l->n * 4 * l->H);
+  lstm_cell_forward (l->gates, l->cp, l->c, l->tc, l->h, l->n, l->H);
+  return dot (l->rh, l->h, (gsize) l->n * l->H) + dot (l->rc, l->c, (gsize) l->n * l->H);
+}
+
+static void
+test_lstm (void)
+{
+  LstmCase l = { .n = 2, .H = 3 };
+  gsize nh = l.n * l.H;
+  l.pre = random_array (nh * 4, 2.0f);
+  l.cp = random_array (nh, 1.0f);
+  l.gates = g_new (float, nh * 4);
+  l.c = g_new (float, nh), l.tc = g_new (float, nh), l.h = g_new (float, nh);
+  l.rh = random_array (nh, 1.0f);
+  l.rc = random_array (nh, 1.0f);
+  lstm_loss (&l);
+  float *dpre = g_new0 (float, nh * 4), *dcp = g_new0 (float, nh);
+  lstm_cell_backward (dpre, dcp, l.rh, l.rc, l.gates, l.cp, l.tc, l.n, l.H);
+  check_gradient ("lstm.gates", lstm_loss, &l, l.pre, dpre, nh * 4);
+  check_gradient ("lstm.c_prev", lstm_loss, &l, l.cp, dcp, nh);
+  g_free (l.pre), g_free (l.cp), g_free (l.gates), g_free (l.c), g_free (l.tc), g_free (l.h);
+  g_free (l.rh), g_free (l.rc), g_free (dpre), g_free (dcp);
+}
+
+/* ── Attention, context, gate ──────────────────────────────────────────────── */
+
+typedef struct {
+  int n, U, L, A;
+  int *img;
+  float *pa, *ph, *v, *alpha, *u, *r;
+} AttnCase;
+
+static double
+attn_loss (gpointer p)
+{
+  AttnCase *c = p;
+  attention_forward (c->alpha, c->u, c->pa, c->img, c->ph, c->v, c->n, c->L, c->A);
+  return dot (c->r, c->alpha, (gsize) c->n * c->L);
+}
+
+static void
+test_attention (void)
+{
+  int img[] = { 1, 0, 1 };
+  AttnCase c = { .n = 3, .U = 2, .L = 4, .A = 5, .img = img };
+  c.pa = random_array (c.U * c.L * c.A, 1.0f);
+  c.ph = random_array (c.n * c.A, 1.0f);
+  c.v = random_array (c.A, 2.0f);
+  c.alpha = g_new (float, c.n * c.L);
+  c.u = g_new (float, c.n * c.L * c.A);
+  c.r = random_array (c.n * c.L, 1.0f);
+  attn_loss (&c);
+  for (int r = 0; r < c.n; r++)
+    {
+      float sum = 0.0f;
+      for (int i = 0; i < c.L; i++)
+        sum += c.alpha[r * c.L + i];
+      g_assert_cmpfloat_with_epsilon (sum, 1.0f, 1e-6f);
+    }
+  float *dpa = g_new0 (float, c.U * c.L * c.A), *dph = g_new0 (float, c.n * c.A);
+  float *dv = g_new0 (float, c.A);
+  attention_backward (dpa, dph, dv, c.r, c.alpha, c.u, img, c.v, c.n, c.L, c.A);
+  check_gradient ("attention.pa", attn_loss, &c, c.pa, dpa, c.U * c.L * c.A);
+  check_gradient ("attention.ph", attn_loss, &c, c.ph, dph, c.n * c.A);
+  check_gradient ("attention.v", attn_loss, &c, c.v, dv, c.A);
+  g_free (c.pa), g_free (c.ph), g_free (c.v), g_free (c.alpha), g_free (c.u), g_free (c.r);
+  g_free (dpa), g_free (dph), g_free (dv);
+}
+
+typedef struct {
+  int n, U, L, D, H;
+  int *img;
+  float *w, *a, *ctx, *h, *wb, *bb, *beta, *z, *r;
+} CtxCase;
+
+static double
+ctx_loss (gpointer p)
+{
+  CtxCase *c = p;
+  context_forward (c->ctx, c->w, c->a, c->img, c->n, c->L, c->D);
+  gate_forward (c->z, c->beta, c->h, c->wb, c->bb, c->ctx, c->n, c->H, c->D);
+  return dot (c->r, c->z, (gsize) c->n * c->D);
+}
+
+static void
+test_context_gate (void)
+{
+  int img[] = { 0, 1, 0 };
+  CtxCase c = { .n = 3, .U = 2, .L = 4, .D = 5, .H = 3, .img = img };
+  c.w = random_array (c.n * c.L, 1.0f);
+  c.a = random_array (c.U * c.L * c.D, 1.0f);
+  c.ctx = g_new (float, c.n * c.D);
+  c.h = random_array (c.n * c.H, 1.0f);
+  c.wb = random_array (c.H, 1.0f);
+  c.bb = random_array (1, 1.0f);
+  c.beta = g_new (float, c.n);
+  c.z = g_new (float, c.n * c.D);
+  c.r = random_array (c.n * c.D, 1.0f);
+  ctx_loss (&c);
+  float *dw = g_new0 (float, c.n * c.L), *da = g_new0 (float, c.U * c.L * c.D);
+  float *dctx = g_new0 (float, c.n * c.D), *dh = g_new0 (float, c.n * c.H);
+  float *dwb = g_new0 (float, c.H), dbb = 0.0f;
+  gate_backward (dh, dwb, &dbb, dctx, c.r, c.beta, c.h, c.wb, c.ctx, c.n, c.H, c.D);
+  context_backward (dw, da, dctx, c.w, c.a, img, c.n, c.L, c.D);
+  check_gradient ("context.w", ctx_loss, &c, c.w, dw, c.n * c.L);
+  check_gradient ("context.a", ctx_loss, &c, c.a, da, c.U * c.L * c.D);
+  check_gradient ("gate.h", ctx_loss, &c, c.h, dh, c.n * c.H);
+  check_gradient ("gate.weight", ctx_loss, &c, c.wb, dwb, c.H);
+  check_gradient ("gate.bias", ctx_loss, &c, c.bb, &dbb, 1);
+  g_free (c.w), g_free (c.a), g_free (c.ctx), g_free (c.h), g_free (c.wb), g_free (c.bb);
+  g_free (c.beta), g_free (c.z), g_free (c.r);
+  g_free (dw), g_free (da), g_free (dctx), g_free (dh), g_free (dwb);
+}
+
+/* ── Softmax cross-entropy, dropout, doubly stochastic penalty ────────────── */
+
+typedef struct {
+  int n, V;
+  int *tgt;
+  float *x, *p;
+} XentCase;
+
+static double
+xent_loss (gpointer p)
+{
+  XentCase *c = p;
+  memcpy (c->p, c->x, sizeof (float) * c->n * c->V);
+  return softmax_xent_forward (c->p, c->tgt, c->n, c->V);
+}
+
+static void
+test_softmax_xent (void)
+{
+  int tgt[] = { 3, 0 };
+  XentCase c = { .n = 2, .V = 6, .tgt = tgt };
+  c.x = random_array (c.n * c.V, 3.0f);
+  c.p = g_new (float, c.n * c.V);
+  double loss = xent_loss (&c);
+  g_assert_cmpfloat (loss, >, 0.0);
+  float *dx = g_new0 (float, c.n * c.V);
+  softmax_xent_backward (dx, c.p, tgt, c.n, c.V, 1.0f);
+  check_gradient ("softmax_xent", xent_loss, &c, c.x, dx, c.n * c.V);
+  /* Uniform logits: the loss is n log V exactly. */
+  memset (c.x, 0, sizeof (float) * c.n * c.V);
+  g_assert_cmpfloat_with_epsilon (xent_loss (&c), 2.0 * log (6.0), 1e-5);
+  g_free (c.x), g_free (c.p), g_free (dx);
+}
+
+typedef struct {
+  gsize n;
+  float *x, *mask, *y, *r;
+} DropCase;
+
+static double
+drop_loss (gpointer p)
+{
+  DropCase *c = p;
+  dropout_forward (c->y, c->x, c->mask, c->n);
+  return dot (c->r, c->y, c->n);
+}
+
+static void
+test_dropout (void)
+{
+  DropCase c = { .n = 2000 };
+  c.x = random_array (c.n, 1.0f);
+  c.mask = g_new (float, c.n);
+  c.y = g_new (float, c.n);
+  c.r = random_array (c.n, 1.0f);
+  dropout_mask (c.mask, c.n, 0.5f, &rng);
+  int kept = 0;
+  for (gsize i = 0; i < c.n; i++)
+    {
+      g_assert_true (c.mask[i] == 0.0f || c.mask[i] == 2.0f);
+      kept += c.mask[i] > 0.0f;
+    }
+  /* Binomial(2000, 0.5): 5 standard deviations is ±112. */
+  g_assert_cmpint (abs (kept - 1000), <, 112);
+  float *dx = g_new0 (float, c.n);
+  dropout_backward (dx, c.r, c.mask, c.n);
+  check_gradient ("dropout", drop_loss, &c, c.x, dx, 50);
+  g_free (c.x), g_free (c.mask), g_free (c.y), g_free (c.r), g_free (dx);
+}
+
+typedef struct {
+  float *s;
+} DsCase;
+
+static double
+ds_loss (gpointer p)
+{
+  return doubly_stochastic_forward (((DsCase *) p)->s, 2, 3, 0.7f);
+}
+
+static void
+test_doubly_stochastic (void)
+{
+  DsCase c = { random_array (6, 2.0f) };
+  float *ds = g_new0 (float, 6);
+  doubly_stochastic_backward (ds, c.s, 2, 3, 0.7f, 1.0f);
+  check_gradient ("doubly_stochastic", ds_loss, &c, c.s, ds, 6);
+  /* Summed, not averaged, over the cells: all-zero sums cost λ per cell. */
+  float zeros[6] = { 0 };
+  g_assert_cmpfloat_with_epsilon (doubly_stochastic_forward (zeros, 2, 3, 0.7f), 6 * 0.7, 1e-6);
+  g_free (c.s), g_free (ds);
+}
+
+/* ── The whole decoder ─────────────────────────────────────────────────────── */
+
+typedef struct {
+  GazeDecoder *dec;
+  GazeDecoderWork *work;
+  GazeDecoderBatch batch;
+  GazeDecoderOptions opt;
+  GazeRng rng0; /* restored before every forward: the same dropout mask each time */
+  GazeRng rng;
+} DecoderCase;
+
+static double
+decoder_loss (gpointer p)
+{
+  DecoderCase *c = p;
+  c->rng = c->rng0;
+  return gaze_decoder_forward (c->dec, c->work, &c->batch, &c->opt);
+}
+
+static void
+check_decoder (GazeAttention attention, float dropout)
+{
+  GazeDecoderSizes sizes = {
+    .vocab = 7, .channels = 6, .squeeze = 5, .embed = 4, .hidden = 3, .attn = 4, .cells = 4,
+  };
+  DecoderCase c = { 0 };
+  c.dec = gaze_decoder_new (&sizes);
+  gaze_rng_seed (&c.rng0, 42);
+  gaze_decoder_init_params (c.dec, &c.rng0);
+  /* Larger weights than the initialisation, so that every path matters. */
+  for (gsize i = 0; i < c.dec->n_params; i++)
+    c.dec->params[i] += 0.3f * (2.0f * gaze_rng_uniform (&rng) - 1.0f);
+  c.work = gaze_decoder_work_new ();
+  /* Three captions of two images, sorted longest first. */
+  static const int tokens[3 * 6] = {
+    1, 4, 5, 6, 2, 0, /* <start> w w w <end> */
+    1, 6, 4, 2, 0, 0,
+    1, 5, 2, 0, 0, 0,
+  };
+  static const int lengths[3] = { 4, 3, 2 }, img[3] = { 1, 0, 1 };
+  static const int forced[3 * 6] = { 0, 3, 1, 2, 0, 0, 2, 2, 0, 0, 0, 0, 1, 3, 0, 0, 0, 0 };
+  float *features = random_array (2 * sizes.cells * sizes.channels, 2.0f);
+  c.batch = (GazeDecoderBatch) { .n = 3, .n_images = 2, .features = features, .img = img,
+                                 .lengths = lengths, .tokens = tokens, .stride = 6 };
+  c.opt = (GazeDecoderOptions) { .attention = attention, .dropout = dropout, .lambda = 1.0f,
+                                 .rng = &c.rng };
+  if (attention == GAZE_ATTENTION_HARD)
+    /* Fixed locations and no score-function term: the pathwise gradient of
+     * −log p(y|s,a) for the given s, plus the penalty, must be exact. */
+    c.opt.forced = forced;
+
+  double loss = decoder_loss (&c);
+  g_assert_true (isfinite (loss) && loss > 0.0);
+  float *grads = g_new0 (float, c.dec->n_params);
+  gaze_decoder_backward (c.dec, c.work, &c.opt, grads);
+  for (int k = 0; k < GAZE_N_PARAMS; k++)
+    {
+      const GazeTensorInfo *t = &c.dec->tensors[k];
+      g_autofree char *what = g_strdup_printf ("decoder(%s, dropout %.1f).%s",
+                                               attention == GAZE_ATTENTION_HARD ? "hard" : "soft",
+                                               dropout, t->name);
+      check_gradient (what, decoder_loss, &c, c.dec->params + t->offset, grads + t->offset,
+                      t->size);
+    }
+  g_free (grads);
+  g_free (features);
+  gaze_decoder_work_free (c.work);
+  gaze_decoder_free (c.dec);
+}
+
+static void
+test_decoder_soft (void)
+{
+  check_decoder (GAZE_ATTENTION_SOFT, 0.0f);
+}
+
+static void
+test_decoder_soft_dropout (void)
+{
+  check_decoder (GAZE_ATTENTION_SOFT, 0.5f);
+}
+
+static void
+test_decoder_hard_pathwise (void)
+{
+  check_decoder (GAZE_ATTENTION_HARD, 0.0f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gaze_rng_seed (&rng, 1234);
+  g_test_add_func ("/layers/fast-math", test_fast_math);
+  g_test_add_func ("/layers/linear", test_linear);
+  g_test_add_func ("/layers/pointwise", test_pointwise);
+  g_test_add_func ("/layers/embedding", test_embedding);
+  g_test_add_func ("/layers/lstm", test_lstm);
+  g_test_add_func ("/layers/attention", test_attention);
+  g_test_add_func ("/layers/context-gate", test_context_gate);
+  g_test_add_func ("/layers/softmax-xent", test_softmax_xent);
+  g_test_add_func ("/layers/dropout", test_dropout);
+  g_test_add_func ("/layers/doubly-stochastic", test_doubly_stochastic);
+  g_test_add_func ("/decoder/soft", test_decoder_soft);
+  g_test_add_func ("/decoder/soft-dropout", test_decoder_soft_dropout);
+  g_test_add_func ("/decoder/hard-pathwise", test_decoder_hard_pathwise);
+  return g_test_run ();
+}

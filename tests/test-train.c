@@ -1,0 +1,337 @@
+/* test-train.c — the trainer: overfitting a tiny set, determinism, and
+ * resuming from a checkpoint, on random features (no encoder needed). */
+#include <glib/gstdio.h>
+#include <math.h>
+
+#include "adam.h"
+#include "decoder.h"
+#include "feature-cache.h"
+#include "gaze-train.h"
+#include "model.h"
+
+#define FAKE_SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* ── Overfitting 20 captions with the decoder and Adam directly ────────────── */
+
+/* Trains on 20 random captions of 20 random "images" (one batch) and returns
+ * the mean cross-entropy per token of the last steps.  (Two captions of one
+ * image would leave an irreducible loss where they differ.) */
+static double
+overfit (GazeAttention attention, int steps)
+{
+  GazeDecoderSizes sizes = {
+    .vocab = 24, .channels = 12, .squeeze = 16, .embed = 16, .hidden = 32, .attn = 16,
+    .cells = 9,
+  };
+  GazeRng rng;
+  gaze_rng_seed (&rng, 7);
+  GazeDecoder *dec = gaze_decoder_new (&sizes);
+  gaze_decoder_init_params (dec, &rng);
+  enum { N = 20, U = 20, STRIDE = 10 };
+  float *features = g_new (float, U * sizes.cells * sizes.channels);
+  for (int i = 0; i < U * sizes.cells * sizes.channels; i++)
+    features[i] = gaze_rng_normal (&rng);
+  int tokens[N * STRIDE] = { 0 }, lengths[N], img[N];
+  for (int r = 0; r < N; r++)
+    {
+      /* Longest first: 8 words down to 3. */
+      int k = 8 - r * 6 / N;
+      tokens[r * STRIDE] = GAZE_TOKEN_START;
+      for (int j = 1; j <= k; j++)
+        tokens[r * STRIDE + j] = 4 + (int) gaze_rng_below (&rng, sizes.vocab - 4);
+      tokens[r * STRIDE + k + 1] = GAZE_TOKEN_END;
+      lengths[r] = k + 1;
+      img[r] = r % U;
+    }
+  GazeDecoderBatch batch = { .n = N, .n_images = U, .features = features, .img = img,
+                             .lengths = lengths, .tokens = tokens, .stride = STRIDE };
+  /* λ = 0: the penalty need not reach 0, the cross-entropy must. */
+  GazeDecoderOptions opt = { .attention = attention, .dropout = 0.0f, .lambda = 0.0f,
+                             .expected_prob = 0.5f, .entropy_weight = 0.001f,
+                             .reinforce_weight = 1.0f, .rng = &rng };
+  GazeDecoderWork *work = gaze_decoder_work_new ();
+  GazeAdam *adam = gaze_adam_new (dec->n_params);
+  float *grads = g_new (float, dec->n_params);
+  double recent = 0.0;
+  int n_recent = 0;
+  for (int step = 0; step < steps; step++)
+    {
+      double loss = gaze_decoder_forward (dec, work, &batch, &opt);
+      g_assert_true (isfinite (loss));
+      if (step >= steps - 10)
+        recent += loss, n_recent++;
+      memset (grads, 0, sizeof (float) * dec->n_params);
+      gaze_decoder_backward (dec, work, &opt, grads);
+      gaze_clip_grad_norm (grads, dec->n_params, 5.0f);
+      gaze_adam_update (adam, dec->params, grads, 1e-2f);
+    }
+  g_free (grads);
+  gaze_adam_free (adam);
+  gaze_decoder_work_free (work);
+  g_free (features);
+  gaze_decoder_free (dec);
+  return recent / n_recent;
+}
+
+static void
+test_overfit_soft (void)
+{
+  /* Random words: log V = 3.2 nats per token at the start. */
+  double loss = overfit (GAZE_ATTENTION_SOFT, 300);
+  g_test_message ("soft: cross-entropy after 300 steps %.4f", loss);
+  g_assert_cmpfloat (loss, <, 0.02);
+}
+
+static void
+test_overfit_hard (void)
+{
+  double loss = overfit (GAZE_ATTENTION_HARD, 300);
+  g_test_message ("hard: cross-entropy after 300 steps %.4f", loss);
+  g_assert_cmpfloat (loss, <, 0.05);
+}
+
+/* ── gaze_train on a tiny on-disk data set ─────────────────────────────────── */
+
+typedef struct {
+  char *dir, *images, *tokens, *train_split, *dev_split, *cache_path;
+  GazeDataset *train, *dev;
+  GazeFeatureCache *cache;
+} Fixture;
+
+static const char *const words[] = { "a", "dog", "cat", "runs", "sits", "on", "grass", "the",
+                                     "red", "ball", "man", "jumps" };
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("gaze-test-train-XXXXXX", NULL);
+  g_assert_nonnull (f->dir);
+  f->images = g_build_filename (f->dir, "images", NULL);
+  g_assert_cmpint (g_mkdir (f->images, 0700), ==, 0);
+  enum { N_IMAGES = 12, CELLS = 4, CHANNELS = 8 };
+  GazeRng rng;
+  gaze_rng_seed (&rng, 99);
+  GString *tokens = g_string_new (NULL), *train = g_string_new (NULL), *dev = g_string_new (NULL);
+  const char *ids[N_IMAGES];
+  char *owned[N_IMAGES];
+  float *grids = g_new (float, N_IMAGES * CELLS * CHANNELS);
+  for (int i = 0; i < N_IMAGES; i++)
+    {
+      /* Two-digit names keep the folder order and strcmp order the same. */
+      owned[i] = g_strdup_printf ("img%02d", i);
+      ids[i] = owned[i];
+      g_autofree char *jpg = g_strdup_printf ("%s/%s.jpg", f->images, ids[i]);
+      g_assert_true (g_file_set_contents (jpg, "", 0, NULL));
+      for (int c = 0; c < 5; c++)
+        {
+          g_string_append_printf (tokens, "%s.jpg#%d\t", ids[i], c);
+          int n = 3 + (int) gaze_rng_below (&rng, 4);
+          for (int w = 0; w < n; w++)
+            g_string_append_printf (tokens, "%s ",
+                                    words[(i + w * (c % 2 + 1)) % G_N_ELEMENTS (words)]);
+          g_string_append (tokens, ".\n");
+        }
+      g_string_append_printf (i < 9 ? train : dev, "%s.jpg\n", ids[i]);
+      for (int k = 0; k < CELLS * CHANNELS; k++)
+        grids[i * CELLS * CHANNELS + k] = gaze_rng_normal (&rng);
+    }
+  f->tokens = g_build_filename (f->dir, "tokens.txt", NULL);
+  f->train_split = g_build_filename (f->dir, "train.txt", NULL);
+  f->dev_split = g_build_filename (f->dir, "dev.txt", NULL);
+  f->cache_path = g_build_filename (f->dir, "cache.bin", NULL);
+  g_assert_true (g_file_set_contents (f->tokens, tokens->str, -1, NULL));
+  g_assert_true (g_file_set_contents (f->train_split, train->str, -1, NULL));
+  g_assert_true (g_file_set_contents (f->dev_split, dev->str, -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_assert_true (gaze_feature_cache_write_grids (f->cache_path, FAKE_SHA, f->images, N_IMAGES,
+                                                 ids, CELLS, CHANNELS, grids, &error));
+  g_assert_no_error (error);
+  f->cache = gaze_feature_cache_load (f->cache_path, FAKE_SHA, &error);
+  g_assert_no_error (error);
+  f->train = gaze_dataset_load (f->images, f->tokens, f->train_split, &error);
+  g_assert_no_error (error);
+  f->dev = gaze_dataset_load (f->images, f->tokens, f->dev_split, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < N_IMAGES; i++)
+    g_free (owned[i]);
+  g_free (grids);
+  g_string_free (tokens, TRUE), g_string_free (train, TRUE), g_string_free (dev, TRUE);
+}
+
+static void
+remove_tree (const char *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        remove_tree (path);
+      else
+        g_unlink (path);
+    }
+  g_dir_close (d);
+  g_rmdir (dir);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  gaze_dataset_free (f->train);
+  gaze_dataset_free (f->dev);
+  gaze_feature_cache_free (f->cache);
+  remove_tree (f->dir);
+  g_free (f->dir), g_free (f->images), g_free (f->tokens), g_free (f->train_split);
+  g_free (f->dev_split), g_free (f->cache_path);
+}
+
+static void
+small_config (GazeTrainConfig *c, int epochs)
+{
+  gaze_train_config_init (c);
+  c->squeeze_dim = 8, c->embed_dim = 8, c->hidden_dim = 16, c->attn_dim = 8;
+  c->min_count = 1;
+  c->batch_size = 8;
+  c->epochs = epochs;
+  c->patience = 100; /* never stop early here */
+  c->lr = 5e-3f;
+  c->seed = 1234;
+  c->eval_beam = 2;
+  c->encoder_name = "fake";
+  c->encoder_sha256 = FAKE_SHA;
+}
+
+/* The parameters of a checkpoint (float32, exact). */
+static float *
+checkpoint_params (const char *path, gsize *n)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GazeModelFile) file = gaze_model_file_read (path, &error);
+  g_assert_no_error (error);
+  g_autoptr (GazeModel) model = gaze_model_from_file (file, path, &error);
+  g_assert_no_error (error);
+  *n = model->dec->n_params;
+  return g_memdup2 (model->dec->params, sizeof (float) * *n);
+}
+
+static float *
+train_run (Fixture *f, const char *name, int epochs, gboolean resume, gsize *n)
+{
+  GazeTrainConfig c;
+  small_config (&c, epochs);
+  c.resume = resume;
+  g_autofree char *out = g_build_filename (f->dir, name, NULL);
+  g_autofree char *ckpt = g_strconcat (out, ".ckpt", NULL);
+  g_autoptr (GError) error = NULL;
+  gboolean ok = gaze_train (&c, f->train, f->dev, f->cache, out, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_assert_true (g_file_test (out, G_FILE_TEST_IS_REGULAR));
+  return checkpoint_params (ckpt, n);
+}
+
+static void
+test_deterministic (Fixture *f, gconstpointer data)
+{
+  gsize n1, n2;
+  g_autofree float *a = train_run (f, "a.gzm", 2, FALSE, &n1);
+  g_autofree float *b = train_run (f, "b.gzm", 2, FALSE, &n2);
+  g_assert_cmpuint (n1, ==, n2);
+  g_assert_cmpmem (a, n1 * sizeof (float), b, n2 * sizeof (float));
+  /* And training changed them: a different seed gives different weights. */
+  GazeTrainConfig c;
+  small_config (&c, 1);
+  c.seed = 4321;
+  g_autofree char *out = g_build_filename (f->dir, "c.gzm", NULL);
+  g_autofree char *ckpt = g_strconcat (out, ".ckpt", NULL);
+  g_assert_true (gaze_train (&c, f->train, f->dev, f->cache, out, NULL, NULL, NULL, NULL));
+  gsize n3;
+  g_autofree float *c3 = checkpoint_params (ckpt, &n3);
+  g_assert_cmpuint (n3, ==, n1);
+  g_assert_true (memcmp (a, c3, n1 * sizeof (float)) != 0);
+}
+
+static gboolean
+stop_after_first_epoch (const GazeTrainStatus *status, gpointer user_data)
+{
+  /* Cancels at the first batch of epoch 2: as if killed mid-epoch. */
+  return status->epoch < 2;
+}
+
+static void
+test_resume (Fixture *f, gconstpointer data)
+{
+  gsize n1, n2;
+  g_autofree float *straight = train_run (f, "straight.gzm", 3, FALSE, &n1);
+  /* A run killed during epoch 2 … */
+  GazeTrainConfig c;
+  small_config (&c, 3);
+  g_autofree char *out = g_build_filename (f->dir, "resumed.gzm", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_false (gaze_train (&c, f->train, f->dev, f->cache, out, stop_after_first_epoch, NULL,
+                              NULL, &error));
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED);
+  /* … then resumed from its epoch-1 checkpoint ends exactly where the
+   * uninterrupted run did. */
+  g_autofree float *resumed = train_run (f, "resumed.gzm", 3, TRUE, &n2);
+  g_assert_cmpuint (n1, ==, n2);
+  g_assert_cmpmem (straight, n1 * sizeof (float), resumed, n2 * sizeof (float));
+}
+
+static void
+test_model_round_trip (Fixture *f, gconstpointer data)
+{
+  gsize n;
+  g_autofree float *params = train_run (f, "m.gzm", 1, FALSE, &n);
+  g_autofree char *path = g_build_filename (f->dir, "m.gzm", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GazeModel) model = gaze_model_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (gaze_model_get_encoder_sha256 (model), ==, FAKE_SHA);
+  g_assert_cmpstr (gaze_model_get_encoder_name (model), ==, "fake");
+  g_assert_cmpint (gaze_model_get_attention (model), ==, GAZE_ATTENTION_SOFT);
+  g_assert_nonnull (gaze_model_get_meta (model, "dev.bleu4"));
+  g_assert_nonnull (strstr (gaze_model_get_meta (model, "hyperparameters"), "hidden=16"));
+  /* fp16 storage: every weight within half precision of the float32 one. */
+  g_assert_cmpuint (model->dec->n_params, ==, n);
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpfloat (fabsf (model->dec->params[i] - params[i]), <=,
+                       fabsf (params[i]) * 1e-3f + 1e-7f);
+  /* A model whose tensor has another shape is refused with one line. */
+  g_autoptr (GazeModelFile) file = gaze_model_to_file (model, TRUE);
+  g_autoptr (GazeModelFile) bad = gaze_model_file_new ();
+  const char *keys[] = { "vocabulary", "attention", "encoder.name", "encoder.sha256" };
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    gaze_model_file_set_meta (bad, keys[i], gaze_model_file_get_meta (file, keys[i]));
+  gaze_model_file_set_meta (bad, "hyperparameters",
+                            "channels=8\nsqueeze=8\nembed=8\nhidden=17\nattn=8\ncells=4\n");
+  for (int k = 0; k < GAZE_N_PARAMS; k++)
+    {
+      const GazeTensorInfo *t = &model->dec->tensors[k];
+      gaze_model_file_add_tensor (bad, t->name, t->n_dims, t->dims,
+                                  model->dec->params + t->offset, TRUE);
+    }
+  g_autofree char *bad_path = g_build_filename (f->dir, "bad.gzm", NULL);
+  g_assert_true (gaze_model_file_write (bad, bad_path, NULL));
+  g_autoptr (GazeModel) refused = gaze_model_load (bad_path, &error);
+  g_assert_null (refused);
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH);
+  g_assert_null (strchr (error->message, '\n'));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/train/overfit-soft", test_overfit_soft);
+  g_test_add_func ("/train/overfit-hard", test_overfit_hard);
+  g_test_add ("/train/deterministic", Fixture, NULL, fixture_setup, test_deterministic,
+              fixture_teardown);
+  g_test_add ("/train/resume", Fixture, NULL, fixture_setup, test_resume, fixture_teardown);
+  g_test_add ("/train/model-round-trip", Fixture, NULL, fixture_setup, test_model_round_trip,
+              fixture_teardown);
+  return g_test_run ();
+}

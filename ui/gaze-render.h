@@ -1,0 +1,68 @@
+/* gaze-render.h — the attention overlay and the exported PNGs.
+ *
+ * Cairo and Pango only, no GTK, so that the window (for its photo view and
+ * Ctrl+S / Ctrl+E) and gaze-cli (caption --export) draw the very same thing:
+ *
+ *   annotated word:  the photo, the word's α over it, and the caption below
+ *                    with that word highlighted;
+ *   storyboard:      one tile per word, the photo with that word's α and the
+ *                    word above it, like Figure 3 of Xu et al. (2015).
+ */
+#pragma once
+
+#include <cairo.h>
+#include "gaze.h"
+#include "gaze-heatmap.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GazeOverlayMode mode;
+  GazeColormap colormap;
+  double opacity;     /* 0 … 1: the colour map's opacity, or how far spotlight dims */
+  gboolean show_grid; /* the raw grid, one flat cell per α, with the α values */
+} GazeOverlayStyle;
+
+#define GAZE_OVERLAY_STYLE_INIT { GAZE_OVERLAY_COLORMAP, GAZE_COLORMAP_INFERNO, 0.6, FALSE }
+
+/* The photo as an RGB24 Cairo surface, at its own size. */
+cairo_surface_t *gaze_render_image_surface (const GazeImage *image);
+
+/* The surface gaze_render_overlay paints for word with style: the smooth map
+ * (or the raw grid), for a photo of photo_width × photo_height pixels.  The
+ * window caches these per word. */
+cairo_surface_t *gaze_render_heat_surface (const GazeCaption *caption, const GazeWord *word,
+                                           int photo_width, int photo_height,
+                                           const GazeOverlayStyle *style);
+/* Paints word's attention over a photo that fills (0, 0, width, height) of
+ * cr: heat (from gaze_render_heat_surface with the same style, or NULL to make
+ * it now), the grid lines and α values in grid mode, and for a hard-attention
+ * model the attended cell's outline. */
+void gaze_render_overlay (cairo_t *cr, cairo_surface_t *heat, const GazeCaption *caption,
+                          const GazeWord *word, const GazeOverlayStyle *style, double width,
+                          double height);
+
+/* The annotated PNG of word word_index of beam beam_index: width × height
+ * pixels, or with both 0 the photo's full width and its height plus the
+ * caption.  NULL with GAZE_ERROR_INVALID for a word, beam or size out of range. */
+cairo_surface_t *gaze_render_word (cairo_surface_t *photo, const GazeCaption *caption,
+                                   int beam_index, int word_index,
+                                   const GazeOverlayStyle *style, int width, int height,
+                                   GError **error);
+/* The storyboard of beam beam_index: one tile per word, each tile the photo's
+ * full size (shrunk if the sheet would pass 8192 pixels), or the whole sheet
+ * fitted into width × height when both are given. */
+cairo_surface_t *gaze_render_storyboard (cairo_surface_t *photo, const GazeCaption *caption,
+                                         int beam_index, const GazeOverlayStyle *style,
+                                         int width, int height, GError **error);
+
+/* Writes surface as a PNG through a temporary file renamed into place, so a
+ * failed write never leaves a half file.  An existing path is replaced only
+ * when overwrite is TRUE; otherwise it fails with GAZE_ERROR_IO. */
+gboolean gaze_render_save_png (cairo_surface_t *surface, const char *path, gboolean overwrite,
+                               GError **error);
+
+/* Parses "WIDTHxHEIGHT" (each 16 … 16384) for --size. */
+gboolean gaze_render_parse_size (const char *text, int *width, int *height, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,47 @@
+/* gaze-window.h — the main window: open photos, their captions, attention.
+ *
+ * Actions (accelerators are set in gaze-application.c):
+ *   win.open  win.paste  win.close-photo  win.open-recent(s)
+ *   win.export-png  win.export-storyboard
+ *   win.prev-word  win.next-word  win.first-word  win.last-word  win.select-word(i)
+ *   win.play (a toggle)  win.select-beam(i)  win.show-grid (a toggle) */
+#pragma once
+
+#include <adwaita.h>
+#include "gaze-photo.h"
+#include "gaze-render.h"
+
+G_BEGIN_DECLS
+
+#define GAZE_TYPE_WINDOW (gaze_window_get_type ())
+G_DECLARE_FINAL_TYPE (GazeWindow, gaze_window, GAZE, WINDOW, AdwApplicationWindow)
+
+typedef enum {
+  GAZE_EXPORT_WORD,       /* the current word, annotated */
+  GAZE_EXPORT_STORYBOARD, /* one tile per word */
+} GazeExportKind;
+
+GazeWindow *gaze_window_new (GtkApplication *application);
+
+/* Adds the photos to the sidebar (a photo already open is not added twice)
+ * and shows the last one. */
+void gaze_window_open_files (GazeWindow *window, GFile **files, int n_files);
+/* Adds an image already in memory (a pasted one) and shows it. */
+void gaze_window_open_image (GazeWindow *window, GazeImage *image, const char *title);
+/* Saves the current beam's word or storyboard to file (replacing it: the file
+ * chooser has asked), width pixels wide, or at full resolution when 0. */
+gboolean gaze_window_export (GazeWindow *window, GazeExportKind kind, GFile *file, int width,
+                             GError **error);
+
+/* What the window shows, for tests and the benchmark. */
+GazePhoto *gaze_window_get_photo (GazeWindow *window);
+const GazeCaption *gaze_window_get_caption (GazeWindow *window);
+int gaze_window_get_word (GazeWindow *window);
+gboolean gaze_window_is_busy (GazeWindow *window);
+/* The message shown in the banner, or NULL when it is hidden. */
+const char *gaze_window_get_banner (GazeWindow *window);
+void gaze_window_set_beam_width (GazeWindow *window, int beam_width);
+void gaze_window_set_style (GazeWindow *window, const GazeOverlayStyle *style);
+GtkWidget *gaze_window_get_photo_view (GazeWindow *window);
+
+G_END_DECLS
