@@ -84,11 +84,14 @@ gaze_cli_classify (int argc, char **argv)
   if (photos == NULL || photos[0] == NULL)
     return gaze_cli_fail ("classify: no photo given (try 'gaze-cli classify --help')");
 
-  if (encoder_path == NULL)
+  gboolean default_encoder = encoder_path == NULL;
+  if (default_encoder)
     encoder_path = gaze_paths_find_encoder (GAZE_DEFAULT_ENCODER);
   if (labels_path == NULL)
     labels_path = default_labels ();
   g_autoptr (GazeEncoder) encoder = gaze_encoder_load (encoder_path, &error);
+  if (encoder == NULL && default_encoder && g_error_matches (error, GAZE_ERROR, GAZE_ERROR_IO))
+    g_prefix_error (&error, "no encoder (run gaze-fetch-encoder, or set GAZE_ENCODER): ");
   if (encoder == NULL)
     return gaze_cli_fail_error (error);
   int n_labels = 0;

@@ -129,13 +129,9 @@ gaze_cli_eval (int argc, char **argv)
     { "cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_path, "The feature cache to read grids from (default: the encoder's)", "FILE" },
     { NULL },
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("— caption a split and score it");
-  g_option_context_add_main_entries (context, entries, NULL);
+  if (!gaze_cli_parse_options ("eval", "— caption a split and score it", entries, &argc, &argv))
+    return 1;
   GError *error = NULL;
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return gaze_cli_fail_error (error);
-  if (argc > 1)
-    return gaze_cli_fail ("eval: unexpected argument '%s'", argv[1]);
   if (images_dir == NULL || token_file == NULL || split_file == NULL)
     return gaze_cli_fail ("eval: --images, --captions and --split-file are required "
                           "(try 'gaze-cli eval --help')");

@@ -62,14 +62,10 @@ gaze_cli_features (int argc, char **argv)
       "With --rebuild: threads encoding photos at once (default 2)", "N" },
     { NULL },
   };
-  g_autoptr (GOptionContext) context
-    = g_option_context_new ("— cache the encoder's grids of a folder of photos");
-  g_option_context_add_main_entries (context, entries, NULL);
+  if (!gaze_cli_parse_options ("features", "— cache the encoder's grids of a folder of photos",
+                               entries, &argc, &argv))
+    return 1;
   GError *error = NULL;
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return gaze_cli_fail_error (error);
-  if (argc > 1)
-    return gaze_cli_fail ("features: unexpected argument '%s'", argv[1]);
   if (n_workers < 0 || n_workers > 64 || (n_workers != 0 && !rebuild))
     return gaze_cli_fail ("features: --workers takes 1 to 64, with --rebuild");
 

@@ -30,12 +30,14 @@ gaze_cli_progress_new (const char *label, gint64 total)
   return p;
 }
 
-/* "42s", "1m23s", "2h05m". */
+/* "4.2s", "42s", "1m23s", "2h05m". */
 static void
 append_duration (GString *s, gint64 us)
 {
   gint64 secs = MAX (us, 0) / G_USEC_PER_SEC;
-  if (secs < 60)
+  if (secs < 10)
+    g_string_append_printf (s, "%.1fs", MAX (us, 0) / (double) G_USEC_PER_SEC);
+  else if (secs < 60)
     g_string_append_printf (s, "%" G_GINT64_FORMAT "s", secs);
   else if (secs < 3600)
     g_string_append_printf (s, "%" G_GINT64_FORMAT "m%02" G_GINT64_FORMAT "s", secs / 60,

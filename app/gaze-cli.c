@@ -19,6 +19,8 @@ static const GazeCliCommand commands[] = {
   { "classify", "print the top-5 ImageNet labels of photos", gaze_cli_classify },
   { "features", "cache the encoder's grids of a folder of photos", gaze_cli_features },
   { "eval", "caption a split and score it (BLEU, CIDEr-D, ROUGE-L)", gaze_cli_eval },
+  { "train", "train the caption decoder on Flickr8k", gaze_cli_train },
+  { "caption", "caption photos, with per-word attention as JSON", gaze_cli_caption },
 };
 
 int
@@ -40,6 +42,26 @@ gaze_cli_fail_error (GError *error)
   int status = gaze_cli_fail ("%s", error->message);
   g_error_free (error);
   return status;
+}
+
+gboolean
+gaze_cli_parse_options (const char *name, const char *summary, const GOptionEntry *entries,
+                        int *argc, char ***argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (summary);
+  g_option_context_add_main_entries (context, entries, NULL);
+  GError *error = NULL;
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      gaze_cli_fail_error (error);
+      return FALSE;
+    }
+  if (*argc > 1)
+    {
+      gaze_cli_fail ("%s: unexpected argument '%s'", name, (*argv)[1]);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void

@@ -9,11 +9,21 @@ G_BEGIN_DECLS
 int gaze_cli_classify (int argc, char **argv);
 int gaze_cli_features (int argc, char **argv);
 int gaze_cli_eval (int argc, char **argv);
+int gaze_cli_train (int argc, char **argv);
+int gaze_cli_caption (int argc, char **argv);
 
 /* relative inside the read-only shared folder: $GAZE_SHARED_DIR, else
  * ../shared beside the source tree. */
 char *gaze_cli_shared_path (const char *relative);
+/* The encoder file called name: gaze_paths_find_encoder's, else the shared
+ * folder's models/<name>.tflite when that exists (a development checkout). */
+char *gaze_cli_encoder_path (const char *name);
 
+/* Parses the sub-command name's options (summary follows "Usage: … [OPTION…]"
+ * in --help); prints the error and returns FALSE on a bad option or an
+ * argument no entry takes. */
+gboolean gaze_cli_parse_options (const char *name, const char *summary,
+                                 const GOptionEntry *entries, int *argc, char ***argv);
 /* Prints "gaze-cli: <message>" as one line on stderr and returns 1. */
 int gaze_cli_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* The same for a GError, which it frees. */

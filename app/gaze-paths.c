@@ -5,14 +5,12 @@
 static char **
 data_dirs (const char *kind, gboolean with_source_tree)
 {
-  GStrvBuilder *dirs = g_strv_builder_new ();
-  g_strv_builder_take (dirs, g_build_filename (g_get_user_data_dir (), "gaze", kind, NULL));
-  g_strv_builder_take (dirs, g_build_filename (GAZE_PKGDATADIR, kind, NULL));
+  char **dirs = g_new0 (char *, 4);
+  dirs[0] = g_build_filename (g_get_user_data_dir (), "gaze", kind, NULL);
+  dirs[1] = g_build_filename (GAZE_PKGDATADIR, kind, NULL);
   if (with_source_tree)
-    g_strv_builder_take (dirs, g_build_filename (GAZE_SOURCE_DIR, "resources", kind, NULL));
-  char **result = g_strv_builder_end (dirs);
-  g_strv_builder_unref (dirs);
-  return result;
+    dirs[2] = g_build_filename (GAZE_SOURCE_DIR, "resources", kind, NULL);
+  return dirs;
 }
 
 char **

@@ -27,6 +27,7 @@ main (int argc, char **argv)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  gaze_application_choose_renderer ();
   g_autoptr (GazeApplication) app = gaze_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -39,7 +39,7 @@ gaze_adam_update (GazeAdam *adam, float *params, const float *grads, float lr)
   const float eps_hat = (float) (eps * sqrt (c2));
   float *m = adam->m, *v = adam->v;
   const gint64 n = (gint64) adam->n;
-#pragma omp parallel for simd schedule(static)
+#pragma omp simd
   for (gint64 i = 0; i < n; i++)
     {
       float g = grads[i];

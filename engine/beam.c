@@ -100,133 +100,229 @@ fill_word (GazeWord *w, const Record *rec, const float *alpha, int L, const Gaze
     }
 }
 
-GazeCaption *
-gaze_model_caption (const GazeModel *model, const float *grid, int beam_width,
-                    GCancellable *cancellable, GError **error)
-{
-  const GazeDecoder *dec = model->dec;
-  const GazeDecoderSizes *s = &dec->sizes;
-  const int V = s->vocab, H = s->hidden, L = s->cells;
-  if (beam_width < 1 || beam_width > GAZE_MAX_BEAM || beam_width > V - 3)
-    {
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID, "beam width %d is not in 1..%d",
-                   beam_width, MIN (GAZE_MAX_BEAM, V - 3));
-      return NULL;
-    }
-  const int k = beam_width;
-  const gboolean hard = model->attention == GAZE_ATTENTION_HARD;
-
-  GazeDecoderState *st = gaze_decoder_state_new (dec, k);
-  gaze_decoder_encode (dec, st, grid);
-  float *h = g_new (float, (gsize) k * H), *c = g_new (float, (gsize) k * H);
-  float *h_next = g_new (float, (gsize) k * H), *c_next = g_new (float, (gsize) k * H);
-  memcpy (h, st->h0, sizeof (float) * H);
-  memcpy (c, st->c0, sizeof (float) * H);
-  /* Live rows: the word each one fed in, its log-probability, words so far,
-   * and the record slot (at the previous step) it continues. */
+/* One image's search. */
+typedef struct {
+  Record *records; /* [MAX_STEPS, k] */
+  float *alphas;   /* [MAX_STEPS, k, L] */
+  Finished *finished;
+  int n_finished, width, live;
+  /* Live rows: the word each one feeds in, its log-probability, its words so
+   * far, and the record slot (at the previous step) it continues. */
   int words[GAZE_MAX_BEAM], n_words[GAZE_MAX_BEAM], slot_of[GAZE_MAX_BEAM];
   double log_prob[GAZE_MAX_BEAM];
-  words[0] = GAZE_TOKEN_START, n_words[0] = 0, slot_of[0] = -1, log_prob[0] = 0.0;
-  Record *records = g_new0 (Record, (gsize) MAX_STEPS * k);
-  float *alphas = g_new0 (float, (gsize) MAX_STEPS * k * L);
-  Finished *finished = g_new0 (Finished, k);
-  Candidate best[GAZE_MAX_BEAM];
-  int n_finished = 0, live = 1, width = k;
-  gboolean cancelled = FALSE;
+} Search;
 
-  for (int t = 0; t < MAX_STEPS && width > 0; t++)
+/* Picks the best continuations of image s's live rows (rows row0.. of the
+ * step just run) and moves the live ones to rows next0.. of h_next, c_next.
+ * Returns how many stay live. */
+static int
+search_advance (Search *s, int t, int k, const GazeDecoderState *st, int row0, int V, int H,
+                int L, float *h_next, float *c_next, int next0)
+{
+  Candidate best[GAZE_MAX_BEAM];
+  int n_best = 0;
+  for (int r = 0; r < s->live; r++)
     {
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      const float *p = st->logits + (gsize) (row0 + r) * V;
+      for (int v = 0; v < V; v++)
         {
+          /* After MAX_WORDS words only <end> may follow. */
+          if (!word_allowed (v) || (t == MAX_STEPS - 1 && v != GAZE_TOKEN_END))
+            continue;
+          top_insert (best, &n_best, s->width, s->log_prob[r] + log (fmax (p[v], 1e-30)), r, v);
+        }
+    }
+  int next = 0, next_words[GAZE_MAX_BEAM], next_n_words[GAZE_MAX_BEAM];
+  int next_slot[GAZE_MAX_BEAM];
+  double next_log_prob[GAZE_MAX_BEAM];
+  for (int b = 0; b < n_best; b++)
+    {
+      const int r = best[b].row, row = row0 + r;
+      const float *p = st->logits + (gsize) row * V;
+      Record *rec = &s->records[(gsize) t * k + b];
+      rec->parent = s->slot_of[r];
+      rec->word = best[b].word;
+      rec->prob = p[best[b].word];
+      rec->beta = st->beta[row];
+      top_words (p, V, rec->alt, rec->alt_prob);
+      memcpy (s->alphas + ((gsize) t * k + b) * L, st->alpha + (gsize) row * L,
+              sizeof (float) * L);
+      if (best[b].word == GAZE_TOKEN_END)
+        {
+          s->finished[s->n_finished++] = (Finished) { t, b, best[b].score, s->n_words[r] };
+          s->width--;
+          continue;
+        }
+      memcpy (h_next + (gsize) (next0 + next) * H, st->h + (gsize) row * H, sizeof (float) * H);
+      memcpy (c_next + (gsize) (next0 + next) * H, st->c + (gsize) row * H, sizeof (float) * H);
+      next_words[next] = best[b].word;
+      next_n_words[next] = s->n_words[r] + 1;
+      next_log_prob[next] = best[b].score;
+      next_slot[next] = b;
+      next++;
+    }
+  s->live = next;
+  memcpy (s->words, next_words, sizeof (int) * next);
+  memcpy (s->n_words, next_n_words, sizeof (int) * next);
+  memcpy (s->slot_of, next_slot, sizeof (int) * next);
+  memcpy (s->log_prob, next_log_prob, sizeof (double) * next);
+  return next;
+}
+
+/* The finished beams of s as a caption, best first. */
+static GazeCaption *
+search_caption (const GazeModel *model, Search *s, int k)
+{
+  const int L = model->dec->sizes.cells;
+  g_qsort_with_data (s->finished, s->n_finished, sizeof (Finished), compare_finished, NULL);
+  GazeCaption *caption = g_new0 (GazeCaption, 1);
+  caption->grid_size = model->grid_size;
+  caption->n_cells = L;
+  caption->attention = model->attention;
+  caption->n_beams = s->n_finished;
+  caption->beams = g_new0 (GazeBeam, s->n_finished);
+  for (int i = 0; i < s->n_finished; i++)
+    {
+      const Finished *f = &s->finished[i];
+      GazeBeam *beam = &caption->beams[i];
+      beam->n_words = f->n_words;
+      beam->log_prob = (float) f->log_prob;
+      beam->score = (float) (f->log_prob / (f->n_words + 1));
+      beam->words = g_new0 (GazeWord, MAX (f->n_words, 1));
+      /* Walk back from <end> (not a word of the caption) through the parents. */
+      int slot = s->records[(gsize) f->step * k + f->slot].parent;
+      for (int t = f->step - 1; t >= 0; t--)
+        {
+          const Record *rec = &s->records[(gsize) t * k + slot];
+          fill_word (&beam->words[t], rec, s->alphas + ((gsize) t * k + slot) * L, L,
+                     model->vocab);
+          slot = rec->parent;
+        }
+    }
+  return caption;
+}
+
+/* Beam search over n_images grids at once: every step runs the decoder on the
+ * live beams of all the images as one batch. */
+static GazeCaption **
+caption_batch (const GazeModel *model, const float *grids, int n_images, int k, GazePool *pool,
+               GCancellable *cancellable, GError **error)
+{
+  const GazeDecoder *dec = model->dec;
+  const GazeDecoderSizes *sz = &dec->sizes;
+  const int V = sz->vocab, H = sz->hidden, L = sz->cells;
+  if (k < 1 || k > GAZE_MAX_BEAM || k > V - 3)
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID, "beam width %d is not in 1..%d", k,
+                   MIN (GAZE_MAX_BEAM, V - 3));
+      return NULL;
+    }
+  const gboolean hard = model->attention == GAZE_ATTENTION_HARD;
+  const int rows = n_images * k;
+  GazeDecoderState *st = gaze_decoder_state_new (dec, rows, n_images, pool);
+  gaze_decoder_encode (dec, st, grids, n_images);
+  float *h = g_new (float, (gsize) rows * H), *c = g_new (float, (gsize) rows * H);
+  float *h_next = g_new (float, (gsize) rows * H), *c_next = g_new (float, (gsize) rows * H);
+  int *words = g_new (int, rows);
+  Search *search = g_new0 (Search, n_images);
+  for (int i = 0; i < n_images; i++)
+    {
+      Search *s = &search[i];
+      s->records = g_new0 (Record, (gsize) MAX_STEPS * k);
+      s->alphas = g_new0 (float, (gsize) MAX_STEPS * k * L);
+      s->finished = g_new0 (Finished, k);
+      s->width = k;
+      s->live = 1;
+      s->words[0] = GAZE_TOKEN_START;
+      s->slot_of[0] = -1;
+      memcpy (h + (gsize) i * H, st->h0 + (gsize) i * H, sizeof (float) * H);
+      memcpy (c + (gsize) i * H, st->c0 + (gsize) i * H, sizeof (float) * H);
+    }
+  gboolean cancelled = FALSE;
+  for (int t = 0; t < MAX_STEPS; t++)
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "captioning cancelled");
           cancelled = TRUE;
           break;
         }
-      gaze_decoder_step (dec, st, live, words, h, c, hard);
-      /* The best `width` continuations of all live beams. */
-      int n_best = 0;
-      for (int r = 0; r < live; r++)
+      /* The live rows of every image, image after image (h and c are laid
+       * out so already). */
+      int total = 0;
+      for (int i = 0; i < n_images; i++)
+        for (int r = 0; r < search[i].live; r++)
+          {
+            st->img[total] = i;
+            words[total++] = search[i].words[r];
+          }
+      if (total == 0)
+        break;
+      gaze_decoder_step (dec, st, total, words, h, c, hard);
+      int row0 = 0, next0 = 0;
+      for (int i = 0; i < n_images; i++)
         {
-          const float *p = st->logits + (gsize) r * V;
-          for (int v = 0; v < V; v++)
-            {
-              /* After MAX_WORDS words only <end> may follow. */
-              if (!word_allowed (v) || (t == MAX_STEPS - 1 && v != GAZE_TOKEN_END))
-                continue;
-              top_insert (best, &n_best, width, log_prob[r] + log (fmax (p[v], 1e-30)), r, v);
-            }
+          int live = search[i].live;
+          if (live > 0)
+            next0 += search_advance (&search[i], t, k, st, row0, V, H, L, h_next, c_next, next0);
+          row0 += live;
         }
-      int next = 0, next_words[GAZE_MAX_BEAM], next_n_words[GAZE_MAX_BEAM];
-      int next_slot[GAZE_MAX_BEAM];
-      double next_log_prob[GAZE_MAX_BEAM];
-      for (int b = 0; b < n_best; b++)
-        {
-          const int r = best[b].row;
-          const float *p = st->logits + (gsize) r * V;
-          Record *rec = &records[(gsize) t * k + b];
-          rec->parent = slot_of[r];
-          rec->word = best[b].word;
-          rec->prob = p[best[b].word];
-          rec->beta = st->beta[r];
-          top_words (p, V, rec->alt, rec->alt_prob);
-          memcpy (alphas + ((gsize) t * k + b) * L, st->alpha + (gsize) r * L,
-                  sizeof (float) * L);
-          if (best[b].word == GAZE_TOKEN_END)
-            {
-              finished[n_finished++] = (Finished) { t, b, best[b].score, n_words[r] };
-              width--;
-              continue;
-            }
-          memcpy (h_next + (gsize) next * H, st->h + (gsize) r * H, sizeof (float) * H);
-          memcpy (c_next + (gsize) next * H, st->c + (gsize) r * H, sizeof (float) * H);
-          next_words[next] = best[b].word;
-          next_n_words[next] = n_words[r] + 1;
-          next_log_prob[next] = best[b].score;
-          next_slot[next] = b;
-          next++;
-        }
-      live = next;
-      memcpy (words, next_words, sizeof (int) * next);
-      memcpy (n_words, next_n_words, sizeof (int) * next);
-      memcpy (slot_of, next_slot, sizeof (int) * next);
-      memcpy (log_prob, next_log_prob, sizeof (double) * next);
       float *tmp = h;
       h = h_next, h_next = tmp;
       tmp = c, c = c_next, c_next = tmp;
     }
 
-  GazeCaption *caption = NULL;
+  GazeCaption **captions = NULL;
   if (!cancelled)
     {
-      g_qsort_with_data (finished, n_finished, sizeof (Finished), compare_finished, NULL);
-      caption = g_new0 (GazeCaption, 1);
-      caption->grid_size = model->grid_size;
-      caption->n_cells = L;
-      caption->attention = model->attention;
-      caption->n_beams = n_finished;
-      caption->beams = g_new0 (GazeBeam, n_finished);
-      for (int i = 0; i < n_finished; i++)
-        {
-          const Finished *f = &finished[i];
-          GazeBeam *beam = &caption->beams[i];
-          beam->n_words = f->n_words;
-          beam->log_prob = (float) f->log_prob;
-          beam->score = (float) (f->log_prob / (f->n_words + 1));
-          beam->words = g_new0 (GazeWord, MAX (f->n_words, 1));
-          /* Walk back from <end> (not a word of the caption) through the parents. */
-          int slot = records[(gsize) f->step * k + f->slot].parent;
-          for (int t = f->step - 1; t >= 0; t--)
-            {
-              const Record *rec = &records[(gsize) t * k + slot];
-              fill_word (&beam->words[t], rec, alphas + ((gsize) t * k + slot) * L, L,
-                         model->vocab);
-              slot = rec->parent;
-            }
-        }
+      captions = g_new0 (GazeCaption *, n_images + 1);
+      for (int i = 0; i < n_images; i++)
+        captions[i] = search_caption (model, &search[i], k);
     }
+  for (int i = 0; i < n_images; i++)
+    {
+      g_free (search[i].records);
+      g_free (search[i].alphas);
+      g_free (search[i].finished);
+    }
+  g_free (search);
+  g_free (words);
   g_free (h), g_free (c), g_free (h_next), g_free (c_next);
-  g_free (records), g_free (alphas), g_free (finished);
   gaze_decoder_state_free (st);
+  return captions;
+}
+
+GazeCaption *
+gaze_model_caption (const GazeModel *model, const float *grid, int beam_width,
+                    GCancellable *cancellable, GError **error)
+{
+  GazeCaption **captions = caption_batch (model, grid, 1, beam_width, NULL, cancellable, error);
+  if (captions == NULL)
+    return NULL;
+  GazeCaption *caption = captions[0];
+  g_free (captions);
   return caption;
+}
+
+GazeCaption **
+caption_batch_in_pool (const GazeModel *model, const float *grids, int n_images, int beam_width,
+                       GazePool *pool, GError **error)
+{
+  return caption_batch (model, grids, n_images, beam_width, pool, NULL, error);
+}
+
+GazeCaption **
+gaze_model_caption_batch (const GazeModel *model, const float *grids, int n_images,
+                          int beam_width, int n_threads, GCancellable *cancellable,
+                          GError **error)
+{
+  g_return_val_if_fail (n_images >= 1, NULL);
+  GazePool *pool = n_threads > 1 ? gaze_pool_new (n_threads) : NULL;
+  GazeCaption **captions
+    = caption_batch (model, grids, n_images, beam_width, pool, cancellable, error);
+  if (pool != NULL)
+    gaze_pool_free (pool);
+  return captions;
 }
 
 void

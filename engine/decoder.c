@@ -1,5 +1,7 @@
 /* decoder.c — the Show, Attend and Tell decoder (see decoder.h). */
 #include "decoder.h"
+#include "parallel.h"
+
 
 /* ── Parameters ────────────────────────────────────────────────────────────── */
 
@@ -99,12 +101,12 @@ gaze_decoder_init_params (GazeDecoder *dec, GazeRng *rng)
 /* Per image: a = relu(W_sq f + b) [U,L,D]; h0, c0 = tanh(W mean(a) + b) [U,H];
  * pa = W_a a + b [U,L,A].  abar [U,D] keeps the mean for the backward pass. */
 static void
-images_forward (const GazeDecoder *dec, int U, const float *features, float *a, float *abar,
-                float *h0, float *c0, float *pa)
+images_forward (const GazeDecoder *dec, GazePool *pool, int U, const float *features, float *a,
+                float *abar, float *h0, float *c0, float *pa)
 {
   const GazeDecoderSizes *s = &dec->sizes;
   const int L = s->cells, D = s->squeeze;
-  linear_forward (a, features, dec->p.squeeze_w, dec->p.squeeze_b, U * L, s->channels, D);
+  linear_forward (pool, a, features, dec->p.squeeze_w, dec->p.squeeze_b, U * L, s->channels, D);
   relu_forward (a, a, (gsize) U * L * D);
   for (int u = 0; u < U; u++)
     {
@@ -116,55 +118,109 @@ images_forward (const GazeDecoder *dec, int U, const float *features, float *a, 
       for (int k = 0; k < D; k++)
         m[k] /= (float) L;
     }
-  linear_forward (h0, abar, dec->p.init_h_w, dec->p.init_h_b, U, D, s->hidden);
+  linear_forward (pool, h0, abar, dec->p.init_h_w, dec->p.init_h_b, U, D, s->hidden);
   tanh_forward (h0, h0, (gsize) U * s->hidden);
-  linear_forward (c0, abar, dec->p.init_c_w, dec->p.init_c_b, U, D, s->hidden);
+  linear_forward (pool, c0, abar, dec->p.init_c_w, dec->p.init_c_b, U, D, s->hidden);
   tanh_forward (c0, c0, (gsize) U * s->hidden);
-  linear_forward (pa, a, dec->p.att_a_w, dec->p.att_b, U * L, D, s->attn);
+  linear_forward (pool, pa, a, dec->p.att_a_w, dec->p.att_b, U * L, D, s->attn);
 }
 
 /* Gate pre-activations from the embedding part of the LSTM input, for n rows:
  * gates = b + E y · W_eᵀ (the z and h parts are added per step). */
 static void
-gates_from_embedding (const GazeDecoder *dec, int n, const float *ey, float *gates)
+gates_from_embedding (const GazeDecoder *dec, GazePool *pool, int n, const float *ey,
+                      float *gates)
 {
   const GazeDecoderSizes *s = &dec->sizes;
   const int G = 4 * s->hidden, K = s->embed + s->squeeze + s->hidden;
   for (int r = 0; r < n; r++)
     memcpy (gates + (gsize) r * G, dec->p.lstm_b, sizeof (float) * G);
-  gaze_gemm_nt (n, G, s->embed, ey, s->embed, dec->p.lstm_w, K, 1.0f, gates, G);
+  gaze_gemm_nt (pool, n, G, s->embed, ey, s->embed, dec->p.lstm_w, K, 1.0f, gates, G);
 }
 
 /* The deep output's input (eq. 7): xo = E y_{t−1} + L_h h_t + L_z z_t. */
 static void
-deep_output_forward (const GazeDecoder *dec, int n, const float *ey, const float *h,
-                     const float *z, float *xo)
+deep_output_forward (const GazeDecoder *dec, GazePool *pool, int n, const float *ey,
+                     const float *h, const float *z, float *xo)
 {
   const GazeDecoderSizes *s = &dec->sizes;
   const int E = s->embed;
   memcpy (xo, ey, sizeof (float) * n * E);
-  gaze_gemm_nt (n, E, s->hidden, h, s->hidden, dec->p.out_h_w, s->hidden, 1.0f, xo, E);
-  gaze_gemm_nt (n, E, s->squeeze, z, s->squeeze, dec->p.out_z_w, s->squeeze, 1.0f, xo, E);
+  gaze_gemm_nt (pool, n, E, s->hidden, h, s->hidden, dec->p.out_h_w, s->hidden, 1.0f, xo, E);
+  gaze_gemm_nt (pool, n, E, s->squeeze, z, s->squeeze, dec->p.out_z_w, s->squeeze, 1.0f, xo, E);
 }
 
 /* One time step over n rows, in two halves so that the caller can choose the
  * context weights w between them (α, a hard sample, or the argmax). */
 typedef struct {
+  const GazeDecoder *dec;
+  GazePool *pool; /* NULL: run in the caller */
   int n;
   const int *img;
   const float *a, *pa, *hp, *cp;
   float *gates, *ph, *u, *alpha, *w, *ctx, *beta, *z, *c, *tanh_c, *h;
+  /* Backward only. */
+  float *dgates, *dcp;
+  const float *dh, *dc;
 } Step;
+
+/* Row-wise layers on slices of a step's rows, in the pool's threads. */
+static void
+run_rows (GazePool *pool, int n, GazePoolFunc func, gpointer data)
+{
+  if (pool != NULL && n >= 4)
+    gaze_pool_run (pool, n, func, data);
+  else if (n > 0)
+    func (0, n, data);
+}
+
+static void
+attention_slice (int b, int e, gpointer data)
+{
+  const Step *st = data;
+  const gsize L = st->dec->sizes.cells, A = st->dec->sizes.attn;
+  attention_forward (st->alpha + b * L, st->u + b * L * A, st->pa, st->img + b, st->ph + b * A,
+                     st->dec->p.att_v, e - b, (int) L, (int) A);
+}
+
+static void
+lstm_forward_slice (int b, int e, gpointer data)
+{
+  const Step *st = data;
+  const gsize H = st->dec->sizes.hidden;
+  lstm_cell_forward (st->gates + b * 4 * H, st->cp + b * H, st->c + b * H, st->tanh_c + b * H,
+                     st->h + b * H, e - b, (int) H);
+}
+
+static void
+lstm_backward_slice (int b, int e, gpointer data)
+{
+  const Step *st = data;
+  const gsize H = st->dec->sizes.hidden;
+  lstm_cell_backward (st->dgates + b * 4 * H, st->dcp + b * H, st->dh + b * H, st->dc + b * H,
+                      st->gates + b * 4 * H, st->cp + b * H, st->tanh_c + b * H, e - b, (int) H);
+}
+
+typedef struct {
+  float *probs;
+  int classes;
+} SoftmaxJob;
+
+static void
+softmax_slice (int b, int e, gpointer data)
+{
+  const SoftmaxJob *job = data;
+  softmax_xent_forward (job->probs + (gsize) b * job->classes, NULL, e - b, job->classes);
+}
 
 /* α_t from h_{t−1} (eqs. 4-5). */
 static void
 step_attend (const GazeDecoder *dec, const Step *st)
 {
   const GazeDecoderSizes *s = &dec->sizes;
-  gaze_gemm_nt (st->n, s->attn, s->hidden, st->hp, s->hidden, dec->p.att_h_w, s->hidden, 0.0f,
+  gaze_gemm_nt (st->pool, st->n, s->attn, s->hidden, st->hp, s->hidden, dec->p.att_h_w, s->hidden, 0.0f,
                 st->ph, s->attn);
-  attention_forward (st->alpha, st->u, st->pa, st->img, st->ph, dec->p.att_v, st->n, s->cells,
-                     s->attn);
+  run_rows (st->pool, st->n, attention_slice, (gpointer) st);
 }
 
 /* z_t = β_t Σ_i w_ti a_i, then the LSTM on [E y_{t−1}; z_t; h_{t−1}]; st->gates
@@ -176,14 +232,15 @@ step_recur (const GazeDecoder *dec, const Step *st)
   const int D = s->squeeze, H = s->hidden, E = s->embed, K = E + D + H;
   context_forward (st->ctx, st->w, st->a, st->img, st->n, s->cells, D);
   gate_forward (st->z, st->beta, st->hp, dec->p.beta_w, dec->p.beta_b, st->ctx, st->n, H, D);
-  gaze_gemm_nt (st->n, 4 * H, D, st->z, D, dec->p.lstm_w + E, K, 1.0f, st->gates, 4 * H);
-  gaze_gemm_nt (st->n, 4 * H, H, st->hp, H, dec->p.lstm_w + E + D, K, 1.0f, st->gates, 4 * H);
-  lstm_cell_forward (st->gates, st->cp, st->c, st->tanh_c, st->h, st->n, H);
+  gaze_gemm_nt (st->pool, st->n, 4 * H, D, st->z, D, dec->p.lstm_w + E, K, 1.0f, st->gates, 4 * H);
+  gaze_gemm_nt (st->pool, st->n, 4 * H, H, st->hp, H, dec->p.lstm_w + E + D, K, 1.0f, st->gates, 4 * H);
+  run_rows (st->pool, st->n, lstm_forward_slice, (gpointer) st);
 }
 
 /* ── Training workspace ────────────────────────────────────────────────────── */
 
 struct _GazeDecoderWork {
+  GazePool *pool;
   gsize cap_n, cap_u, cap_tok, cap_t;
   /* The last forward pass. */
   int n, U, T, N;
@@ -206,9 +263,11 @@ struct _GazeDecoderWork {
 };
 
 GazeDecoderWork *
-gaze_decoder_work_new (void)
+gaze_decoder_work_new (int n_threads)
 {
-  return g_new0 (GazeDecoderWork, 1);
+  GazeDecoderWork *work = g_new0 (GazeDecoderWork, 1);
+  work->pool = gaze_pool_new (n_threads);
+  return work;
 }
 
 #define WORK_ARRAYS(X)                                                                          \
@@ -234,6 +293,7 @@ gaze_decoder_work_free (GazeDecoderWork *work)
 #define FREE_ARRAY(name, type, count) g_free (work->name);
   WORK_ARRAYS (FREE_ARRAY)
 #undef FREE_ARRAY
+  gaze_pool_free (work->pool);
   g_free (work);
 }
 
@@ -286,7 +346,7 @@ work_step (const GazeDecoder *dec, GazeDecoderWork *w, int t)
   const GazeDecoderSizes *s = &dec->sizes;
   const gsize o = w->off[t], L = s->cells, D = s->squeeze, H = s->hidden, A = s->attn;
   return (Step) {
-    .n = w->nt[t], .img = w->img, .a = w->a, .pa = w->pa,
+    .dec = dec, .pool = w->pool, .n = w->nt[t], .img = w->img, .a = w->a, .pa = w->pa,
     .hp = w->hp + o * H, .cp = w->cp + o * H,
     .gates = w->gates + o * 4 * H, .ph = w->ph + o * A, .u = w->u + o * L * A,
     .alpha = w->alpha + o * L, .w = w->w + o * L, .ctx = w->ctx + o * D, .beta = w->beta + o,
@@ -349,9 +409,9 @@ gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDeco
         }
     }
 
-  images_forward (dec, U, batch->features, w->a, w->abar, w->h0, w->c0, w->pa);
+  images_forward (dec, w->pool, U, batch->features, w->a, w->abar, w->h0, w->c0, w->pa);
   embedding_forward (w->ey, w->in_ids, dec->p.embed, N, E);
-  gates_from_embedding (dec, N, w->ey, w->gates);
+  gates_from_embedding (dec, w->pool, N, w->ey, w->gates);
 
   /* Hard attention: each caption samples its locations, or with probability
    * expected_prob uses s̃ = α, the expected value (section 4.1). */
@@ -409,7 +469,7 @@ gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDeco
     }
 
   /* The deep output and the vocabulary projection, once over all N tokens. */
-  deep_output_forward (dec, N, w->ey, w->hs, w->z, w->xo);
+  deep_output_forward (dec, w->pool, N, w->ey, w->hs, w->z, w->xo);
   if (opt->dropout > 0.0f)
     {
       dropout_mask (w->mask, (gsize) N * E, opt->dropout, opt->rng);
@@ -417,17 +477,24 @@ gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDeco
     }
   else
     memcpy (w->xd, w->xo, sizeof (float) * N * E);
-  linear_forward (w->probs, w->xd, dec->p.out_w, dec->p.out_b, N, E, V);
-  double xent = softmax_xent_forward (w->probs, w->tgt, N, V);
+  linear_forward (w->pool, w->probs, w->xd, dec->p.out_w, dec->p.out_b, N, E, V);
+  SoftmaxJob softmax = { w->probs, V };
+  run_rows (w->pool, N, softmax_slice, &softmax);
+  double xent = 0.0;
   for (int t = 0; t < T; t++)
     for (int r = 0; r < w->nt[t]; r++)
       {
         int tok = w->off[t] + r;
-        w->log_py[r] += log (fmax ((double) w->probs[(gsize) tok * V + w->tgt[tok]], 1e-30));
+        double lp = log (fmax ((double) w->probs[(gsize) tok * V + w->tgt[tok]], 1e-30));
+        w->log_py[r] += lp;
+        xent -= lp;
       }
   double penalty = doubly_stochastic_forward (w->sum_alpha, n, L, opt->lambda);
   (void) D;
-  return xent / N + penalty / n;
+  /* Eq. 14 per caption, −log P(y|a) + λ Σ_i (1 − Σ_t α_ti)², summed over the
+   * batch and divided by its number of tokens (not of captions), so that the
+   * penalty keeps the paper's weight relative to the summed cross-entropy. */
+  return (xent + penalty) / N;
 }
 
 /* ── Backward through time ─────────────────────────────────────────────────── */
@@ -453,17 +520,17 @@ images_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderViews *g
   tanh_backward (w->dh0, dh0, w->h0, (gsize) U * H);
   tanh_backward (w->dc0, dc0, w->c0, (gsize) U * H);
   memset (w->dabar, 0, sizeof (float) * U * D);
-  linear_backward (w->dabar, g->init_h_w, g->init_h_b, w->dh0, w->abar, dec->p.init_h_w, U, D, H);
-  linear_backward (w->dabar, g->init_c_w, g->init_c_b, w->dc0, w->abar, dec->p.init_c_w, U, D, H);
+  linear_backward (w->pool, w->dabar, g->init_h_w, g->init_h_b, w->dh0, w->abar, dec->p.init_h_w, U, D, H);
+  linear_backward (w->pool, w->dabar, g->init_c_w, g->init_c_b, w->dc0, w->abar, dec->p.init_c_w, U, D, H);
   /* abar = mean_i a_i */
   for (int u = 0; u < U; u++)
     for (int i = 0; i < L; i++)
       for (int k = 0; k < D; k++)
         w->da[((gsize) u * L + i) * D + k] += w->dabar[(gsize) u * D + k] / (float) L;
-  linear_backward (w->da, g->att_a_w, g->att_b, w->dpa, w->a, dec->p.att_a_w, U * L, D, s->attn);
+  linear_backward (w->pool, w->da, g->att_a_w, g->att_b, w->dpa, w->a, dec->p.att_a_w, U * L, D, s->attn);
   memset (w->dsq, 0, sizeof (float) * U * L * D);
   relu_backward (w->dsq, w->da, w->a, (gsize) U * L * D);
-  linear_backward (NULL, g->squeeze_w, g->squeeze_b, w->dsq, w->features, dec->p.squeeze_w,
+  linear_backward (w->pool, NULL, g->squeeze_w, g->squeeze_b, w->dsq, w->features, dec->p.squeeze_w,
                    U * L, s->channels, D);
 }
 
@@ -497,7 +564,7 @@ gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOp
 
   /* Vocabulary projection and dropout. */
   softmax_xent_backward (w->dprobs, w->probs, w->tgt, N, V, inv_tok);
-  linear_backward (w->dxd, g.out_w, g.out_b, w->dprobs, w->xd, dec->p.out_w, N, E, V);
+  linear_backward (w->pool, w->dxd, g.out_w, g.out_b, w->dprobs, w->xd, dec->p.out_w, N, E, V);
   if (w->dropout > 0.0f)
     dropout_backward (w->dxo, w->dxd, w->mask, (gsize) N * E);
   else
@@ -506,13 +573,13 @@ gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOp
   /* Deep output: xo = E y + L_h h + L_z z. */
   for (gsize i = 0; i < (gsize) N * E; i++)
     w->dey[i] += w->dxo[i];
-  gaze_gemm_tn (E, H, N, w->dxo, E, w->hs, H, 1.0f, g.out_h_w, H);
-  gaze_gemm_nn (N, H, E, w->dxo, E, dec->p.out_h_w, H, 0.0f, w->dhs, H);
-  gaze_gemm_tn (E, D, N, w->dxo, E, w->z, D, 1.0f, g.out_z_w, D);
-  gaze_gemm_nn (N, D, E, w->dxo, E, dec->p.out_z_w, D, 0.0f, w->dz, D);
+  gaze_gemm_tn (w->pool, E, H, N, w->dxo, E, w->hs, H, 1.0f, g.out_h_w, H);
+  gaze_gemm_nn (w->pool, N, H, E, w->dxo, E, dec->p.out_h_w, H, 0.0f, w->dhs, H);
+  gaze_gemm_tn (w->pool, E, D, N, w->dxo, E, w->z, D, 1.0f, g.out_z_w, D);
+  gaze_gemm_nn (w->pool, N, D, E, w->dxo, E, dec->p.out_z_w, D, 0.0f, w->dz, D);
 
-  /* Doubly stochastic penalty, averaged over the captions. */
-  doubly_stochastic_backward (w->dsum_alpha, w->sum_alpha, n, L, w->lambda, 1.0f / (float) n);
+  /* Doubly stochastic penalty, per token like the cross-entropy. */
+  doubly_stochastic_backward (w->dsum_alpha, w->sum_alpha, n, L, w->lambda, inv_tok);
 
   /* REINFORCE (section 4.1): for a sampled caption the loss −log p(y|s̃,a)
    * also depends on α through the choice of s̃; its score-function gradient is
@@ -537,10 +604,10 @@ gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOp
       float *dph = w->dph + o * A, *dwt = w->dw + o * L;
 
       /* LSTM cell, then its input [E y; z; h_{t−1}] (the E y part after the loop). */
-      lstm_cell_backward (dg, dcp, w->dhs + o * H, w->dcs + o * H, st.gates, st.cp, st.tanh_c, m,
-                          H);
-      gaze_gemm_nn (m, D, 4 * H, dg, 4 * H, dec->p.lstm_w + E, K, 1.0f, dz, D);
-      gaze_gemm_nn (m, H, 4 * H, dg, 4 * H, dec->p.lstm_w + E + D, K, 1.0f, dhp, H);
+      st.dgates = dg, st.dcp = dcp, st.dh = w->dhs + o * H, st.dc = w->dcs + o * H;
+      run_rows (w->pool, m, lstm_backward_slice, &st);
+      gaze_gemm_nn (w->pool, m, D, 4 * H, dg, 4 * H, dec->p.lstm_w + E, K, 1.0f, dz, D);
+      gaze_gemm_nn (w->pool, m, H, 4 * H, dg, 4 * H, dec->p.lstm_w + E + D, K, 1.0f, dhp, H);
       /* z = β Σ w a */
       gate_backward (dhp, g.beta_w, g.beta_b, dctx, dz, st.beta, st.hp, dec->p.beta_w, st.ctx, m,
                      H, D);
@@ -567,7 +634,7 @@ gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOp
         }
       attention_backward (w->dpa, dph, g.att_v, dal, st.alpha, st.u, w->img, dec->p.att_v, m, L,
                           A);
-      gaze_gemm_nn (m, H, A, dph, A, dec->p.att_h_w, H, 1.0f, dhp, H);
+      gaze_gemm_nn (w->pool, m, H, A, dph, A, dec->p.att_h_w, H, 1.0f, dhp, H);
 
       /* Hand h_{t−1}, c_{t−1}'s gradients to step t−1's outputs. */
       if (t > 0)
@@ -582,15 +649,15 @@ gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOp
     }
 
   /* The LSTM weights and the embedding, once over all tokens. */
-  gaze_gemm_tn (4 * H, E, N, w->dgates, 4 * H, w->ey, E, 1.0f, g.lstm_w, K);
-  gaze_gemm_tn (4 * H, D, N, w->dgates, 4 * H, w->z, D, 1.0f, g.lstm_w + E, K);
-  gaze_gemm_tn (4 * H, H, N, w->dgates, 4 * H, w->hp, H, 1.0f, g.lstm_w + E + D, K);
+  gaze_gemm_tn (w->pool, 4 * H, E, N, w->dgates, 4 * H, w->ey, E, 1.0f, g.lstm_w, K);
+  gaze_gemm_tn (w->pool, 4 * H, D, N, w->dgates, 4 * H, w->z, D, 1.0f, g.lstm_w + E, K);
+  gaze_gemm_tn (w->pool, 4 * H, H, N, w->dgates, 4 * H, w->hp, H, 1.0f, g.lstm_w + E + D, K);
   for (int tok = 0; tok < N; tok++)
     for (int j = 0; j < 4 * H; j++)
       g.lstm_b[j] += w->dgates[(gsize) tok * 4 * H + j];
-  gaze_gemm_nn (N, E, 4 * H, w->dgates, 4 * H, dec->p.lstm_w, K, 1.0f, w->dey, E);
+  gaze_gemm_nn (w->pool, N, E, 4 * H, w->dgates, 4 * H, dec->p.lstm_w, K, 1.0f, w->dey, E);
   embedding_backward (g.embed, w->dey, w->in_ids, N, E);
-  gaze_gemm_tn (A, H, N, w->dph, A, w->hp, H, 1.0f, g.att_h_w, H);
+  gaze_gemm_tn (w->pool, A, H, N, w->dph, A, w->hp, H, 1.0f, g.att_h_w, H);
 
   images_backward (dec, w, &g);
 
@@ -602,17 +669,20 @@ gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOp
 /* ── Inference ─────────────────────────────────────────────────────────────── */
 
 GazeDecoderState *
-gaze_decoder_state_new (const GazeDecoder *dec, int max_rows)
+gaze_decoder_state_new (const GazeDecoder *dec, int max_rows, int max_images, GazePool *pool)
 {
   const GazeDecoderSizes *s = &dec->sizes;
   const gsize L = s->cells, D = s->squeeze, H = s->hidden, A = s->attn, E = s->embed;
-  const gsize R = max_rows;
+  const gsize R = max_rows, I = max_images;
   GazeDecoderState *st = g_new0 (GazeDecoderState, 1);
+  st->pool = pool;
+  st->max_images = max_images;
   st->max_rows = max_rows;
-  st->a = g_new0 (float, L * D);
-  st->pa = g_new0 (float, L * A);
-  st->h0 = g_new0 (float, H);
-  st->c0 = g_new0 (float, H);
+  st->a = g_new0 (float, I * L * D);
+  st->pa = g_new0 (float, I * L * A);
+  st->h0 = g_new0 (float, I * H);
+  st->c0 = g_new0 (float, I * H);
+  st->abar = g_new0 (float, I * D);
   st->img = g_new0 (int, R);
   st->ey = g_new0 (float, R * E);
   st->gates = g_new0 (float, R * 4 * H);
@@ -628,7 +698,6 @@ gaze_decoder_state_new (const GazeDecoder *dec, int max_rows)
   st->h = g_new0 (float, R * H);
   st->xo = g_new0 (float, R * E);
   st->logits = g_new0 (float, R * s->vocab);
-  st->abar = g_new0 (float, D);
   return st;
 }
 
@@ -647,9 +716,11 @@ gaze_decoder_state_free (GazeDecoderState *st)
 }
 
 void
-gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *st, const float *grid)
+gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *st, const float *grids,
+                     int n_images)
 {
-  images_forward (dec, 1, grid, st->a, st->abar, st->h0, st->c0, st->pa);
+  g_return_if_fail (n_images <= st->max_images);
+  images_forward (dec, st->pool, n_images, grids, st->a, st->abar, st->h0, st->c0, st->pa);
 }
 
 void
@@ -660,9 +731,9 @@ gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const in
   const int L = s->cells;
   g_return_if_fail (n <= st->max_rows);
   embedding_forward (st->ey, words, dec->p.embed, n, s->embed);
-  gates_from_embedding (dec, n, st->ey, st->gates);
+  gates_from_embedding (dec, st->pool, n, st->ey, st->gates);
   Step step = {
-    .n = n, .img = st->img, .a = st->a, .pa = st->pa, .hp = h_prev, .cp = c_prev,
+    .dec = dec, .pool = st->pool, .n = n, .img = st->img, .a = st->a, .pa = st->pa, .hp = h_prev, .cp = c_prev,
     .gates = st->gates, .ph = st->ph, .u = st->u, .alpha = st->alpha, .w = st->w,
     .ctx = st->ctx, .beta = st->beta, .z = st->z, .c = st->c, .tanh_c = st->tanh_c, .h = st->h,
   };
@@ -685,7 +756,8 @@ gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const in
         memcpy (wr, al, sizeof (float) * L);
     }
   step_recur (dec, &step);
-  deep_output_forward (dec, n, st->ey, st->h, st->z, st->xo);
-  linear_forward (st->logits, st->xo, dec->p.out_w, dec->p.out_b, n, s->embed, s->vocab);
-  softmax_xent_forward (st->logits, NULL, n, s->vocab);
+  deep_output_forward (dec, st->pool, n, st->ey, st->h, st->z, st->xo);
+  linear_forward (st->pool, st->logits, st->xo, dec->p.out_w, dec->p.out_b, n, s->embed, s->vocab);
+  SoftmaxJob softmax = { st->logits, s->vocab };
+  run_rows (st->pool, n, softmax_slice, &softmax);
 }

@@ -108,11 +108,15 @@ typedef struct {
 
 typedef struct _GazeDecoderWork GazeDecoderWork;
 
-GazeDecoderWork *gaze_decoder_work_new (void);
+/* n_threads: the workers (the caller included) for the GEMMs, which split
+ * into single-threaded slices, and the row-wise layers; call with OpenBLAS
+ * set to one thread (openblas_set_num_threads) for the best speed. */
+GazeDecoderWork *gaze_decoder_work_new (int n_threads);
 void gaze_decoder_work_free (GazeDecoderWork *work);
 
-/* Runs the batch forward and returns the loss
- *   Σ_tokens −log p / n_tokens + λ Σ_captions Σ_i (1 − Σ_t α_ti)² / n.
+/* Runs the batch forward and returns the loss (eq. 14 summed over the
+ * captions, divided by the number of tokens)
+ *   (Σ_tokens −log p + λ Σ_captions Σ_i (1 − Σ_t α_ti)²) / n_tokens.
  * The activations stay in work for gaze_decoder_backward. */
 double gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *work,
                              const GazeDecoderBatch *batch, const GazeDecoderOptions *options);
@@ -128,27 +132,33 @@ int gaze_decoder_work_n_tokens (const GazeDecoderWork *work);
 double gaze_decoder_work_log_py (const GazeDecoderWork *work, int r);
 double gaze_decoder_work_log_ps (const GazeDecoderWork *work, int r);
 
-/* ── Inference: one step for n rows (beams) of one image ────────────────── */
+/* ── Inference: one step for n rows (beams), each looking at one of the images ── */
 
 typedef struct {
+  GazePool *pool; /* for the GEMMs and row-wise layers; NULL: the caller's thread */
   /* Per image (computed once by gaze_decoder_encode). */
-  float *a;     /* [L, D] annotation vectors */
-  float *pa;    /* [L, A] W_a a_i + b */
-  float *h0;    /* [H] */
-  float *c0;    /* [H] */
+  int max_images;
+  float *a;     /* [images, L, D] annotation vectors */
+  float *pa;    /* [images, L, A] W_a a_i + b */
+  float *h0;    /* [images, H] */
+  float *c0;    /* [images, H] */
+  float *abar;  /* [images, D] scratch */
   /* Per step, for up to max_rows rows. */
   int max_rows;
-  int *img;     /* [max_rows] zeros: every row looks at the one image */
+  int *img;     /* [max_rows] each row's image: set by the caller (zeros at first) */
   float *ey, *gates, *ph, *u, *alpha, *w, *ctx, *beta, *z, *c, *tanh_c, *h, *xo, *logits;
-  float *abar; /* [D] scratch */
 } GazeDecoderState;
 
-GazeDecoderState *gaze_decoder_state_new (const GazeDecoder *dec, int max_rows);
+GazeDecoderState *gaze_decoder_state_new (const GazeDecoder *dec, int max_rows, int max_images,
+                                          GazePool *pool);
 void gaze_decoder_state_free (GazeDecoderState *state);
-/* Squeeze, initial state and attention precomputation for one grid [L, C]. */
-void gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *state, const float *grid);
-/* One step for n rows: previous words, previous h and c ([n, H] each).  Fills
- * state->alpha, beta, h, c, and state->logits with probabilities (softmax).
+/* Squeeze, initial states and attention precomputation for n_images grids
+ * [n_images, L, C]. */
+void gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *state, const float *grids,
+                          int n_images);
+/* One step for n rows: previous words, previous h and c ([n, H] each), and
+ * state->img[r] the image of row r.  Fills state->alpha, beta, h, c, and
+ * state->logits with probabilities (softmax).
  * hard: the context uses each row's argmax α cell (the paper's inference). */
 void gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *state, int n, const int *words,
                         const float *h_prev, const float *c_prev, gboolean hard);

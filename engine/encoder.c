@@ -13,6 +13,7 @@
 
 #include <cblas.h>
 
+#include "encoder.h"
 #include "ops.h"
 #include "parallel.h"
 #include "tflite.h"
@@ -123,24 +124,13 @@ check_input (GazeEncoder *e, const char *path, GError **error)
 }
 
 GazeEncoder *
-gaze_encoder_load (const char *path, GError **error)
+gaze_encoder_new_from_data (const guint8 *data, gsize size, const char *path, GError **error)
 {
-  g_return_val_if_fail (path != NULL, NULL);
-  g_autoptr (GError) local = NULL;
-  g_autoptr (GMappedFile) file = g_mapped_file_new (path, FALSE, &local);
-  if (file == NULL)
-    {
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_IO, "%s", local->message);
-      return NULL;
-    }
-  const guint8 *data = (const guint8 *) g_mapped_file_get_contents (file);
-  gsize size = g_mapped_file_get_length (file);
-  if (data == NULL || size == 0)
+  if (size == 0)
     {
       g_set_error (error, GAZE_ERROR, GAZE_ERROR_CORRUPT, "%s: empty file", path);
       return NULL;
     }
-
   g_autoptr (GazeEncoder) e = g_new0 (GazeEncoder, 1);
   g_mutex_init (&e->lock);
   e->pool = gaze_pool_new (openblas_get_num_threads ());
@@ -157,6 +147,28 @@ gaze_encoder_load (const char *path, GError **error)
                 ? g_strndup (base, strlen (base) - strlen (".tflite"))
                 : g_strdup (base);
   return g_steal_pointer (&e);
+}
+
+GazeEncoder *
+gaze_encoder_load (const char *path, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GMappedFile) file = g_mapped_file_new (path, FALSE, &local);
+  if (file == NULL)
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_IO, "%s", local->message);
+      return NULL;
+    }
+  /* The weights are copied (dequantized) at load; the mapping goes after. */
+  return gaze_encoder_new_from_data ((const guint8 *) g_mapped_file_get_contents (file),
+                                     g_mapped_file_get_length (file), path, error);
+}
+
+double
+gaze_encoder_get_macs (const GazeEncoder *encoder)
+{
+  return encoder->graph->macs;
 }
 
 void

@@ -39,7 +39,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <omp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -631,8 +630,6 @@ static gpointer
 build_worker (gpointer data)
 {
   Build *b = data;
-  /* Share the cores among the workers for any OpenMP loop the encoder runs. */
-  omp_set_num_threads (MAX (1, omp_get_num_procs () / b->n_workers));
   int n_cells = gaze_encoder_get_grid_size (b->encoder) * gaze_encoder_get_grid_size (b->encoder);
   float *grid = g_new (float, (gsize) n_cells * gaze_encoder_get_channels (b->encoder));
 
@@ -694,6 +691,15 @@ gaze_feature_cache_build (const char *path, const GazeEncoder *encoder, const ch
     .writer = writer,
     .n_workers = CLAMP (n_workers > 0 ? n_workers : DEFAULT_WORKERS, 1, (int) ids->len),
   };
+  /* 0 of n first, so that a progress bar times the first image too. */
+  if (progress != NULL && !progress (0, ids->len, user_data))
+    {
+      writer_free (writer);
+      g_ptr_array_unref (ids);
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED,
+                   "%s: building the feature cache was cancelled", path);
+      return FALSE;
+    }
   g_mutex_init (&b.lock);
   g_cond_init (&b.changed);
   b.n_running = b.n_workers;
@@ -704,9 +710,9 @@ gaze_feature_cache_build (const char *path, const GazeEncoder *encoder, const ch
   /* Progress is reported from this thread only, so callers need no locks. */
   g_mutex_lock (&b.lock);
   int reported = 0;
-  while (b.n_running > 0)
+  for (;;)
     {
-      if (b.n_done != reported && !b.stop)
+      if (b.n_done != reported && !b.stop) /* report the last image too */
         {
           reported = b.n_done;
           g_mutex_unlock (&b.lock);
@@ -720,6 +726,8 @@ gaze_feature_cache_build (const char *path, const GazeEncoder *encoder, const ch
             }
           continue;
         }
+      if (b.n_running == 0)
+        break;
       g_cond_wait (&b.changed, &b.lock);
     }
   g_mutex_unlock (&b.lock);

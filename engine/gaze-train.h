@@ -145,6 +145,15 @@ int gaze_model_get_channels (const GazeModel *model);
 /* Atomically, with the tensors as fp16. */
 gboolean gaze_model_save (const GazeModel *model, const char *path, GError **error);
 
+/* gaze_model_caption for n_images grids [n_images, cells, channels] at once:
+ * each step runs the beams of all the images as one batch, much faster than
+ * one image at a time, with n_threads threads (run OpenBLAS single-threaded
+ * meanwhile for the best speed).  Returns n_images captions (a NULL-terminated
+ * array, free each with gaze_caption_free, then the array with g_free). */
+GazeCaption **gaze_model_caption_batch (const GazeModel *model, const float *grids,
+                                        int n_images, int beam_width, int n_threads,
+                                        GCancellable *cancellable, GError **error);
+
 /* Captions every image of dataset from its cached grid (beam search of width
  * beam) and scores them against the dataset's references.  captions (may be
  * NULL) receives a NULL-terminated list, one caption per image. */
@@ -195,6 +204,8 @@ typedef struct {
   gint64 n_batches;
   double loss;        /* running mean of the training loss this epoch */
   double tokens_per_s;
+  double train_seconds; /* this epoch's batches */
+  double eval_seconds;  /* this epoch's dev evaluation (set for GazeTrainEpochFunc) */
 } GazeTrainStatus;
 
 /* After every batch; return FALSE to stop (the last checkpoint remains). */

@@ -3,9 +3,6 @@
 
 #include <cblas.h>
 
-/* Work below this many multiply-adds is not worth waking a second thread for. */
-#define PARALLEL_MIN_WORK 65536
-
 /* ── Random numbers: xoshiro256**, seeded by splitmix64 ─────────────────────── */
 
 static guint64
@@ -70,57 +67,98 @@ gaze_rng_below (GazeRng *rng, guint32 n)
 
 /* ── GEMM helpers ──────────────────────────────────────────────────────────── */
 
-void
-gaze_gemm_nt (int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta,
-              float *out, int ldo)
+/* Products smaller than this many multiply-adds stay in one thread. */
+#define GEMM_SPLIT_MIN (1 << 18)
+
+typedef struct {
+  CBLAS_TRANSPOSE ta, tb;
+  int m, n, k, lda, ldb, ldo;
+  const float *a, *b;
+  float beta;
+  float *out;
+  gboolean split_rows;
+} GemmJob;
+
+static void
+gemm_slice (int begin, int end, gpointer data)
+{
+  const GemmJob *j = data;
+  const float *a = j->a, *b = j->b;
+  float *out = j->out;
+  int m = j->m, n = j->n;
+  if (j->split_rows)
+    {
+      /* Rows begin..end of out: rows of op(a). */
+      a += j->ta == CblasNoTrans ? (gsize) begin * j->lda : (gsize) begin;
+      out += (gsize) begin * j->ldo;
+      m = end - begin;
+    }
+  else
+    {
+      /* Columns begin..end of out: columns of op(b). */
+      b += j->tb == CblasTrans ? (gsize) begin * j->ldb : (gsize) begin;
+      out += begin;
+      n = end - begin;
+    }
+  cblas_sgemm (CblasRowMajor, j->ta, j->tb, m, n, j->k, 1.0f, a, j->lda, b, j->ldb, j->beta, out,
+               j->ldo);
+}
+
+static void
+gemm (GazePool *pool, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k,
+      const float *a, int lda, const float *b, int ldb, float beta, float *out, int ldo)
 {
   if (m <= 0 || n <= 0)
     return;
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, out,
-               ldo);
+  GemmJob job = { ta, tb, m, n, k, lda, ldb, ldo, a, b, beta, out, m >= n };
+  if (pool == NULL || gaze_pool_get_n_threads (pool) < 2 || (gint64) m * n * k < GEMM_SPLIT_MIN)
+    gemm_slice (0, job.split_rows ? m : n, &job);
+  else
+    gaze_pool_run (pool, job.split_rows ? m : n, gemm_slice, &job);
 }
 
 void
-gaze_gemm_nn (int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta,
-              float *out, int ldo)
+gaze_gemm_nt (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+              int ldb, float beta, float *out, int ldo)
 {
-  if (m <= 0 || n <= 0)
-    return;
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta,
-               out, ldo);
+  gemm (pool, CblasNoTrans, CblasTrans, m, n, k, a, lda, b, ldb, beta, out, ldo);
 }
 
 void
-gaze_gemm_tn (int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta,
-              float *out, int ldo)
+gaze_gemm_nn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+              int ldb, float beta, float *out, int ldo)
 {
-  if (m <= 0 || n <= 0)
-    return;
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, out,
-               ldo);
+  gemm (pool, CblasNoTrans, CblasNoTrans, m, n, k, a, lda, b, ldb, beta, out, ldo);
+}
+
+void
+gaze_gemm_tn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+              int ldb, float beta, float *out, int ldo)
+{
+  gemm (pool, CblasTrans, CblasNoTrans, m, n, k, a, lda, b, ldb, beta, out, ldo);
 }
 
 /* ── Linear ────────────────────────────────────────────────────────────────── */
 
 void
-linear_forward (float *out, const float *in, const float *weight, const float *bias, int n,
-                int in_dim, int out_dim)
+linear_forward (GazePool *pool, float *out, const float *in, const float *weight,
+                const float *bias, int n, int in_dim, int out_dim)
 {
   if (bias != NULL)
     for (int r = 0; r < n; r++)
       memcpy (out + (gsize) r * out_dim, bias, sizeof (float) * out_dim);
-  gaze_gemm_nt (n, out_dim, in_dim, in, in_dim, weight, in_dim, bias != NULL ? 1.0f : 0.0f, out,
-                out_dim);
+  gaze_gemm_nt (pool, n, out_dim, in_dim, in, in_dim, weight, in_dim, bias != NULL ? 1.0f : 0.0f,
+                out, out_dim);
 }
 
 void
-linear_backward (float *din, float *dweight, float *dbias, const float *dout, const float *in,
-                 const float *weight, int n, int in_dim, int out_dim)
+linear_backward (GazePool *pool, float *din, float *dweight, float *dbias, const float *dout,
+                 const float *in, const float *weight, int n, int in_dim, int out_dim)
 {
   /* din += dout · W;  dW += doutᵀ · in;  db += Σ_r dout[r] */
   if (din != NULL)
-    gaze_gemm_nn (n, in_dim, out_dim, dout, out_dim, weight, in_dim, 1.0f, din, in_dim);
-  gaze_gemm_tn (out_dim, in_dim, n, dout, out_dim, in, in_dim, 1.0f, dweight, in_dim);
+    gaze_gemm_nn (pool, n, in_dim, out_dim, dout, out_dim, weight, in_dim, 1.0f, din, in_dim);
+  gaze_gemm_tn (pool, out_dim, in_dim, n, dout, out_dim, in, in_dim, 1.0f, dweight, in_dim);
   if (dbias != NULL)
     for (int r = 0; r < n; r++)
       {
@@ -210,7 +248,6 @@ lstm_cell_forward (float *gates, const float *c_prev, float *c, float *tanh_c, f
                    int hidden)
 {
   const int H = hidden;
-#pragma omp parallel for if ((gsize) n * H * 4 >= PARALLEL_MIN_WORK)
   for (int r = 0; r < n; r++)
     {
       float *g = gates + (gsize) r * 4 * H;
@@ -240,7 +277,6 @@ lstm_cell_backward (float *dgates, float *dc_prev, const float *dh, const float 
                     int hidden)
 {
   const int H = hidden;
-#pragma omp parallel for if ((gsize) n * H * 4 >= PARALLEL_MIN_WORK)
   for (int r = 0; r < n; r++)
     {
       const float *g = gates + (gsize) r * 4 * H;
@@ -272,7 +308,6 @@ attention_forward (float *alpha, float *u, const float *pa, const int *img, cons
                    const float *v, int n, int cells, int attn_dim)
 {
   const int L = cells, A = attn_dim;
-#pragma omp parallel for if ((gsize) n * L * A >= PARALLEL_MIN_WORK)
   for (int r = 0; r < n; r++)
     {
       const float *par = pa + (gsize) img[r] * L * A, *phr = ph + (gsize) r * A;
@@ -290,7 +325,7 @@ attention_forward (float *alpha, float *u, const float *pa, const int *img, cons
               e += v[k] * ui[k];
             }
           al[i] = e;
-          max = fmaxf (max, e);
+          max = e > max ? e : max;
         }
       float sum = 0.0f;
       for (int i = 0; i < L; i++)
@@ -426,13 +461,12 @@ double
 softmax_xent_forward (float *probs, const int *targets, int n, int classes)
 {
   double loss = 0.0;
-#pragma omp parallel for reduction(+ : loss) if ((gsize) n * classes >= PARALLEL_MIN_WORK)
   for (int r = 0; r < n; r++)
     {
       float *p = probs + (gsize) r * classes;
       float max = -INFINITY;
       for (int k = 0; k < classes; k++)
-        max = fmaxf (max, p[k]);
+        max = p[k] > max ? p[k] : max;
       float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
       for (int k = 0; k < classes; k++)
@@ -454,7 +488,6 @@ void
 softmax_xent_backward (float *dlogits, const float *probs, const int *targets, int n, int classes,
                        float scale)
 {
-#pragma omp parallel for if ((gsize) n * classes >= PARALLEL_MIN_WORK)
   for (int r = 0; r < n; r++)
     {
       const float *p = probs + (gsize) r * classes;

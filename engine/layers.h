@@ -6,6 +6,11 @@
  * feeding several consumers just receives the sum of their gradients; the
  * caller zeroes gradient buffers once before a backward pass.
  *
+ * Layers do not start threads themselves: the GEMMs use OpenBLAS's threads,
+ * and the decoder runs the row-wise layers on slices of rows in its worker
+ * pool (parallel.h), whose idle workers wait passively instead of spinning
+ * against OpenBLAS's threads as OpenMP's would.
+ *
  * Notation (Xu et al. 2015): L cells (49) of annotation vectors a_i ∈ R^D,
  * hidden state h ∈ R^H, attention space A, embedding E, vocabulary V.
  */
@@ -13,6 +18,8 @@
 
 #include <glib.h>
 #include <math.h>
+
+#include "parallel.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -24,9 +31,13 @@
 static inline float
 gaze_expf (float x)
 {
-  x = fminf (fmaxf (x, -87.0f), 88.0f);
+  /* Ternaries, not fminf/fmaxf: those are library calls (NaN rules) that stop
+   * vectorisation. */
+  x = x < -87.0f ? -87.0f : x;
+  x = x > 88.0f ? 88.0f : x;
   /* x = n ln2 + r with |r| ≤ ln2/2; ln2 split in two for exactness. */
-  float n = floorf (x * 1.44269504088896341f + 0.5f);
+  /* n = round(x / ln2) by the 1.5·2²³ trick (floorf would be a library call). */
+  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = x - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
   /* exp(r) by its Taylor series to r⁶ (error < 2e-7 on |r| ≤ 0.347). */
@@ -75,24 +86,30 @@ float gaze_rng_uniform (GazeRng *rng);             /* [0, 1) */
 float gaze_rng_normal (GazeRng *rng);              /* N(0, 1) */
 guint32 gaze_rng_below (GazeRng *rng, guint32 n);  /* [0, n) */
 
-/* ── GEMM helpers: C = alpha·op(A)·op(B) + beta·C, row-major, leading dims ──── */
+/* ── GEMM helpers: out = op(a)·op(b) + beta·out, row-major, leading dims ────
+ * With a pool (NULL: the caller's thread only), a large product is cut into
+ * as many slices of output rows or columns as the pool has threads, each a
+ * single-threaded cblas_sgemm: the training loop runs OpenBLAS with one
+ * thread and does all its threading in the pool, whose idle workers sleep
+ * instead of spinning (OpenBLAS's own workers spin with sched_yield between
+ * calls, which on 2 cores starves the row-wise layers in between). */
 
 /* out[m,n] (+)= a[m,k] · b[n,k]ᵀ */
-void gaze_gemm_nt (int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                   float beta, float *out, int ldo);
+void gaze_gemm_nt (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+                   int ldb, float beta, float *out, int ldo);
 /* out[m,n] (+)= a[m,k] · b[k,n] */
-void gaze_gemm_nn (int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                   float beta, float *out, int ldo);
+void gaze_gemm_nn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+                   int ldb, float beta, float *out, int ldo);
 /* out[m,n] (+)= a[k,m]ᵀ · b[k,n] */
-void gaze_gemm_tn (int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                   float beta, float *out, int ldo);
+void gaze_gemm_tn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+                   int ldb, float beta, float *out, int ldo);
 
 /* ── Linear: out[n,O] = in[n,I] · W[O,I]ᵀ + b[O] ────────────────────────────── */
 
-void linear_forward (float *out, const float *in, const float *weight, const float *bias, int n,
-                     int in_dim, int out_dim);
+void linear_forward (GazePool *pool, float *out, const float *in, const float *weight,
+                     const float *bias, int n, int in_dim, int out_dim);
 /* din may be NULL (input needs no gradient); dbias may be NULL (no bias). */
-void linear_backward (float *din, float *dweight, float *dbias, const float *dout,
+void linear_backward (GazePool *pool, float *din, float *dweight, float *dbias, const float *dout,
                       const float *in, const float *weight, int n, int in_dim, int out_dim);
 
 /* ── Pointwise non-linearities (in place allowed: out == in) ───────────────── */

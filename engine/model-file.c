@@ -604,10 +604,14 @@ gaze_model_file_read (const char *path, GError **error)
       g_set_error (error, GAZE_ERROR, GAZE_ERROR_IO, "%s: %s", path, g_strerror (saved));
       return NULL;
     }
-  if (!S_ISREG (st.st_mode) || (guint64) st.st_size > MAX_FILE_BYTES)
+  if (!S_ISREG (st.st_mode))
     {
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_CORRUPT,
-                   "%s: not a regular file of at most %d GiB", path,
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_IO, "%s: not a regular file", path);
+      return NULL;
+    }
+  if ((guint64) st.st_size > MAX_FILE_BYTES)
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_CORRUPT, "%s: larger than %d GiB", path,
                    (int) (MAX_FILE_BYTES >> 30));
       return NULL;
     }

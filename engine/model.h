@@ -2,6 +2,7 @@
 #pragma once
 
 #include "decoder.h"
+#include "parallel.h"
 #include "gaze-train.h"
 
 struct _GazeModel {
@@ -21,5 +22,8 @@ GazeModel *gaze_model_new (GazeDecoder *dec, GazeVocab *vocab, GazeAttention att
 GazeModelFile *gaze_model_to_file (const GazeModel *model, gboolean fp16);
 /* The model a model file holds; path names it in error messages. */
 GazeModel *gaze_model_from_file (const GazeModelFile *file, const char *path, GError **error);
+/* gaze_model_caption_batch with the caller's pool (NULL: one thread). */
+GazeCaption **caption_batch_in_pool (const GazeModel *model, const float *grids, int n_images,
+                                     int beam_width, GazePool *pool, GError **error);
 /* "soft" or "hard". */
 const char *gaze_attention_to_string (GazeAttention attention);

@@ -24,6 +24,8 @@
 #define MAX_ELEMENTS ((gsize) 1 << 26)      /* one tensor: 256 MiB of floats */
 #define MAX_ARENA ((gsize) 1 << 27)         /* all live activations: 512 MiB */
 #define MAX_MACS 100e9                      /* multiply-adds of one forward pass */
+#define MAX_OPS 4096
+#define MAX_TENSORS 65536
 
 static const char *const op_names[] = {
   "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE",
@@ -697,8 +699,9 @@ is_supported (int code)
     }
 }
 
-/* Whether an op may read this input: constants, the graph's input, or what an
- * earlier op wrote.  RESHAPE's shape input is not read. */
+/* Reads operator k: its code, tensors and options.  An op may read constants,
+ * the graph's input, or what an earlier op wrote; RESHAPE's shape input is
+ * not read (the output tensor has the shape). */
 static gboolean
 read_operator (Reader *r, const FbVector *operators, const FbVector *codes, int k,
                double *macs, GError **error)
@@ -784,48 +787,58 @@ compare_by_size (gconstpointer a, gconstpointer b, gpointer data)
   return sa < sb ? 1 : sa > sb ? -1 : *(const int *) a - *(const int *) b;
 }
 
-/* Greedy arena planning: biggest tensors first, each at the lowest offset
- * that no tensor alive at the same time occupies.  Offsets are rounded to 16
- * floats (64 bytes) so that every tensor starts on a cache line. */
+typedef struct {
+  gsize begin, end;
+} Extent;
+
+static int
+compare_extents (gconstpointer a, gconstpointer b)
+{
+  gsize x = ((const Extent *) a)->begin, y = ((const Extent *) b)->begin;
+  return (x > y) - (x < y);
+}
+
+/* Floats a tensor takes in the arena: rounded up to 16 (64 bytes), so that
+ * every tensor starts on a cache line. */
+static gsize
+arena_floats (const TfliteTensor *t)
+{
+  return (t->n_elements + 15) & ~(gsize) 15;
+}
+
+/* Greedy arena planning: the biggest tensors first, each at the lowest offset
+ * where it overlaps no tensor alive at the same time (from the op that writes
+ * it to the last op that reads it). */
 void
 tflite_graph_plan (TfliteGraph *g, int keep)
 {
   g_autofree int *order = g_new (int, g->n_tensors);
-  g_autofree int *placed = g_new (int, g->n_tensors);
-  int n = 0, n_placed = 0;
+  g_autofree int *last = g_new (int, g->n_tensors);
+  g_autofree Extent *busy = g_new (Extent, g->n_tensors);
+  int n = 0;
   for (int i = 0; i < g->n_tensors; i++)
-    if (g->tensors[i].producer >= 0 || i == g->input)
-      order[n++] = i;
+    {
+      last[i] = i == keep || i == g->output ? g->n_ops : g->tensors[i].last_use;
+      if (g->tensors[i].producer >= 0 || i == g->input)
+        order[n++] = i;
+    }
   g_qsort_with_data (order, n, sizeof (int), compare_by_size, g->tensors);
   gsize end = 0;
   for (int k = 0; k < n; k++)
     {
       TfliteTensor *t = &g->tensors[order[k]];
-      int first = t->producer, last = order[k] == keep || order[k] == g->output ? g->n_ops
-                                                                                : t->last_use;
-      gsize size = (t->n_elements + 15) & ~(gsize) 15;
-      gsize offset = 0;
-      /* Try the offset after each conflicting tensor until one fits. */
-      for (gboolean moved = TRUE; moved;)
+      int n_busy = 0;
+      for (int j = 0; j < k; j++)
         {
-          moved = FALSE;
-          for (int j = 0; j < n_placed; j++)
-            {
-              TfliteTensor *u = &g->tensors[placed[j]];
-              int ufirst = u->producer, ulast = placed[j] == keep || placed[j] == g->output
-                                                  ? g->n_ops : u->last_use;
-              gsize usize = (u->n_elements + 15) & ~(gsize) 15;
-              gboolean overlap_time = first <= ulast && ufirst <= last;
-              gboolean overlap_space = offset < u->arena_offset + usize && u->arena_offset < offset + size;
-              if (overlap_time && overlap_space)
-                {
-                  offset = u->arena_offset + usize;
-                  moved = TRUE;
-                }
-            }
+          const TfliteTensor *u = &g->tensors[order[j]];
+          if (t->producer <= last[order[j]] && u->producer <= last[order[k]])
+            busy[n_busy++] = (Extent) { u->arena_offset, u->arena_offset + arena_floats (u) };
         }
+      qsort (busy, n_busy, sizeof (Extent), compare_extents);
+      gsize offset = 0, size = arena_floats (t);
+      for (int j = 0; j < n_busy && busy[j].begin < offset + size; j++)
+        offset = MAX (offset, busy[j].end);
       t->arena_offset = offset;
-      placed[n_placed++] = order[k];
       end = MAX (end, offset + size);
     }
   gsize scratch = 0;
@@ -870,6 +883,12 @@ tflite_graph_new (const guint8 *data, gsize size, const char *what, GError **err
       fb_failed (&r, error);
       return NULL;
     }
+  if (operators.length > MAX_OPS || tensors.length > MAX_TENSORS)
+    {
+      unsupported (&r, error, "absurd graph of %u operators and %u tensors", operators.length,
+                   tensors.length);
+      return NULL;
+    }
   if (inputs.length != 1 || outputs.length < 1 || operators.length < 1)
     {
       corrupt (&r, error, "%u inputs, %u outputs and %u operators (expected 1 input)",
@@ -908,6 +927,7 @@ tflite_graph_new (const guint8 *data, gsize size, const char *what, GError **err
   for (int k = 0; k < g->n_ops; k++)
     if (!read_operator (&r, &operators, &codes, k, &macs, error))
       return NULL;
+  g->macs = macs;
   if (g->tensors[g->output].producer < 0)
     {
       corrupt (&r, error, "no operator writes the output tensor");

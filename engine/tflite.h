@@ -97,6 +97,7 @@ typedef struct {
   TfliteOp *ops;
   int input;   /* the one input tensor */
   int output;  /* the first output tensor */
+  double macs;        /* multiply-adds of one forward pass */
   gsize arena_size;   /* floats: the activations and the largest scratch */
   gsize scratch_offset;
 } TfliteGraph;

@@ -12,6 +12,7 @@
 #include "adam.h"
 #include "model.h"
 
+#include <cblas.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -32,37 +33,60 @@ gaze_train_config_init (GazeTrainConfig *c)
 
 /* ── Evaluation ────────────────────────────────────────────────────────────── */
 
-gboolean
-gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset,
-                     const GazeFeatureCache *cache, int beam, GazeProgressFunc progress,
-                     gpointer user_data, GazeScores *scores, char ***captions_out, GError **error)
+#define EVAL_CHUNK 50 /* images captioned together */
+
+static gboolean
+evaluate (const GazeModel *model, const GazeDataset *dataset, const GazeFeatureCache *cache,
+          int beam, int n_threads, GazeProgressFunc progress, gpointer user_data,
+          GazeScores *scores, char ***captions_out, GError **error)
 {
   const int n = dataset->n_images;
+  const gsize grid_size = (gsize) gaze_feature_cache_get_n_cells (cache)
+                          * gaze_feature_cache_get_channels (cache);
   char **captions = g_new0 (char *, n + 1);
-  for (int i = 0; i < n; i++)
+  float *grids = g_new (float, EVAL_CHUNK * grid_size);
+  GazePool *pool = n_threads > 1 ? gaze_pool_new (n_threads) : NULL;
+  gboolean ok = TRUE;
+  for (int start = 0; ok && start < n; start += EVAL_CHUNK)
     {
-      const float *grid = gaze_feature_cache_lookup (cache, dataset->image_ids[i]);
-      if (grid == NULL)
+      const int m = MIN (EVAL_CHUNK, n - start);
+      for (int i = 0; i < m; i++)
         {
-          g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA,
-                       "image %s is not in the feature cache", dataset->image_ids[i]);
-          g_strfreev (captions);
-          return FALSE;
+          const float *grid = gaze_feature_cache_lookup (cache, dataset->image_ids[start + i]);
+          if (grid == NULL)
+            {
+              g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA,
+                           "image %s is not in the feature cache", dataset->image_ids[start + i]);
+              ok = FALSE;
+              break;
+            }
+          memcpy (grids + i * grid_size, grid, sizeof (float) * grid_size);
         }
-      GazeCaption *caption = gaze_model_caption (model, grid, beam, NULL, error);
-      if (caption == NULL)
+      GazeCaption **batch = ok ? caption_batch_in_pool (model, grids, m, beam, pool, error) : NULL;
+      if (batch == NULL)
         {
-          g_strfreev (captions);
-          return FALSE;
+          ok = FALSE;
+          break;
         }
-      captions[i] = gaze_beam_to_string (&caption->beams[0]);
-      gaze_caption_free (caption);
-      if (progress != NULL && !progress (i + 1, n, user_data))
+      for (int i = 0; i < m; i++)
+        {
+          captions[start + i] = gaze_beam_to_string (&batch[i]->beams[0]);
+          gaze_caption_free (batch[i]);
+        }
+      g_free (batch);
+      if (progress != NULL && !progress (start + m, n, user_data))
         {
           g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "evaluation cancelled");
-          g_strfreev (captions);
-          return FALSE;
+          ok = FALSE;
         }
+    }
+  if (pool != NULL)
+    gaze_pool_free (pool);
+  g_free (grids);
+  if (!ok)
+    {
+      g_strfreev (captions);
+      return FALSE;
     }
   gaze_metrics_score (n, (const char *const *) captions, dataset->captions, scores);
   if (captions_out != NULL)
@@ -70,6 +94,20 @@ gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset,
   else
     g_strfreev (captions);
   return TRUE;
+}
+
+gboolean
+gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset,
+                     const GazeFeatureCache *cache, int beam, GazeProgressFunc progress,
+                     gpointer user_data, GazeScores *scores, char ***captions_out, GError **error)
+{
+  /* OpenBLAS's threads become the pool's for the duration. */
+  const int threads = openblas_get_num_threads ();
+  openblas_set_num_threads (1);
+  gboolean ok = evaluate (model, dataset, cache, beam, threads, progress, user_data, scores,
+                          captions_out, error);
+  openblas_set_num_threads (threads);
+  return ok;
 }
 
 /* ── The training set as token rows ────────────────────────────────────────── */
@@ -404,7 +442,11 @@ gaze_train (const GazeTrainConfig *config, const GazeDataset *train_full,
   bb.features = g_new (float, (gsize) B * cells * channels);
   int *order = g_new (int, set.n);
   float *grads = g_new (float, dec->n_params);
-  GazeDecoderWork *work = gaze_decoder_work_new ();
+  /* All threads in the decoder's pool; OpenBLAS runs single-threaded slices
+   * (restored when training ends). */
+  const int blas_threads = openblas_get_num_threads ();
+  GazeDecoderWork *work = gaze_decoder_work_new (blas_threads);
+  openblas_set_num_threads (1);
   GazeDecoderOptions opt = {
     .attention = c->attention, .dropout = c->dropout, .lambda = c->lambda,
     .expected_prob = c->expected_prob, .entropy_weight = c->entropy_weight,
@@ -454,7 +496,8 @@ gaze_train (const GazeTrainConfig *config, const GazeDataset *train_full,
           tokens += gaze_decoder_work_n_tokens (work);
           status.batch = b + 1;
           status.loss = loss_sum / (double) (b + 1);
-          status.tokens_per_s = tokens / MAX ((g_get_monotonic_time () - t0) * 1e-6, 1e-9);
+          status.train_seconds = (g_get_monotonic_time () - t0) * 1e-6;
+          status.tokens_per_s = tokens / MAX (status.train_seconds, 1e-9);
           if (progress != NULL && !progress (&status, user_data))
             {
               g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "training cancelled");
@@ -469,12 +512,14 @@ gaze_train (const GazeTrainConfig *config, const GazeDataset *train_full,
 
       /* Dev evaluation: keep the best model by BLEU-4. */
       GazeScores scores;
-      if (!gaze_model_evaluate (model, &dev, cache, c->eval_beam, NULL, NULL, &scores, NULL,
-                                error))
+      gint64 e0 = g_get_monotonic_time ();
+      if (!evaluate (model, &dev, cache, c->eval_beam, blas_threads, NULL, NULL, &scores, NULL,
+                     error))
         {
           ok = FALSE;
           break;
         }
+      status.eval_seconds = (g_get_monotonic_time () - e0) * 1e-6;
       prog.epoch = epoch + 1;
       gboolean improved = scores.bleu[3] > prog.best_bleu4;
       if (improved)
@@ -505,6 +550,7 @@ gaze_train (const GazeTrainConfig *config, const GazeDataset *train_full,
         on_epoch (&status, &scores, improved, user_data);
     }
 
+  openblas_set_num_threads (blas_threads);
   gaze_decoder_work_free (work);
   g_free (grads);
   g_free (order);

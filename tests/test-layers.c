@@ -76,7 +76,7 @@ static double
 linear_loss (gpointer p)
 {
   LinearCase *c = p;
-  linear_forward (c->y, c->x, c->w, c->b, c->n, c->in, c->out);
+  linear_forward (NULL, c->y, c->x, c->w, c->b, c->n, c->in, c->out);
   return dot (c->r, c->y, (gsize) c->n * c->out);
 }
 
@@ -92,13 +92,13 @@ test_linear (void)
   float *dx = g_new0 (float, c.n * c.in), *dw = g_new0 (float, c.out * c.in);
   float *db = g_new0 (float, c.out);
   /* dℓ/dy = r */
-  linear_backward (dx, dw, db, c.r, c.x, c.w, c.n, c.in, c.out);
+  linear_backward (NULL, dx, dw, db, c.r, c.x, c.w, c.n, c.in, c.out);
   check_gradient ("linear.x", linear_loss, &c, c.x, dx, c.n * c.in);
   check_gradient ("linear.weight", linear_loss, &c, c.w, dw, c.out * c.in);
   check_gradient ("linear.bias", linear_loss, &c, c.b, db, c.out);
   /* Backward accumulates: a second call doubles the gradients. */
   float before = dw[3];
-  linear_backward (dx, dw, db, c.r, c.x, c.w, c.n, c.in, c.out);
+  linear_backward (NULL, dx, dw, db, c.r, c.x, c.w, c.n, c.in, c.out);
   g_assert_cmpfloat_with_epsilon (dw[3], 2.0f * before, 1e-5f);
   g_free (c.x), g_free (c.w), g_free (c.b), g_free (c.r), g_free (c.y);
   g_free (dx), g_free (dw), g_free (db);
@@ -443,7 +443,7 @@ check_decoder (GazeAttention attention, float dropout)
   /* Larger weights than the initialisation, so that every path matters. */
   for (gsize i = 0; i < c.dec->n_params; i++)
     c.dec->params[i] += 0.3f * (2.0f * gaze_rng_uniform (&rng) - 1.0f);
-  c.work = gaze_decoder_work_new ();
+  c.work = gaze_decoder_work_new (1);
   /* Three captions of two images, sorted longest first. */
   static const int tokens[3 * 6] = {
     1, 4, 5, 6, 2, 0, /* <start> w w w <end> */

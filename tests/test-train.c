@@ -49,7 +49,7 @@ overfit (GazeAttention attention, int steps)
   GazeDecoderOptions opt = { .attention = attention, .dropout = 0.0f, .lambda = 0.0f,
                              .expected_prob = 0.5f, .entropy_weight = 0.001f,
                              .reinforce_weight = 1.0f, .rng = &rng };
-  GazeDecoderWork *work = gaze_decoder_work_new ();
+  GazeDecoderWork *work = gaze_decoder_work_new (2);
   GazeAdam *adam = gaze_adam_new (dec->n_params);
   float *grads = g_new (float, dec->n_params);
   double recent = 0.0;

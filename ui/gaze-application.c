@@ -83,7 +83,7 @@ gaze_application_load_model (GazeApplication *self, const char *model_path)
     {
       g_autofree char *folder = g_build_filename (g_get_user_data_dir (), "gaze", "models", NULL);
       set_runtime (self, NULL,
-                   g_error_new (GAZE_ERROR, GAZE_ERROR_IO,
+                   g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                                 _("No caption model is installed, so photos open without "
                                   "captions. Install Gaze with its models (“meson install”) "
                                   "or put a .gzm model in %s."),
@@ -187,6 +187,10 @@ gaze_application_startup (GApplication *application)
 {
   GazeApplication *self = GAZE_APPLICATION (application);
   G_APPLICATION_CLASS (gaze_application_parent_class)->startup (application);
+  /* The recent-files list records who opened a file and how to run it. */
+  g_set_application_name (_("Gaze"));
+  if (g_get_prgname () == NULL)
+    g_set_prgname ("gaze");
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
                                    self);
@@ -268,6 +272,19 @@ gaze_application_class_init (GazeApplicationClass *klass)
 static void
 gaze_application_init (GazeApplication *self)
 {
+}
+
+void
+gaze_application_choose_renderer (void)
+{
+  if (g_getenv ("GSK_RENDERER") != NULL)
+    return;
+  g_autoptr (GDir) dri = g_dir_open ("/dev/dri", 0, NULL);
+  const char *name;
+  while (dri != NULL && (name = g_dir_read_name (dri)) != NULL)
+    if (g_str_has_prefix (name, "renderD"))
+      return;
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
 }
 
 GazeApplication *

@@ -14,10 +14,15 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GazeApplication, gaze_application, GAZE, APPLICATION, AdwApplication)
 
 GazeApplication *gaze_application_new (void);
+/* Picks GTK's Cairo renderer when there is no GPU (no DRM render node), where
+ * GL would be Mesa's software rasteriser, many times slower at drawing the
+ * window.  GSK_RENDERER, when set, wins.  Call before GTK starts. */
+void gaze_application_choose_renderer (void);
 
 /* The loaded model and encoder, or NULL while loading or after a failure. */
 GazeRuntime *gaze_application_get_runtime (GazeApplication *app);
-/* Why there is no runtime (NULL while loading or when loaded). */
+/* Why there is no runtime (NULL while loading or when loaded).  When nothing
+ * is installed, G_IO_ERROR_NOT_FOUND with a message saying what to do. */
 const GError *gaze_application_get_runtime_error (GazeApplication *app);
 gboolean gaze_application_is_loading (GazeApplication *app);
 /* The installed models (gaze_paths_list_models) and the one chosen. */

@@ -48,7 +48,7 @@ runtime_load_thread (GTask *task, gpointer source, gpointer task_data, GCancella
   if (!g_file_test (encoder_path, G_FILE_TEST_EXISTS))
     {
       /* The one problem the user can fix with a command: say which. */
-      g_task_return_new_error (task, GAZE_ERROR, GAZE_ERROR_IO,
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                                _("The encoder “%s” is not installed. Run “gaze-fetch-encoder” "
                                  "to install it."),
                                encoder_name);
@@ -103,7 +103,7 @@ load_photo_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
   if (path == NULL)
     {
       g_autofree char *uri = g_file_get_uri (G_FILE (task_data));
-      g_task_return_new_error (task, GAZE_ERROR, GAZE_ERROR_IO, _("%s is not a local file"), uri);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("%s is not a local file"), uri);
       return;
     }
   GazeImage *image = gaze_image_load (path, &error);

@@ -28,7 +28,8 @@ void gaze_runtime_unref (GazeRuntime *runtime);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GazeRuntime, gaze_runtime_unref)
 
 /* Loads model_path and the encoder it names (found with gaze_paths_find_encoder),
- * and checks that they belong together. */
+ * and checks that they belong together.  A missing encoder is reported as
+ * G_IO_ERROR_NOT_FOUND with a message saying how to install it. */
 void gaze_runtime_load_async (const char *model_path, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);
 GazeRuntime *gaze_runtime_load_finish (GAsyncResult *result, GError **error);

@@ -117,14 +117,14 @@ draw_grid_values (cairo_t *cr, const GazeCaption *caption, const GazeWord *word,
     }
   cairo_stroke (cr);
 
-  double font_px = MIN (cw, ch) * 0.24;
+  double font_px = MIN (cw, ch) * 0.22;
   if (font_px >= 7.0)
     {
       g_autoptr (PangoLayout) layout = text_layout (cr, font_px, FALSE);
       for (int cell = 0; cell < caption->n_cells; cell++)
         {
           char text[16];
-          g_snprintf (text, sizeof text, "%.2f", word->alpha[cell]);
+          g_snprintf (text, sizeof text, "%.3f", word->alpha[cell]);
           pango_layout_set_text (layout, text, -1);
           int tw, th;
           pango_layout_get_pixel_size (layout, &tw, &th);

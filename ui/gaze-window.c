@@ -16,6 +16,13 @@
 #define PLAY_INTERVAL_MS 900
 #define N_RECENT 8
 
+/* One of the top-5 rows, made once and refilled for each word. */
+typedef struct {
+  GtkWidget *row;
+  GtkLevelBar *bar;
+  GtkLabel *percent;
+} AlternativeRow;
+
 struct _GazeWindow {
   AdwApplicationWindow parent_instance;
 
@@ -38,6 +45,8 @@ struct _GazeWindow {
   GtkLabel *prob_label;
   GtkListBox *alternatives_list;
   GtkWidget *alternatives_group;
+  GtkWidget *cell_row;
+  GtkLabel *cell_label;
   AdwComboRow *mode_row;
   AdwComboRow *colormap_row;
   GtkAdjustment *opacity;
@@ -58,11 +67,13 @@ struct _GazeWindow {
   int n_jobs;
   guint play_source;
   gboolean updating_models;
+  AlternativeRow alternatives[GAZE_TOP_K];
 };
 
 G_DEFINE_FINAL_TYPE (GazeWindow, gaze_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void show_photo (GazeWindow *self, GazePhoto *photo);
+static void update_placeholder (GazeWindow *self);
 static void request_caption (GazeWindow *self);
 
 static GazeApplication *
@@ -111,6 +122,7 @@ update_busy (GazeWindow *self)
   gboolean busy = self->n_jobs > 0;
   gtk_widget_set_visible (self->busy_box, busy);
   gtk_spinner_set_spinning (self->spinner, busy);
+  update_placeholder (self);
 }
 
 static void
@@ -129,9 +141,27 @@ update_actions (GazeWindow *self)
   enable_action (self, "close-photo", self->photo != NULL);
 }
 
+/* What the caption bar says while there are no words to show. */
+static void
+update_placeholder (GazeWindow *self)
+{
+  GazeApplication *app = application (self);
+  const char *text = NULL;
+  if (self->photo == NULL)
+    text = NULL;
+  else if (self->n_jobs > 0)
+    text = _("Describing the photo…");
+  else if (app != NULL && gaze_application_is_loading (app))
+    text = _("Loading the caption model…");
+  else if (app != NULL && gaze_application_get_runtime (app) == NULL)
+    text = _("No caption: the model is not available");
+  gaze_word_strip_set_placeholder (self->word_strip, text);
+}
+
 static void
 update_title (GazeWindow *self)
 {
+  update_placeholder (self);
   if (self->photo == NULL)
     {
       adw_window_title_set_title (self->window_title, _("Gaze"));
@@ -147,31 +177,42 @@ update_title (GazeWindow *self)
                                                     : NULL);
 }
 
-static GtkWidget *
-alternative_row (const char *word, float prob, gboolean chosen)
+static void
+alternative_row_init (AlternativeRow *alt, GtkListBox *list)
 {
-  GtkWidget *row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), word);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  alt->row = adw_action_row_new ();
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (alt->row), FALSE);
+  alt->bar = GTK_LEVEL_BAR (gtk_level_bar_new_for_interval (0.0, 1.0));
+  gtk_widget_set_size_request (GTK_WIDGET (alt->bar), 80, -1);
+  gtk_widget_set_valign (GTK_WIDGET (alt->bar), GTK_ALIGN_CENTER);
+  alt->percent = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (alt->percent), "numeric");
+  gtk_label_set_width_chars (alt->percent, 7);
+  gtk_label_set_xalign (alt->percent, 1.0);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (alt->row), GTK_WIDGET (alt->bar));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (alt->row), GTK_WIDGET (alt->percent));
+  gtk_list_box_append (list, alt->row);
+}
+
+static void
+alternative_row_show (AlternativeRow *alt, const char *word, float prob, gboolean chosen)
+{
+  gtk_widget_set_visible (alt->row, word != NULL);
+  if (word == NULL)
+    return;
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (alt->row), word);
   if (chosen)
-    gtk_widget_add_css_class (row, "chosen");
-  GtkWidget *bar = gtk_level_bar_new_for_interval (0.0, 1.0);
-  gtk_level_bar_set_value (GTK_LEVEL_BAR (bar), CLAMP (prob, 0.0f, 1.0f));
-  gtk_widget_set_size_request (bar, 80, -1);
-  gtk_widget_set_valign (bar, GTK_ALIGN_CENTER);
+    gtk_widget_add_css_class (alt->row, "chosen");
+  else
+    gtk_widget_remove_css_class (alt->row, "chosen");
+  gtk_level_bar_set_value (alt->bar, CLAMP (prob, 0.0f, 1.0f));
   char text[32];
   g_snprintf (text, sizeof text, "%.1f %%", 100.0 * prob);
-  GtkWidget *label = gtk_label_new (text);
-  gtk_widget_add_css_class (label, "numeric");
-  gtk_label_set_width_chars (GTK_LABEL (label), 7);
-  gtk_label_set_xalign (GTK_LABEL (label), 1.0);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), bar);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+  gtk_label_set_text (alt->percent, text);
   g_autofree char *description = g_strdup_printf (_("%s, probability %.1f percent"), word,
                                                   100.0 * prob);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+  gtk_accessible_update_property (GTK_ACCESSIBLE (alt->row), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   description, -1);
-  return row;
 }
 
 static void
@@ -186,24 +227,29 @@ static void
 update_word_details (GazeWindow *self)
 {
   const GazeWord *word = current_word (self);
-  clear_list (self->alternatives_list);
   gtk_widget_set_visible (self->alternatives_group, word != NULL);
+  gboolean hard = self->caption != NULL && self->caption->attention == GAZE_ATTENTION_HARD;
+  gtk_widget_set_visible (self->cell_row, word != NULL && hard);
   if (word == NULL)
     {
       gtk_label_set_text (self->beta_label, "–");
       gtk_label_set_text (self->prob_label, "–");
       return;
     }
-  char text[32];
+  char text[64];
   g_snprintf (text, sizeof text, "%.3f", word->beta);
   gtk_label_set_text (self->beta_label, text);
   g_snprintf (text, sizeof text, "%.1f %%", 100.0 * word->prob);
   gtk_label_set_text (self->prob_label, text);
+  int n = self->caption->grid_size;
+  /* Translators: the attended cell of the 7 × 7 grid, counted from the top left. */
+  g_snprintf (text, sizeof text, _("row %d, column %d"), word->attended_cell / n + 1,
+              word->attended_cell % n + 1);
+  gtk_label_set_text (self->cell_label, text);
   for (int k = 0; k < GAZE_TOP_K; k++)
-    if (word->alternatives[k] != NULL)
-      gtk_list_box_append (self->alternatives_list,
-                           alternative_row (word->alternatives[k], word->alternative_probs[k],
-                                            g_strcmp0 (word->alternatives[k], word->word) == 0));
+    alternative_row_show (&self->alternatives[k], word->alternatives[k],
+                          word->alternative_probs[k],
+                          g_strcmp0 (word->alternatives[k], word->word) == 0);
 }
 
 static void
@@ -293,11 +339,14 @@ update_banner (GazeWindow *self)
   const GError *error = gaze_application_get_runtime_error (application (self));
   if (error != NULL)
     {
-      /* The engine's messages name the file and the problem; ours say what to do. */
+      /* Something not installed comes with what to do about it; the engine's
+       * messages name the file and the problem. */
       g_autofree char *message
-          = error->domain == GAZE_ERROR && error->code == GAZE_ERROR_IO
+          = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)
                 ? g_strdup (error->message)
-                : g_strdup_printf (_("The caption model cannot be used: %s"), error->message);
+                : g_strdup_printf (_("The caption model cannot be used (%s). Choose another "
+                                     "model or reinstall Gaze; photos still open meanwhile."),
+                                   error->message);
       gtk_label_set_text (self->banner_label, message);
     }
   gtk_revealer_set_reveal_child (self->banner, error != NULL);
@@ -321,6 +370,13 @@ update_model_chooser (GazeWindow *self)
     }
   /* The chooser only appears when there is a choice. */
   gtk_widget_set_visible (self->model_group, n > 1);
+  GazeRuntime *runtime = gaze_application_get_runtime (application (self));
+  adw_action_row_set_subtitle (
+      ADW_ACTION_ROW (self->model_row),
+      runtime == NULL ? NULL
+      : gaze_model_get_attention (runtime->model) == GAZE_ATTENTION_HARD
+          ? _("Hard attention: one cell a word (section 4.1)")
+          : _("Soft attention: a weighted view of all cells (section 4.2)"));
   self->updating_models = TRUE;
   adw_combo_row_set_model (self->model_row, G_LIST_MODEL (names));
   adw_combo_row_set_selected (self->model_row, selected);
@@ -491,12 +547,14 @@ show_photo (GazeWindow *self, GazePhoto *photo)
         g_cancellable_cancel (self->work);
       g_clear_object (&self->work);
     }
+  /* The caption shown belongs to the old photo, which may go with it. */
+  show_caption (self, NULL);
   g_set_object (&self->photo, photo);
   select_photo_row (self, photo);
   gtk_stack_set_visible_child_name (self->stack, photo != NULL ? "photos" : "empty");
   gaze_photo_view_set_photo (self->photo_view,
                              photo != NULL ? gaze_photo_get_surface (photo) : NULL);
-  show_caption (self, NULL);
+  update_title (self);
   if (photo != NULL && gaze_photo_is_loaded (photo))
     request_caption (self);
   update_accessible_view (self);
@@ -1073,6 +1131,8 @@ gaze_window_class_init (GazeWindowClass *klass)
   BIND (prob_label);
   BIND (alternatives_list);
   BIND (alternatives_group);
+  BIND (cell_row);
+  BIND (cell_label);
   BIND (mode_row);
   BIND (colormap_row);
   BIND (opacity);
@@ -1082,6 +1142,9 @@ gaze_window_class_init (GazeWindowClass *klass)
   BIND (model_row);
   BIND (recent_section);
 #undef BIND
+  /* Reachable with gtk_widget_get_template_child (the Korean test reads them). */
+  gtk_widget_class_bind_template_child_full (widget_class, "empty_page", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "beta_row", FALSE, 0);
   gtk_widget_class_bind_template_callback (widget_class, on_photo_row_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_style_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_beam_width_changed);
@@ -1099,6 +1162,8 @@ gaze_window_init (GazeWindow *self)
   self->closing = g_cancellable_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions),
                                    self);
+  for (int k = 0; k < GAZE_TOP_K; k++)
+    alternative_row_init (&self->alternatives[k], self->alternatives_list);
   gtk_list_box_bind_model (self->photo_list, G_LIST_MODEL (self->photos), photo_row, NULL, NULL);
 
   GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);

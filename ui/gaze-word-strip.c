@@ -9,6 +9,7 @@ struct _GazeWordStrip {
   GtkWidget parent_instance;
 
   GtkWidget *flow;
+  GtkWidget *placeholder; /* shown instead of the words when there are none */
   GPtrArray *buttons;
   int current;
 };
@@ -20,6 +21,7 @@ gaze_word_strip_dispose (GObject *object)
 {
   GazeWordStrip *self = GAZE_WORD_STRIP (object);
   g_clear_pointer (&self->flow, gtk_widget_unparent);
+  g_clear_pointer (&self->placeholder, gtk_widget_unparent);
   G_OBJECT_CLASS (gaze_word_strip_parent_class)->dispose (object);
 }
 
@@ -54,6 +56,10 @@ gaze_word_strip_init (GazeWordStrip *self)
   gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (self->flow), 4);
   gtk_widget_set_valign (self->flow, GTK_ALIGN_CENTER);
   gtk_widget_set_parent (self->flow, GTK_WIDGET (self));
+  self->placeholder = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->placeholder, "dim-label");
+  gtk_label_set_ellipsize (GTK_LABEL (self->placeholder), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_parent (self->placeholder, GTK_WIDGET (self));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Caption words"), -1);
 }
@@ -88,6 +94,7 @@ gaze_word_strip_set_beam (GazeWordStrip *self, const GazeBeam *beam)
     gtk_flow_box_remove (GTK_FLOW_BOX (self->flow), child);
   g_ptr_array_set_size (self->buttons, 0);
   self->current = -1;
+  gtk_widget_set_visible (self->placeholder, beam == NULL || beam->n_words == 0);
   if (beam == NULL)
     return;
   for (int i = 0; i < beam->n_words; i++)
@@ -108,4 +115,10 @@ gaze_word_strip_set_current (GazeWordStrip *self, int index)
   self->current = index;
   if (index >= 0 && index < (int) self->buttons->len)
     gtk_widget_add_css_class (self->buttons->pdata[index], "current");
+}
+
+void
+gaze_word_strip_set_placeholder (GazeWordStrip *self, const char *text)
+{
+  gtk_label_set_text (GTK_LABEL (self->placeholder), text);
 }

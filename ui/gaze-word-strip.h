@@ -15,6 +15,8 @@ G_DECLARE_FINAL_TYPE (GazeWordStrip, gaze_word_strip, GAZE, WORD_STRIP, GtkWidge
 GtkWidget *gaze_word_strip_new (void);
 /* The words of beam (borrowed; NULL: none). */
 void gaze_word_strip_set_beam (GazeWordStrip *strip, const GazeBeam *beam);
+/* What the strip says while it has no words (NULL: nothing). */
+void gaze_word_strip_set_placeholder (GazeWordStrip *strip, const char *text);
 /* Highlights word index (−1: none). */
 void gaze_word_strip_set_current (GazeWordStrip *strip, int index);
 

@@ -1,5 +1,6 @@
 /* test-render.c — the annotated PNG and the storyboard, on a real photo. */
 #include "gaze-render.h"
+#include "ui-test-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -72,18 +73,21 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (f->dir);
+  ui_test_remove_tree (f->dir);
   g_free (f->dir);
   gaze_caption_free (f->caption);
   cairo_surface_destroy (f->photo);
   gaze_image_free (f->image);
+}
+
+/* Word word_index drawn at full resolution with style; must succeed. */
+static cairo_surface_t *
+render_word (Fixture *f, int word_index, const GazeOverlayStyle *style)
+{
+  g_autoptr (GError) error = NULL;
+  cairo_surface_t *sheet = gaze_render_word (f->photo, f->caption, 0, word_index, style, 0, 0, &error);
+  g_assert_no_error (error);
+  return sheet;
 }
 
 /* Keeps a picture for people to look at, in $GAZE_TEST_OUTDIR when set. */
@@ -128,9 +132,7 @@ static void
 test_word_full (Fixture *f, gconstpointer data)
 {
   GazeOverlayStyle style = GAZE_OVERLAY_STYLE_INIT;
-  g_autoptr (GError) error = NULL;
-  cairo_surface_t *sheet = gaze_render_word (f->photo, f->caption, 0, 1, &style, 0, 0, &error);
-  g_assert_no_error (error);
+  cairo_surface_t *sheet = render_word (f, 1, &style);
   /* Full resolution: the photo's width, its height plus the caption band. */
   g_assert_cmpint (cairo_image_surface_get_width (sheet), ==, f->image->width);
   g_assert_cmpint (cairo_image_surface_get_height (sheet), >, f->image->height + 20);
@@ -145,14 +147,12 @@ test_word_full (Fixture *f, gconstpointer data)
   g_assert_cmpint (differ, >, f->image->width * f->image->height * 9 / 10);
   /* …and with no opacity the photo comes out untouched. */
   style.opacity = 0.0;
-  cairo_surface_t *plain = gaze_render_word (f->photo, f->caption, 0, 1, &style, 0, 0, &error);
-  g_assert_no_error (error);
+  cairo_surface_t *plain = render_word (f, 1, &style);
   for (int y = 0; y < f->image->height; y += 7)
     for (int x = 0; x < f->image->width; x += 7)
       g_assert_cmpuint (pixel (plain, x, y), ==, pixel (f->photo, x, y));
   /* The caption band differs between words: the highlight moves. */
-  cairo_surface_t *other = gaze_render_word (f->photo, f->caption, 0, 3, &style, 0, 0, &error);
-  g_assert_no_error (error);
+  cairo_surface_t *other = render_word (f, 3, &style);
   int band_differ = 0;
   for (int y = f->image->height; y < cairo_image_surface_get_height (plain); y++)
     for (int x = 0; x < f->image->width; x++)
@@ -169,10 +169,8 @@ test_spotlight (Fixture *f, gconstpointer data)
   GazeOverlayStyle style = GAZE_OVERLAY_STYLE_INIT;
   style.mode = GAZE_OVERLAY_SPOTLIGHT;
   style.opacity = 0.9;
-  g_autoptr (GError) error = NULL;
   /* Word 4 ("grass") attends to cell 45, bottom row. */
-  cairo_surface_t *sheet = gaze_render_word (f->photo, f->caption, 0, 4, &style, 0, 0, &error);
-  g_assert_no_error (error);
+  cairo_surface_t *sheet = render_word (f, 4, &style);
   int pw = f->image->width, ph = f->image->height;
   double kept = cell_luma (sheet, 45, pw, ph) / cell_luma (f->photo, 45, pw, ph);
   double dimmed = cell_luma (sheet, 3, pw, ph) / cell_luma (f->photo, 3, pw, ph);
@@ -187,9 +185,7 @@ test_hard_cell (Fixture *f, gconstpointer data)
 {
   GazeOverlayStyle style = GAZE_OVERLAY_STYLE_INIT;
   style.opacity = 0.0;
-  g_autoptr (GError) error = NULL;
-  cairo_surface_t *sheet = gaze_render_word (f->photo, f->caption, 0, 1, &style, 0, 0, &error);
-  g_assert_no_error (error);
+  cairo_surface_t *sheet = render_word (f, 1, &style);
   /* Cell 17 (row 2, column 3): its outline is yellow for a hard model, and
    * absent for a soft one. */
   int pw = f->image->width, ph = f->image->height;
@@ -213,9 +209,7 @@ test_grid (Fixture *f, gconstpointer data)
   GazeOverlayStyle style = GAZE_OVERLAY_STYLE_INIT;
   style.show_grid = TRUE;
   style.opacity = 1.0;
-  g_autoptr (GError) error = NULL;
-  cairo_surface_t *sheet = gaze_render_word (f->photo, f->caption, 0, 0, &style, 0, 0, &error);
-  g_assert_no_error (error);
+  cairo_surface_t *sheet = render_word (f, 0, &style);
   /* The raw grid: flat cells, the attended one the top of inferno, the others
    * α / max α down the map (checked away from the lines and the numbers). */
   int pw = f->image->width, ph = f->image->height;

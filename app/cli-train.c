@@ -1,0 +1,208 @@
+/* cli-train.c — gaze-cli train: train the decoder on Flickr8k.
+ *
+ *   gaze-cli train [--encoder FILE] [--images DIR] [--captions FILE]
+ *                  [--train-split FILE] [--dev-split FILE] [--cache FILE]
+ *                  --out MODEL.gzm [--epochs N] [--batch N] [--lr X] [--seed N]
+ *                  [--resume] [--force] [--attention soft|hard]
+ *                  [--embed N --hidden N --attn N] [--max-train N] [--max-dev N]
+ *
+ * The encoder grids come from the feature cache (built on first use).  Every
+ * epoch writes MODEL.gzm.ckpt; after a kill, the same command with --resume
+ * continues from it.  The best model by dev BLEU-4 is written to MODEL.gzm. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli-progress.h"
+#include "gaze-cli.h"
+#include "gaze-paths.h"
+#include "gaze-train.h"
+
+typedef struct {
+  GazeCliProgress *bar;
+  int epoch;
+  gint64 start;
+} TrainView;
+
+static gboolean
+on_encoding (gint64 done, gint64 total, gpointer data)
+{
+  TrainView *view = data;
+  if (view->bar == NULL)
+    view->bar = gaze_cli_progress_new ("encoding photos", total);
+  gaze_cli_progress_update (view->bar, done, NULL);
+  return TRUE;
+}
+
+static gboolean
+on_batch (const GazeTrainStatus *s, gpointer data)
+{
+  TrainView *view = data;
+  if (view->bar == NULL || view->epoch != s->epoch)
+    {
+      g_clear_pointer (&view->bar, gaze_cli_progress_finish);
+      g_autofree char *label = g_strdup_printf ("epoch %d/%d", s->epoch, s->n_epochs);
+      view->bar = gaze_cli_progress_new (label, s->n_batches);
+      view->epoch = s->epoch;
+    }
+  g_autofree char *detail = g_strdup_printf ("loss %.3f  %.0f tok/s", s->loss, s->tokens_per_s);
+  gaze_cli_progress_update (view->bar, s->batch, detail);
+  if (s->batch == s->n_batches)
+    {
+      /* The epoch's batches are done; the dev evaluation follows. */
+      g_clear_pointer (&view->bar, gaze_cli_progress_finish);
+      fprintf (stderr, "epoch %d: evaluating on dev…\n", s->epoch);
+    }
+  return TRUE;
+}
+
+static void
+on_epoch (const GazeTrainStatus *s, const GazeScores *dev, gboolean improved, gpointer data)
+{
+  printf ("epoch %d: train loss %.4f, %.0f tok/s (%.0f s, dev evaluation %.0f s); "
+          "dev BLEU-1..4 %.1f %.1f %.1f %.1f, CIDEr-D %.3f, ROUGE-L %.3f%s\n",
+          s->epoch, s->loss, s->tokens_per_s, s->train_seconds, s->eval_seconds,
+          100 * dev->bleu[0], 100 * dev->bleu[1],
+          100 * dev->bleu[2], 100 * dev->bleu[3], dev->cider_d, dev->rouge_l,
+          improved ? "  (best: saved)" : "");
+  fflush (stdout);
+}
+
+static char *
+command_line (int argc, char **argv)
+{
+  GString *s = g_string_new ("gaze-cli");
+  for (int i = 0; i < argc; i++)
+    {
+      g_autofree char *quoted = g_shell_quote (argv[i]);
+      g_string_append_c (s, ' ');
+      /* Plain words stay unquoted, for readability. */
+      gboolean plain = argv[i][0] != '\0' && strpbrk (argv[i], " '\"\\$`!*?;&|<>(){}") == NULL;
+      g_string_append (s, plain ? argv[i] : quoted);
+    }
+  return g_string_free (s, FALSE);
+}
+
+int
+gaze_cli_train (int argc, char **argv)
+{
+  g_autofree char *command = command_line (argc, argv);
+  GazeTrainConfig config;
+  gaze_train_config_init (&config);
+  g_autofree char *encoder_path = NULL, *images_dir = NULL, *captions = NULL;
+  g_autofree char *train_split = NULL, *dev_split = NULL, *cache_path = NULL, *out = NULL;
+  g_autofree char *attention = NULL;
+  double lr = config.lr;
+  gint64 seed = (gint64) config.seed;
+  gboolean resume = FALSE, force = FALSE;
+  GOptionEntry entries[] = {
+    { "encoder", 0, 0, G_OPTION_ARG_FILENAME, &encoder_path, "The TFLite encoder", "FILE" },
+    { "images", 0, 0, G_OPTION_ARG_FILENAME, &images_dir, "The Flickr8k photos", "DIR" },
+    { "captions", 0, 0, G_OPTION_ARG_FILENAME, &captions, "Flickr8k.token.txt", "FILE" },
+    { "train-split", 0, 0, G_OPTION_ARG_FILENAME, &train_split, "Training image ids", "FILE" },
+    { "dev-split", 0, 0, G_OPTION_ARG_FILENAME, &dev_split, "Dev image ids", "FILE" },
+    { "cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_path, "The feature cache", "FILE" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Where to write the best model", "MODEL.gzm" },
+    { "epochs", 0, 0, G_OPTION_ARG_INT, &config.epochs, "At most N epochs (20)", "N" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &config.batch_size, "Captions per batch (64)", "N" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Adam's learning rate (0.001)", "X" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed (1)", "N" },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue from MODEL.gzm.ckpt", NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Overwrite an existing MODEL.gzm", NULL },
+    { "attention", 0, 0, G_OPTION_ARG_STRING, &attention, "soft (default) or hard", "KIND" },
+    { "embed", 0, 0, G_OPTION_ARG_INT, &config.embed_dim, "Embedding size (256)", "N" },
+    { "hidden", 0, 0, G_OPTION_ARG_INT, &config.hidden_dim, "LSTM size (512)", "N" },
+    { "attn", 0, 0, G_OPTION_ARG_INT, &config.attn_dim, "Attention size (256)", "N" },
+    { "patience", 0, 0, G_OPTION_ARG_INT, &config.patience,
+      "Stop after N epochs without a better dev BLEU-4 (3)", "N" },
+    { "eval-beam", 0, 0, G_OPTION_ARG_INT, &config.eval_beam,
+      "Beam width of the dev evaluation (3)", "K" },
+    { "max-train", 0, 0, G_OPTION_ARG_INT, &config.max_train,
+      "Use only the first N training photos (quick runs)", "N" },
+    { "max-dev", 0, 0, G_OPTION_ARG_INT, &config.max_dev,
+      "Score only the first N dev photos (quick runs)", "N" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("— train the caption decoder");
+  g_option_context_add_main_entries (context, entries, NULL);
+  GError *error = NULL;
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return gaze_cli_fail_error (error);
+  if (argc > 1)
+    return gaze_cli_fail ("train: unexpected argument '%s'", argv[1]);
+  if (out == NULL)
+    return gaze_cli_fail ("train: --out MODEL.gzm is required");
+  if (attention != NULL && strcmp (attention, "soft") != 0 && strcmp (attention, "hard") != 0)
+    return gaze_cli_fail ("train: --attention takes soft or hard, not '%s'", attention);
+  if (config.epochs < 1 || config.epochs > 1000 || config.batch_size < 1
+      || config.batch_size > 4096 || !(lr > 0.0 && lr < 1.0) || config.embed_dim < 1
+      || config.embed_dim > 4096 || config.hidden_dim < 1 || config.hidden_dim > 4096
+      || config.attn_dim < 1 || config.attn_dim > 4096 || config.max_train < 0
+      || config.max_dev < 0 || config.patience < 1 || config.eval_beam < 1
+      || config.eval_beam > 20 || seed < 0)
+    return gaze_cli_fail ("train: an option is out of range (see gaze-cli train --help)");
+  config.lr = (float) lr;
+  config.seed = (guint64) seed;
+  config.resume = resume;
+  config.attention = attention != NULL && strcmp (attention, "hard") == 0 ? GAZE_ATTENTION_HARD
+                                                                           : GAZE_ATTENTION_SOFT;
+  config.command = command;
+
+  g_autofree char *ckpt = g_strconcat (out, ".ckpt", NULL);
+  if (resume && !g_file_test (ckpt, G_FILE_TEST_IS_REGULAR))
+    return gaze_cli_fail ("train: %s: no checkpoint to resume from", ckpt);
+  if (!resume && !force && g_file_test (out, G_FILE_TEST_EXISTS))
+    return gaze_cli_fail ("train: %s exists; use --force to overwrite it or --resume to "
+                          "continue its training", out);
+
+  if (images_dir == NULL)
+    images_dir = gaze_cli_shared_path ("data/flickr8k/images");
+  if (captions == NULL)
+    captions = gaze_cli_shared_path ("data/flickr8k/Flickr8k.token.txt");
+  if (train_split == NULL)
+    train_split = gaze_cli_shared_path ("data/flickr8k/Flickr_8k.trainImages.txt");
+  if (dev_split == NULL)
+    dev_split = gaze_cli_shared_path ("data/flickr8k/Flickr_8k.devImages.txt");
+  if (encoder_path == NULL)
+    encoder_path = gaze_cli_encoder_path (GAZE_DEFAULT_ENCODER);
+
+  g_autoptr (GazeEncoder) encoder = gaze_encoder_load (encoder_path, &error);
+  if (encoder == NULL)
+    return gaze_cli_fail_error (error);
+  config.encoder_name = gaze_encoder_get_name (encoder);
+  config.encoder_sha256 = gaze_encoder_get_sha256 (encoder);
+  if (cache_path == NULL)
+    cache_path = gaze_feature_cache_default_path (encoder);
+
+  g_autoptr (GazeDataset) train = gaze_dataset_load (images_dir, captions, train_split, &error);
+  if (train == NULL)
+    return gaze_cli_fail_error (error);
+  g_autoptr (GazeDataset) dev = gaze_dataset_load (images_dir, captions, dev_split, &error);
+  if (dev == NULL)
+    return gaze_cli_fail_error (error);
+  if (train->n_skipped > 0 || dev->n_skipped > 0)
+    fprintf (stderr, "skipped %d caption lines or ids naming missing photos\n",
+             train->n_skipped + dev->n_skipped);
+
+  /* The cache is built only when missing or stale; only then a bar appears. */
+  TrainView view = { 0 };
+  g_autoptr (GazeFeatureCache) cache = gaze_feature_cache_open (cache_path, encoder, images_dir,
+                                                                on_encoding, &view, &error);
+  g_clear_pointer (&view.bar, gaze_cli_progress_finish);
+  if (cache == NULL)
+    return gaze_cli_fail_error (error);
+
+  printf ("training a %s-attention decoder on %d photos (dev %d), features %s\n",
+          config.attention == GAZE_ATTENTION_HARD ? "hard" : "soft",
+          config.max_train > 0 ? MIN (config.max_train, train->n_images) : train->n_images,
+          config.max_dev > 0 ? MIN (config.max_dev, dev->n_images) : dev->n_images, cache_path);
+  fflush (stdout);
+  view.start = g_get_monotonic_time ();
+  gboolean ok = gaze_train (&config, train, dev, cache, out, on_batch, on_epoch, &view, &error);
+  g_clear_pointer (&view.bar, gaze_cli_progress_finish);
+  if (!ok)
+    return gaze_cli_fail_error (error);
+  printf ("best model: %s (%.0f s)\n", out, (g_get_monotonic_time () - view.start) / 1e6);
+  return 0;
+}

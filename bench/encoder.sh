@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# bench/encoder.sh — one MobileNetV2 1.0/224 forward pass, batch 1, in Gaze
+# (bench-encoder: the .tflite run by the engine on OpenBLAS) and in PyTorch
+# (bench/torch_mobilenet.py: the same architecture in torch.nn, float32), on
+# this machine with the same thread count, 1 and then 2 threads.  Prints the
+# medians of RUNS runs (at least 20), their ratio (Gaze / PyTorch: below 1,
+# Gaze is faster) and the GFLOP/s Gaze reaches.
+#
+# Debian's OpenBLAS 0.3.21 does not recognise CPUs newer than it (Sapphire and
+# Emerald Rapids, say) and falls back to its SSE3 "Prescott" kernels; where
+# that happens, Gaze is also timed with OPENBLAS_CORETYPE naming kernels the
+# CPU can run, which a user may export the same way.
+#   bench/encoder.sh [RUNS]            (BUILD: the build folder, default build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-30}
+[ "$runs" -ge 20 ] || { echo "encoder.sh: at least 20 runs" >&2; exit 2; }
+build=${BUILD:-build}
+model=${GAZE_SHARED_DIR:-$PWD/../shared}/models/mobilenet_v2_1.0_224_quant.tflite
+[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
+ninja -C "$build" bench/bench-encoder >/dev/null
+# Debian's python3-torch lives in /usr/bin/python3, whatever python3 comes first on PATH.
+python=${PYTHON:-/usr/bin/python3}
+have_torch=1
+"$python" -c "import torch" 2>/dev/null || have_torch=0
+[ $have_torch = 1 ] || echo "encoder.sh: no PyTorch for $python (apt install python3-torch); Gaze only" >&2
+
+# The kernels this CPU can run, when OpenBLAS's own detection falls back.
+flags=$(grep -m1 '^flags' /proc/cpuinfo)
+best=
+case " $flags " in
+  *" avx512_bf16 "*) best=Cooperlake ;;
+  *" avx512f "*) best=SkylakeX ;;
+  *" avx2 "*) best=Haswell ;;
+esac
+
+echo "MobileNetV2 1.0/224, batch 1, median of $runs runs, $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs))"
+printf '%-8s %-22s %10s %10s %7s %8s\n' threads "OpenBLAS kernels" gaze_ms torch_ms ratio gflops
+for threads in 1 2; do
+  torch=-
+  if [ $have_torch = 1 ]; then
+    torch=$(OMP_NUM_THREADS=$threads "$python" bench/torch_mobilenet.py --threads "$threads" --runs "$runs")
+  fi
+  for coretype in default "$best"; do
+    [ -n "$coretype" ] || continue
+    env=(OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads")
+    [ "$coretype" = default ] || env+=(OPENBLAS_CORETYPE="$coretype")
+    read -r _ gaze _ _ _ _ _ gflops _ core < <(env "${env[@]}" "$build/bench/bench-encoder" "$model" "$runs" 2>/dev/null)
+    # A second row only where the detection fell back to other kernels.
+    if [ "$coretype" != default ] && [ "$core" = "$default_core" ]; then continue; fi
+    [ "$coretype" = default ] && default_core=$core
+    ratio=-
+    [ "$torch" = - ] || ratio=$(awk -v g="$gaze" -v t="$torch" 'BEGIN { printf "%.2f", g / t }')
+    label=$core; [ "$coretype" = default ] && label="$core (detected)"
+    printf '%-8s %-22s %10s %10s %7s %8s\n' "$threads" "$label" "$gaze" "$torch" "$ratio" "$gflops"
+  done
+done

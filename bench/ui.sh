@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# bench/ui.sh — how fast the window feels: time to show a photo, time to its
+# caption with attention, and the redraw time when stepping words (see
+# bench/ui.c).  Runs the real window under a virtual display when there is
+# no display.  Prints medians over the dev photos in ../shared/data/photos.
+#   bench/ui.sh                        (BUILD: the build folder, default build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${BUILD:-build}
+export GAZE_SHARED_DIR=${GAZE_SHARED_DIR:-$PWD/../shared}
+[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
+ninja -C "$build" bench/bench-ui >/dev/null
+echo "Gaze window on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)"
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  exec xvfb-run -a -s '-screen 0 1280x1024x24' "$build/bench/bench-ui"
+fi
+exec "$build/bench/bench-ui"

@@ -1,0 +1,246 @@
+/* test-beam.c — greedy decoding and beam search on small random models. */
+#include <math.h>
+
+#include "decoder.h"
+#include "model.h"
+
+static const char *const words[] = { "<pad>", "<start>", "<end>", "<unk>", "a",    "dog",
+                                     "runs",  "on",      "the",   "grass", "cat", "sits" };
+
+/* A random model over 3 × 3 cells; larger weights than the initialisation so
+ * that the distributions are far from uniform. */
+static GazeModel *
+random_model (GazeAttention attention, guint64 seed, float **grid)
+{
+  GazeDecoderSizes sizes = { .vocab = G_N_ELEMENTS (words), .channels = 10, .squeeze = 8,
+                             .embed = 8, .hidden = 16, .attn = 8, .cells = 9 };
+  GazeRng rng;
+  gaze_rng_seed (&rng, seed);
+  GazeDecoder *dec = gaze_decoder_new (&sizes);
+  gaze_decoder_init_params (dec, &rng);
+  for (gsize i = 0; i < dec->n_params; i++)
+    dec->params[i] *= 3.0f;
+  GazeVocab *vocab = gaze_vocab_new (words, G_N_ELEMENTS (words), NULL);
+  g_assert_nonnull (vocab);
+  *grid = g_new (float, sizes.cells * sizes.channels);
+  for (int i = 0; i < sizes.cells * sizes.channels; i++)
+    (*grid)[i] = 2.0f * gaze_rng_uniform (&rng);
+  return gaze_model_new (dec, vocab, attention, "test", "00");
+}
+
+/* Greedy decoding written independently of beam.c, on gaze_decoder_step. */
+static GPtrArray *
+greedy_words (const GazeModel *model, const float *grid, GArray *probs)
+{
+  const GazeDecoder *dec = model->dec;
+  const int V = dec->sizes.vocab, H = dec->sizes.hidden;
+  GazeDecoderState *st = gaze_decoder_state_new (dec, 1, 1, NULL);
+  gaze_decoder_encode (dec, st, grid, 1);
+  float *h = g_memdup2 (st->h0, sizeof (float) * H), *c = g_memdup2 (st->c0, sizeof (float) * H);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  int word = GAZE_TOKEN_START;
+  for (int t = 0; t <= 20; t++)
+    {
+      gaze_decoder_step (dec, st, 1, &word, h, c, model->attention == GAZE_ATTENTION_HARD);
+      int best = -1;
+      for (int v = 0; v < V; v++)
+        if (v != GAZE_TOKEN_PAD && v != GAZE_TOKEN_START && v != GAZE_TOKEN_UNK
+            && (t < 20 || v == GAZE_TOKEN_END) && (best < 0 || st->logits[v] > st->logits[best]))
+          best = v;
+      if (best == GAZE_TOKEN_END)
+        break;
+      g_ptr_array_add (out, g_strdup (words[best]));
+      g_array_append_val (probs, st->logits[best]);
+      memcpy (h, st->h, sizeof (float) * H);
+      memcpy (c, st->c, sizeof (float) * H);
+      word = best;
+    }
+  g_free (h), g_free (c);
+  gaze_decoder_state_free (st);
+  return out;
+}
+
+static void
+check_caption (const GazeCaption *caption, int width)
+{
+  g_assert_cmpint (caption->n_beams, ==, width);
+  g_assert_cmpint (caption->n_cells, ==, 9);
+  g_assert_cmpint (caption->grid_size, ==, 3);
+  for (int b = 0; b < caption->n_beams; b++)
+    {
+      const GazeBeam *beam = &caption->beams[b];
+      /* Best first, by the length-normalised score. */
+      if (b > 0)
+        g_assert_cmpfloat (beam->score, <=, caption->beams[b - 1].score);
+      g_assert_cmpfloat_with_epsilon (beam->score, beam->log_prob / (beam->n_words + 1), 1e-5);
+      g_assert_cmpint (beam->n_words, <=, 20);
+      double sum_log = 0.0;
+      for (int i = 0; i < beam->n_words; i++)
+        {
+          const GazeWord *w = &beam->words[i];
+          double sum = 0.0;
+          for (int k = 0; k < 9; k++)
+            {
+              g_assert_cmpfloat (w->alpha[k], >=, 0.0f);
+              sum += w->alpha[k];
+              g_assert_cmpfloat (w->alpha[k], <=, w->alpha[w->attended_cell]);
+            }
+          g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-5);
+          g_assert_cmpfloat (w->beta, >, 0.0f);
+          g_assert_cmpfloat (w->beta, <, 1.0f);
+          g_assert_cmpfloat (w->prob, >, 0.0f);
+          g_assert_cmpfloat (w->prob, <=, w->alternative_probs[0]);
+          for (int j = 1; j < GAZE_TOP_K; j++)
+            g_assert_cmpfloat (w->alternative_probs[j], <=, w->alternative_probs[j - 1]);
+          g_assert_cmpstr (w->word, !=, "<unk>");
+          sum_log += log (w->prob);
+        }
+      /* log p counts <end> too, whose probability is at most 1. */
+      g_assert_cmpfloat (beam->log_prob, <=, sum_log + 1e-4);
+    }
+}
+
+static void
+test_greedy (void)
+{
+  for (guint64 seed = 1; seed <= 20; seed++)
+    {
+      float *grid;
+      g_autoptr (GazeModel) model = random_model (GAZE_ATTENTION_SOFT, seed, &grid);
+      g_autoptr (GArray) probs = g_array_new (FALSE, FALSE, sizeof (float));
+      g_autoptr (GPtrArray) expected = greedy_words (model, grid, probs);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GazeCaption) caption = gaze_model_caption (model, grid, 1, NULL, &error);
+      g_assert_no_error (error);
+      check_caption (caption, 1);
+      const GazeBeam *beam = &caption->beams[0];
+      g_assert_cmpint (beam->n_words, ==, (int) expected->len);
+      for (int i = 0; i < beam->n_words; i++)
+        {
+          g_assert_cmpstr (beam->words[i].word, ==, g_ptr_array_index (expected, i));
+          g_assert_cmpfloat (beam->words[i].prob, ==, g_array_index (probs, float, i));
+          /* Greedy picks the most probable word. */
+          g_assert_cmpstr (beam->words[i].alternatives[0], ==, beam->words[i].word);
+        }
+      g_autofree char *text = gaze_beam_to_string (beam);
+      g_ptr_array_add (expected, NULL);
+      g_autofree char *joined = g_strjoinv (" ", (char **) expected->pdata);
+      g_assert_cmpstr (text, ==, joined);
+      g_free (grid);
+    }
+}
+
+static void
+test_beam (void)
+{
+  for (guint64 seed = 1; seed <= 20; seed++)
+    for (int width = 2; width <= 5; width++)
+      {
+        float *grid;
+        g_autoptr (GazeModel) model = random_model (GAZE_ATTENTION_SOFT, seed, &grid);
+        g_autoptr (GazeCaption) caption = gaze_model_caption (model, grid, width, NULL, NULL);
+        g_assert_nonnull (caption);
+        check_caption (caption, width);
+        /* Distinct beams. */
+        for (int a = 0; a < width; a++)
+          for (int b = a + 1; b < width; b++)
+            {
+              g_autofree char *x = gaze_beam_to_string (&caption->beams[a]);
+              g_autofree char *y = gaze_beam_to_string (&caption->beams[b]);
+              g_assert_true (strcmp (x, y) != 0
+                             || caption->beams[a].n_words != caption->beams[b].n_words);
+            }
+        g_free (grid);
+      }
+}
+
+static void
+test_hard_argmax (void)
+{
+  float *grid;
+  g_autoptr (GazeModel) model = random_model (GAZE_ATTENTION_HARD, 3, &grid);
+  g_autoptr (GazeCaption) caption = gaze_model_caption (model, grid, 3, NULL, NULL);
+  g_assert_nonnull (caption);
+  g_assert_cmpint (caption->attention, ==, GAZE_ATTENTION_HARD);
+  check_caption (caption, 3);
+  /* Greedy decoding with the argmax cell, written independently, agrees. */
+  g_autoptr (GArray) probs = g_array_new (FALSE, FALSE, sizeof (float));
+  g_autoptr (GPtrArray) expected = greedy_words (model, grid, probs);
+  g_autoptr (GazeCaption) greedy = gaze_model_caption (model, grid, 1, NULL, NULL);
+  g_assert_cmpint (greedy->beams[0].n_words, ==, (int) expected->len);
+  for (guint i = 0; i < expected->len; i++)
+    g_assert_cmpstr (greedy->beams[0].words[i].word, ==, g_ptr_array_index (expected, i));
+  g_free (grid);
+}
+
+static void
+test_batch (void)
+{
+  /* Several images at once (with threads) give exactly the captions of one
+   * image at a time. */
+  float *grid;
+  g_autoptr (GazeModel) model = random_model (GAZE_ATTENTION_SOFT, 11, &grid);
+  const int n = 6, size = 9 * 10;
+  g_autofree float *grids = g_new (float, n * size);
+  GazeRng rng;
+  gaze_rng_seed (&rng, 5);
+  for (int i = 0; i < n * size; i++)
+    grids[i] = 2.0f * gaze_rng_uniform (&rng);
+  for (int width = 1; width <= 3; width++)
+    {
+      GazeCaption **batch = gaze_model_caption_batch (model, grids, n, width, 2, NULL, NULL);
+      g_assert_nonnull (batch);
+      for (int i = 0; i < n; i++)
+        {
+          g_autoptr (GazeCaption) one = gaze_model_caption (model, grids + i * size, width, NULL,
+                                                            NULL);
+          g_assert_cmpint (batch[i]->n_beams, ==, one->n_beams);
+          for (int b = 0; b < one->n_beams; b++)
+            {
+              g_autofree char *x = gaze_beam_to_string (&batch[i]->beams[b]);
+              g_autofree char *y = gaze_beam_to_string (&one->beams[b]);
+              g_assert_cmpstr (x, ==, y);
+              g_assert_cmpfloat_with_epsilon (batch[i]->beams[b].log_prob, one->beams[b].log_prob,
+                                              1e-4);
+            }
+          gaze_caption_free (batch[i]);
+        }
+      g_assert_null (batch[n]);
+      g_free (batch);
+    }
+  g_free (grid);
+}
+
+static void
+test_errors (void)
+{
+  float *grid;
+  g_autoptr (GazeModel) model = random_model (GAZE_ATTENTION_SOFT, 5, &grid);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_cancellable_cancel (cancellable);
+  GazeCaption *caption = gaze_model_caption (model, grid, 3, cancellable, &error);
+  g_assert_null (caption);
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED);
+  g_clear_error (&error);
+  caption = gaze_model_caption (model, grid, 0, NULL, &error);
+  g_assert_null (caption);
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_INVALID);
+  g_clear_error (&error);
+  caption = gaze_model_caption (model, grid, 100, NULL, &error);
+  g_assert_null (caption);
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_INVALID);
+  g_free (grid);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/beam/greedy", test_greedy);
+  g_test_add_func ("/beam/beams", test_beam);
+  g_test_add_func ("/beam/hard-argmax", test_hard_argmax);
+  g_test_add_func ("/beam/batch", test_batch);
+  g_test_add_func ("/beam/errors", test_errors);
+  return g_test_run ();
+}

@@ -1,0 +1,265 @@
+/* test-cli-data — `gaze-cli features` and `gaze-cli eval` end to end, run as
+ * processes on six Flickr8k dev photos with a small random decoder: the
+ * printed scores and the COCO results file must be exactly what the engine
+ * computes for the same captions, and bad input must fail with one line.
+ *
+ *   test-cli-data PATH/TO/gaze-cli */
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "decoder.h"
+#include "gaze-train.h"
+#include "model.h"
+
+static const char *gaze_cli;
+static const char *const photos[] = {
+  "2090545563_a4e66ec76b", "3393035454_2d2370ffd4", "3695064885_a6922f06b2",
+  "1679557684_50a206e4a9", "3582685410_05315a15b8", "1579798212_d30844b4c5",
+};
+
+typedef struct {
+  char *dir;
+  char *images;
+  char *tokens;
+  char *split;
+  char *cache;
+  char *encoder;
+} Fixture;
+
+static char *
+shared_path (const char *relative)
+{
+  const char *shared = g_getenv ("GAZE_SHARED_DIR");
+  g_autofree char *path = g_build_filename (shared ? shared : "../shared", relative, NULL);
+  return g_canonicalize_filename (path, NULL);
+}
+
+static gboolean
+fixture_init (Fixture *f)
+{
+  f->encoder = shared_path ("models/mobilenet_v2_1.0_224_quant.tflite");
+  f->tokens = shared_path ("data/flickr8k/Flickr8k.token.txt");
+  if (!g_file_test (f->encoder, G_FILE_TEST_EXISTS) || !g_file_test (f->tokens, G_FILE_TEST_EXISTS))
+    return FALSE;
+  f->dir = g_dir_make_tmp ("gaze-test-cli-XXXXXX", NULL);
+  f->images = g_build_filename (f->dir, "images", NULL);
+  g_assert_cmpint (g_mkdir (f->images, 0700), ==, 0);
+  GString *split = g_string_new (NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (photos); i++)
+    {
+      g_autofree char *name = g_strconcat (photos[i], ".jpg", NULL);
+      g_autofree char *rel = g_build_filename ("data", "flickr8k", "images", name, NULL);
+      g_autofree char *target = shared_path (rel);
+      g_autofree char *link = g_build_filename (f->images, name, NULL);
+      g_assert_cmpint (symlink (target, link), ==, 0);
+      g_string_append_printf (split, "%s\n", name);
+    }
+  g_string_append (split, "0000000000_missing.jpg\n"); /* skipped, and counted */
+  f->split = g_build_filename (f->dir, "split.txt", NULL);
+  g_assert_true (g_file_set_contents (f->split, split->str, -1, NULL));
+  g_string_free (split, TRUE);
+  f->cache = g_build_filename (f->dir, "features.bin", NULL);
+  return TRUE;
+}
+
+static void
+fixture_clear (Fixture *f)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (photos); i++)
+    {
+      g_autofree char *name = g_strconcat (photos[i], ".jpg", NULL);
+      g_autofree char *link = g_build_filename (f->images, name, NULL);
+      g_remove (link);
+    }
+  g_rmdir (f->images);
+  const char *files[] = { "split.txt", "features.bin", "model.gzm", "other.gzm", "results.json" };
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (f->dir, files[i], NULL);
+      g_remove (path);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->images);
+  g_free (f->tokens);
+  g_free (f->split);
+  g_free (f->cache);
+  g_free (f->encoder);
+}
+
+/* Runs gaze-cli with args; returns its exit status, stdout and stderr. */
+static int
+run_cli (const char *const *args, char **out, char **err)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) gaze_cli);
+  for (const char *const *a = args; *a != NULL; a++)
+    g_ptr_array_add (argv, (gpointer) *a);
+  g_ptr_array_add (argv, NULL);
+  int status = -1;
+  g_autoptr (GError) error = NULL;
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
+                &status, &error);
+  g_assert_no_error (error);
+  g_ptr_array_unref (argv);
+  return g_spawn_check_wait_status (status, NULL) ? 0 : WEXITSTATUS (status);
+}
+
+/* A small decoder with random weights, saved for the encoder of sha256. */
+static GazeModel *
+make_random_model (const GazeDataset *ds, const char *sha256, const char *path)
+{
+  GazeDecoderSizes sizes = {
+    .channels = 1280, .squeeze = 16, .embed = 8, .hidden = 16, .attn = 8, .cells = 49,
+  };
+  GazeVocab *vocab = gaze_dataset_build_vocab (ds, 1);
+  sizes.vocab = gaze_vocab_get_size (vocab);
+  GazeDecoder *dec = gaze_decoder_new (&sizes);
+  GazeRng rng;
+  gaze_rng_seed (&rng, 42);
+  gaze_decoder_init_params (dec, &rng);
+  GazeModel *model = gaze_model_new (dec, vocab, GAZE_ATTENTION_SOFT,
+                                     "mobilenet_v2_1.0_224_quant", sha256);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (gaze_model_save (model, path, &error));
+  g_assert_no_error (error);
+  return model;
+}
+
+static void
+assert_contains (const char *text, const char *part)
+{
+  if (strstr (text, part) == NULL)
+    g_error ("expected '%s' in:\n%s", part, text);
+}
+
+static void
+test_features_and_eval (void)
+{
+  Fixture f;
+  if (gaze_cli == NULL || !fixture_init (&f))
+    {
+      g_test_skip ("needs the gaze-cli path and the shared models and data");
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+
+  /* features: builds, then reuses; prints the cache path first. */
+  const char *features[] = { "features", "--encoder", f.encoder, "--images", f.images,
+                             "--cache", f.cache, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_cmpint (run_cli (features, &out, &err), ==, 0);
+  g_autofree char *first_line = g_strconcat (f.cache, "\n", NULL);
+  g_assert_true (g_str_has_prefix (out, first_line));
+  assert_contains (out, "6 photos");
+  assert_contains (out, "built in");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (features, &out, &err), ==, 0);
+  assert_contains (out, "reused");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* The expected evaluation, computed here with the engine. */
+  g_autoptr (GazeEncoder) encoder = gaze_encoder_load (f.encoder, &error);
+  g_assert_no_error (error);
+  g_autoptr (GazeDataset) ds = gaze_dataset_load (f.images, f.tokens, f.split, &error);
+  g_assert_no_error (error);
+  /* Every token line naming a photo that is not in this folder (35460 lines
+   * − 6 × 5), and the missing split id. */
+  g_assert_cmpint (ds->n_skipped, ==, 35431);
+  g_autofree char *model_path = g_build_filename (f.dir, "model.gzm", NULL);
+  g_autoptr (GazeModel) made = make_random_model (ds, gaze_encoder_get_sha256 (encoder),
+                                                  model_path);
+  /* The saved model (fp16 weights), as the command will read it. */
+  g_autoptr (GazeModel) model = gaze_model_load (model_path, &error);
+  g_assert_no_error (error);
+  g_autoptr (GazeFeatureCache) cache = gaze_feature_cache_load (f.cache, NULL, &error);
+  g_assert_no_error (error);
+  char **captions = g_new0 (char *, ds->n_images + 1);
+  GString *json = g_string_new ("[\n");
+  for (int i = 0; i < ds->n_images; i++)
+    {
+      g_autoptr (GazeCaption) caption = gaze_model_caption (
+        model, gaze_feature_cache_lookup (cache, ds->image_ids[i]), 2, NULL, &error);
+      g_assert_no_error (error);
+      g_autofree char *words = gaze_beam_to_string (&caption->beams[0]);
+      captions[i] = gaze_text_normalize (words);
+      /* Ids and normalised words need no JSON escapes. */
+      g_string_append_printf (json, "  {\"image_id\": \"%s\", \"caption\": \"%s\"}%s\n",
+                              ds->image_ids[i], captions[i], i + 1 < ds->n_images ? "," : "");
+    }
+  g_string_append (json, "]\n");
+  GazeScores scores;
+  gaze_metrics_score (ds->n_images, (const char *const *) captions, ds->captions, &scores);
+
+  g_autofree char *results = g_build_filename (f.dir, "results.json", NULL);
+  const char *eval[] = { "eval", "--model", model_path, "--encoder", f.encoder, "--images",
+                         f.images, "--captions", f.tokens, "--split-file", f.split, "--beam", "2",
+                         "--cache", f.cache, "--out", results, NULL };
+  g_assert_cmpint (run_cli (eval, &out, &err), ==, 0);
+  assert_contains (err, "grids from the feature cache");
+  assert_contains (out, "6 photos; 35431 caption lines or ids skipped");
+  g_autofree char *bleu = g_strdup_printf ("BLEU-1 %.1f  BLEU-2 %.1f  BLEU-3 %.1f  BLEU-4 %.1f",
+                                           100 * scores.bleu[0], 100 * scores.bleu[1],
+                                           100 * scores.bleu[2], 100 * scores.bleu[3]);
+  assert_contains (out, bleu);
+  g_autofree char *cider = g_strdup_printf ("CIDEr-D %.3f  ROUGE-L %.1f", scores.cider_d,
+                                            100 * scores.rouge_l);
+  assert_contains (out, cider);
+  assert_contains (out, "attention: mean peak α");
+  g_autofree char *written = NULL;
+  g_assert_true (g_file_get_contents (results, &written, NULL, NULL));
+  g_assert_cmpstr (written, ==, json->str);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Without the cache the photos are encoded: the same scores. */
+  const char *no_cache[] = { "eval", "--model", model_path, "--encoder", f.encoder, "--images",
+                             f.images, "--captions", f.tokens, "--split-file", f.split, "--beam",
+                             "2", "--cache", f.split, NULL };
+  g_assert_cmpint (run_cli (no_cache, &out, &err), ==, 0);
+  assert_contains (err, "encoded now");
+  assert_contains (out, bleu);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* The results file is not replaced without --force. */
+  g_assert_cmpint (run_cli (eval, &out, &err), ==, 1);
+  assert_contains (err, "already exists");
+  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1); /* one line */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* A model trained on another encoder is refused, in one line. */
+  g_autofree char *other = g_build_filename (f.dir, "other.gzm", NULL);
+  g_autoptr (GazeModel) other_model = make_random_model (
+    ds, "5f573ad22b335ce21286b4fea5efa08dace810e3ecb5c16e2062d0cf160a3b2d", other);
+  const char *mismatch[] = { "eval", "--model", other, "--encoder", f.encoder, "--images",
+                             f.images, "--captions", f.tokens, "--split-file", f.split, NULL };
+  g_assert_cmpint (run_cli (mismatch, &out, &err), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "gaze-cli: "));
+  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Missing arguments. */
+  const char *bare[] = { "eval", "--model", model_path, NULL };
+  g_assert_cmpint (run_cli (bare, &out, &err), ==, 1);
+  assert_contains (err, "--split-file are required");
+
+  g_string_free (json, TRUE);
+  g_strfreev (captions);
+  fixture_clear (&f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gaze_cli = argc > 1 ? argv[1] : NULL;
+  g_test_add_func ("/cli/features-and-eval", test_features_and_eval);
+  return g_test_run ();
+}

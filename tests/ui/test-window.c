@@ -1,0 +1,541 @@
+/* test-window.c — drives the real Gaze window under a (virtual) display.
+ *
+ * One application and one window for the whole run, as a user would have:
+ * a missing and a corrupt model (the window says so and keeps working), an
+ * unreadable photo, then — when a trained model is installed — the caption
+ * flow: open a photo, wait for the caption, step through the words, change
+ * the beam width, play, and export a word and a storyboard.  A screenshot of
+ * the window is kept as a test artifact.  Run with LANGUAGE=ko, /window/korean
+ * checks that the window speaks Korean. */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "gaze-application.h"
+#include "gaze-paths.h"
+#include "gaze-window.h"
+#include "ui-test-util.h"
+
+#define PHOTO "1022454332_6af2c1449a.jpg"
+#define WAIT_MS 90000 /* encoding and beam search on a busy 2-core machine */
+
+static GazeApplication *app;
+static GazeWindow *window;
+static char *tmp_dir;
+
+/* ── Helpers ─────────────────────────────────────────────────────────────── */
+
+typedef gboolean (*Condition) (void);
+
+static gboolean
+timed_out (gpointer flag)
+{
+  *(gboolean *) flag = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until condition holds; fails the test after WAIT_MS. */
+static void
+wait_for (Condition condition, const char *what)
+{
+  gboolean late = FALSE;
+  guint timer = g_timeout_add (WAIT_MS, timed_out, &late);
+  while (!condition () && !late)
+    g_main_context_iteration (NULL, TRUE);
+  if (late)
+    g_error ("timed out waiting for %s", what);
+  g_source_remove (timer);
+}
+
+static gboolean
+model_settled (void)
+{
+  return !gaze_application_is_loading (app);
+}
+
+static gboolean
+window_idle (void)
+{
+  return !gaze_window_is_busy (window);
+}
+
+static gboolean
+has_caption (void)
+{
+  return gaze_window_get_caption (window) != NULL && !gaze_window_is_busy (window);
+}
+
+static gboolean
+photo_shown_loaded (void)
+{
+  GazePhoto *photo = gaze_window_get_photo (window);
+  return photo != NULL && gaze_photo_is_loaded (photo);
+}
+
+static gboolean
+is_drawn (void)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (window)) && gtk_widget_get_width (GTK_WIDGET (window)) > 0;
+}
+
+/* A few rounds of the main loop, for layout and drawing to catch up. */
+static void
+settle (void)
+{
+  for (int i = 0; i < 20; i++)
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+}
+
+static void
+load_model (const char *path)
+{
+  gaze_application_load_model (app, path);
+  wait_for (model_settled, "the model to load");
+  settle ();
+}
+
+static char *
+photo_path (const char *name)
+{
+  return g_build_filename (g_getenv ("GAZE_SHARED_DIR"), "data", "photos", name, NULL);
+}
+
+static void
+open_path (const char *path)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  gaze_window_open_files (window, &file, 1);
+  wait_for (window_idle, "the photo to load");
+  settle ();
+}
+
+static gboolean
+action_enabled (const char *name)
+{
+  return g_action_group_get_action_enabled (G_ACTION_GROUP (window), name);
+}
+
+static void
+activate (const char *name, GVariant *parameter)
+{
+  g_assert_true (action_enabled (name));
+  g_action_group_activate_action (G_ACTION_GROUP (window), name, parameter);
+}
+
+static gboolean painted;
+
+static void
+after_paint (GdkFrameClock *clock, gpointer data)
+{
+  painted = TRUE;
+}
+
+static gboolean
+has_painted (void)
+{
+  return painted;
+}
+
+/* The window as pixels, from its own snapshot, into $GAZE_TEST_OUTDIR. */
+static void
+save_screenshot (const char *name)
+{
+  wait_for (is_drawn, "the window to be mapped");
+  /* Let CSS transitions (a highlighted word button, 200 ms) finish. */
+  gboolean done = FALSE;
+  g_timeout_add (300, timed_out, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  /* A fresh frame, so that what is saved is what is on screen. */
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint), NULL);
+  painted = FALSE;
+  gtk_widget_queue_draw (GTK_WIDGET (window));
+  wait_for (has_painted, "the window to be drawn");
+  g_signal_handler_disconnect (clock, handler);
+  GtkWidget *widget = GTK_WIDGET (window);
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+  g_autoptr (GdkTexture) texture
+      = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  const char *dir = g_getenv ("GAZE_TEST_OUTDIR");
+  g_autofree char *path = g_build_filename (dir != NULL ? dir : tmp_dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+/* ── Without a usable model ──────────────────────────────────────────────── */
+
+static void
+test_no_model (void)
+{
+  load_model (NULL);
+  const char *banner = gaze_window_get_banner (window);
+  g_assert_nonnull (banner);
+  /* It says how to get a model. */
+  g_assert_nonnull (strstr (banner, ".gzm"));
+
+  /* A missing model file: the message names it. */
+  g_autofree char *missing = g_build_filename (tmp_dir, "missing.gzm", NULL);
+  load_model (missing);
+  banner = gaze_window_get_banner (window);
+  g_assert_nonnull (banner);
+  g_assert_nonnull (strstr (banner, "missing.gzm"));
+
+  /* Photos still open and show, without a caption; nothing to export. */
+  g_autofree char *path = photo_path (PHOTO);
+  open_path (path);
+  GazePhoto *photo = gaze_window_get_photo (window);
+  g_assert_nonnull (photo);
+  g_assert_true (gaze_photo_is_loaded (photo));
+  g_assert_cmpstr (gaze_photo_get_title (photo), ==, PHOTO);
+  g_assert_null (gaze_window_get_caption (window));
+  g_assert_false (action_enabled ("export-png"));
+  g_assert_false (action_enabled ("next-word"));
+  save_screenshot ("screenshot-no-model.png");
+}
+
+static void
+test_corrupt_model (void)
+{
+  g_autofree char *corrupt = g_build_filename (tmp_dir, "corrupt.gzm", NULL);
+  g_assert_true (g_file_set_contents (corrupt, "GZM? this is not a model file", -1, NULL));
+  load_model (corrupt);
+  const char *banner = gaze_window_get_banner (window);
+  g_assert_nonnull (banner);
+  g_assert_null (gaze_application_get_runtime (app));
+  /* The window still works: the photo is there. */
+  g_assert_nonnull (gaze_window_get_photo (window));
+}
+
+static void
+test_bad_photo (void)
+{
+  GazePhoto *before = gaze_window_get_photo (window);
+  g_assert_nonnull (before);
+  g_autofree char *bad = g_build_filename (tmp_dir, "broken.jpg", NULL);
+  g_assert_true (g_file_set_contents (bad, "not a JPEG at all", -1, NULL));
+  open_path (bad);
+  /* The broken photo is dropped (with a toast) and the good one is back. */
+  g_assert_true (gaze_window_get_photo (window) == before);
+  g_autofree char *missing = g_build_filename (tmp_dir, "no-such-photo.png", NULL);
+  open_path (missing);
+  g_assert_true (gaze_window_get_photo (window) == before);
+}
+
+/* The keys are the actions' accelerators. */
+static void
+test_keys (void)
+{
+  static const char *keys[][2] = { { "win.prev-word", "Left" }, { "win.next-word", "Right" },
+                                   { "win.first-word", "Home" }, { "win.last-word", "End" },
+                                   { "win.export-png", "<Control>s" },
+                                   { "win.export-storyboard", "<Control>e" },
+                                   { "win.open", "<Control>o" }, { "win.paste", "<Control>v" },
+                                   { "win.play", "F5" }, { "app.quit", "<Control>q" } };
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_auto (GStrv) accels
+          = gtk_application_get_accels_for_action (GTK_APPLICATION (app), keys[i][0]);
+      g_assert_true (g_strv_contains ((const char *const *) accels, keys[i][1]));
+      /* And the window has every action it names. */
+      if (g_str_has_prefix (keys[i][0], "win."))
+        g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), keys[i][0] + 4));
+    }
+}
+
+/* Every button says what it does: a label or a tooltip (read by screen
+ * readers as its description). */
+static int
+count_unlabelled (GtkWidget *widget, int *n_buttons)
+{
+  int missing = 0;
+  if (GTK_IS_BUTTON (widget) || GTK_IS_MENU_BUTTON (widget))
+    {
+      (*n_buttons)++;
+      const char *label = GTK_IS_BUTTON (widget) ? gtk_button_get_label (GTK_BUTTON (widget)) : NULL;
+      const char *tooltip = gtk_widget_get_tooltip_text (widget);
+      /* Buttons inside a labelled composite (a menu button's, a split
+       * button's, a spin button's) take their parent's words; GTK and
+       * libadwaita label their window controls and toasts themselves. */
+      GtkWidget *parent = gtk_widget_get_parent (widget);
+      gboolean inner = parent != NULL
+                       && (GTK_IS_MENU_BUTTON (parent) || ADW_IS_SPLIT_BUTTON (parent)
+                           || GTK_IS_SPIN_BUTTON (parent) || GTK_IS_WINDOW_CONTROLS (parent)
+                           || g_str_equal (G_OBJECT_TYPE_NAME (parent), "AdwToastWidget")
+                           || gtk_widget_get_tooltip_text (parent) != NULL);
+      if ((label == NULL || *label == '\0') && tooltip == NULL && !inner
+          && gtk_widget_get_visible (widget))
+        {
+          g_test_message ("button without label or tooltip: %s in %s (%s)",
+                          G_OBJECT_TYPE_NAME (widget), G_OBJECT_TYPE_NAME (parent),
+                          gtk_widget_get_name (parent));
+          missing++;
+        }
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    missing += count_unlabelled (child, n_buttons);
+  return missing;
+}
+
+static void
+test_labels (void)
+{
+  int n_buttons = 0;
+  g_assert_cmpint (count_unlabelled (GTK_WIDGET (window), &n_buttons), ==, 0);
+  g_assert_cmpint (n_buttons, >=, 8);
+}
+
+/* ── The caption flow ────────────────────────────────────────────────────── */
+
+static GdkPixbuf *
+load_png (GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
+  GdkPixbuf *pixbuf = gdk_pixbuf_new_from_file (path, &error);
+  g_assert_no_error (error);
+  return pixbuf;
+}
+
+/* The share of the photo's pixels that the export changed. */
+static double
+changed_share (GdkPixbuf *export, const GazeImage *photo)
+{
+  int stride = gdk_pixbuf_get_rowstride (export), n = gdk_pixbuf_get_n_channels (export);
+  const guint8 *pixels = gdk_pixbuf_read_pixels (export);
+  int changed = 0;
+  for (int y = 0; y < photo->height; y++)
+    for (int x = 0; x < photo->width; x++)
+      changed += memcmp (pixels + y * stride + x * n, photo->pixels + (y * photo->width + x) * 3, 3)
+                 != 0;
+  return (double) changed / (photo->width * photo->height);
+}
+
+static void
+test_caption (void)
+{
+  g_autofree char *model = gaze_paths_default_model ();
+  if (model == NULL)
+    {
+      g_test_skip ("no trained model (*.gzm) is installed or in resources/models: "
+                   "the caption flow cannot be tested");
+      return;
+    }
+  load_model (model);
+  g_assert_null (gaze_window_get_banner (window));
+  g_assert_nonnull (gaze_application_get_runtime (app));
+
+  gaze_window_set_beam_width (window, 3);
+  g_autofree char *path = photo_path (PHOTO);
+  open_path (path);
+  wait_for (has_caption, "the caption");
+  const GazeCaption *caption = gaze_window_get_caption (window);
+  g_assert_cmpint (caption->n_beams, >=, 1);
+  g_assert_cmpint (caption->n_beams, <=, 3);
+  int n = caption->beams[0].n_words;
+  g_assert_cmpint (n, >=, 2);
+  g_test_message ("caption: %s", gaze_window_get_caption (window)->beams[0].words[0].word);
+
+  /* Stepping, as the keys (see /window/keys) and buttons do. */
+  g_assert_cmpint (gaze_window_get_word (window), ==, 0);
+  g_assert_false (action_enabled ("prev-word"));
+  activate ("next-word", NULL);
+  g_assert_cmpint (gaze_window_get_word (window), ==, 1);
+  activate ("last-word", NULL);
+  g_assert_cmpint (gaze_window_get_word (window), ==, n - 1);
+  g_assert_false (action_enabled ("next-word"));
+  activate ("prev-word", NULL);
+  g_assert_cmpint (gaze_window_get_word (window), ==, n - 2);
+  activate ("first-word", NULL);
+  g_assert_cmpint (gaze_window_get_word (window), ==, 0);
+  activate ("select-word", g_variant_new_int32 (n - 1));
+  g_assert_cmpint (gaze_window_get_word (window), ==, n - 1);
+
+  /* Play from the end starts over and moves on by itself. */
+  activate ("play", NULL);
+  g_assert_cmpint (gaze_window_get_word (window), ==, 0);
+  gboolean late = FALSE;
+  guint timer = g_timeout_add (3000, timed_out, &late);
+  while (gaze_window_get_word (window) == 0 && !late)
+    g_main_context_iteration (NULL, TRUE);
+  if (!late)
+    g_source_remove (timer);
+  g_assert_cmpint (gaze_window_get_word (window), >, 0);
+  activate ("play", NULL); /* stop */
+
+  /* Exports: the current word and the storyboard. */
+  activate ("select-word", g_variant_new_int32 (1));
+  const GazeImage *image = gaze_photo_get_image (gaze_window_get_photo (window));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *word_path = g_build_filename (tmp_dir, "word.png", NULL);
+  g_autoptr (GFile) word_file = g_file_new_for_path (word_path);
+  g_assert_true (gaze_window_export (window, GAZE_EXPORT_WORD, word_file, 0, &error));
+  g_assert_no_error (error);
+  g_autoptr (GdkPixbuf) word_png = load_png (word_file);
+  g_assert_cmpint (gdk_pixbuf_get_width (word_png), ==, image->width);
+  g_assert_cmpint (gdk_pixbuf_get_height (word_png), >, image->height);
+  g_assert_cmpfloat (changed_share (word_png, image), >, 0.9);
+
+  g_autofree char *small_path = g_build_filename (tmp_dir, "word-800.png", NULL);
+  g_autoptr (GFile) small_file = g_file_new_for_path (small_path);
+  g_assert_true (gaze_window_export (window, GAZE_EXPORT_WORD, small_file, 800, &error));
+  g_autoptr (GdkPixbuf) small_png = load_png (small_file);
+  g_assert_cmpint (gdk_pixbuf_get_width (small_png), ==, 800);
+
+  g_autofree char *board_path = g_build_filename (tmp_dir, "storyboard.png", NULL);
+  g_autoptr (GFile) board_file = g_file_new_for_path (board_path);
+  g_assert_true (gaze_window_export (window, GAZE_EXPORT_STORYBOARD, board_file, 0, &error));
+  g_assert_no_error (error);
+  g_autoptr (GdkPixbuf) board_png = load_png (board_file);
+  int rows = (n + 3) / 4, cols = (n + rows - 1) / rows; /* as gaze-render lays it out */
+  g_assert_cmpint (gdk_pixbuf_get_width (board_png), >=, MIN (cols * image->width, 8192) * 9 / 10);
+  g_assert_cmpint (gdk_pixbuf_get_height (board_png), >, image->height);
+
+  /* Another beam width is another caption; going back is served from the cache. */
+  gaze_window_set_beam_width (window, 1);
+  wait_for (has_caption, "the greedy caption");
+  g_assert_cmpint (gaze_window_get_caption (window)->n_beams, ==, 1);
+  gaze_window_set_beam_width (window, 3);
+  g_assert_true (gaze_window_get_caption (window) == caption);
+  g_assert_false (gaze_window_is_busy (window));
+  if (caption->n_beams > 1)
+    {
+      activate ("select-beam", g_variant_new_int32 (1));
+      g_assert_cmpint (gaze_window_get_word (window), ==, 0);
+    }
+
+  /* A second photo, then back to the first: cached, no work. */
+  g_autofree char *second = photo_path ("103106960_e8a41d64f8.jpg");
+  open_path (second);
+  wait_for (has_caption, "the second caption");
+  open_path (path);
+  g_assert_true (gaze_window_get_caption (window) == caption);
+
+  /* Opening another photo cancels the caption in flight: nothing is cached
+   * for the photo left behind, and the new one gets its caption. */
+  g_autofree char *third = photo_path ("1032122270_ea6f0beedb.jpg");
+  g_autofree char *fourth = photo_path ("1034276567_49bb87c51c.jpg");
+  g_autoptr (GFile) third_file = g_file_new_for_path (third);
+  g_autoptr (GFile) fourth_file = g_file_new_for_path (fourth);
+  gaze_window_open_files (window, &third_file, 1);
+  GazePhoto *left = gaze_window_get_photo (window);
+  wait_for (photo_shown_loaded, "the third photo to load"); /* its caption is now running */
+  g_assert_true (gaze_window_is_busy (window));
+  gaze_window_open_files (window, &fourth_file, 1);
+  wait_for (has_caption, "the fourth caption");
+  g_assert_true (gaze_window_get_photo (window) != left);
+  const char *model_path = gaze_application_get_runtime (app)->model_path;
+  g_assert_null (gaze_photo_lookup_caption (left, model_path, 3));
+  g_assert_nonnull (gaze_photo_lookup_caption (gaze_window_get_photo (window), model_path, 3));
+  open_path (path);
+
+  GazeOverlayStyle style = GAZE_OVERLAY_STYLE_INIT;
+  gaze_window_set_style (window, &style);
+  activate ("select-word", g_variant_new_int32 (1));
+  save_screenshot ("screenshot.png");
+  test_labels (); /* now with the word buttons and the beams */
+  style.mode = GAZE_OVERLAY_SPOTLIGHT;
+  style.opacity = 0.8;
+  gaze_window_set_style (window, &style);
+  save_screenshot ("screenshot-spotlight.png");
+  style.mode = GAZE_OVERLAY_COLORMAP;
+  style.show_grid = TRUE;
+  gaze_window_set_style (window, &style);
+  save_screenshot ("screenshot-grid.png");
+}
+
+/* ── Korean ──────────────────────────────────────────────────────────────── */
+
+static void
+test_korean (void)
+{
+  const char *language = g_getenv ("LANGUAGE");
+  if (language == NULL || !g_str_has_prefix (language, "ko"))
+    {
+      g_test_skip ("run with LANGUAGE=ko (the window-ko test does)");
+      return;
+    }
+  AdwStatusPage *empty = ADW_STATUS_PAGE (
+      gtk_widget_get_template_child (GTK_WIDGET (window), GAZE_TYPE_WINDOW, "empty_page"));
+  g_assert_cmpstr (adw_status_page_get_title (empty), ==, "사진 열기");
+  AdwPreferencesRow *beta = ADW_PREFERENCES_ROW (
+      gtk_widget_get_template_child (GTK_WIDGET (window), GAZE_TYPE_WINDOW, "beta_row"));
+  g_assert_cmpstr (adw_preferences_row_get_title (beta), ==, "게이트 β");
+  /* Messages made in C, too. */
+  load_model (NULL);
+  g_assert_true (g_utf8_validate (gaze_window_get_banner (window), -1, NULL));
+  g_assert_nonnull (strstr (gaze_window_get_banner (window), "모델"));
+  save_screenshot ("screenshot-ko.png");
+}
+
+/* ── Set-up ──────────────────────────────────────────────────────────────── */
+
+int
+main (int argc, char **argv)
+{
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_printerr ("no display: run under xvfb-run (as .ci/test does)\n");
+      return 77; /* skipped */
+    }
+  /* Without a session bus GTK's accessibility warns, and g_test makes
+   * warnings fatal: then leave accessibility out. */
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    g_setenv ("GTK_A11Y", "none", TRUE);
+  tmp_dir = g_dir_make_tmp ("gaze-window-XXXXXX", NULL);
+  g_assert_nonnull (tmp_dir);
+  /* Recent files and settings go to the scratch folder, not the user's. */
+  g_autofree char *data = g_build_filename (tmp_dir, "data", NULL);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* The default encoder, from the read-only models. */
+  g_autofree char *encoder = g_build_filename (g_getenv ("GAZE_SHARED_DIR"), "models",
+                                               GAZE_DEFAULT_ENCODER ".tflite", NULL);
+  g_setenv ("GAZE_ENCODER", encoder, TRUE);
+
+  setlocale (LC_ALL, "");
+  const char *locales = g_getenv ("GAZE_TEST_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, locales != NULL ? locales : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  g_test_init (&argc, &argv, NULL);
+  gaze_application_choose_renderer ();
+  app = gaze_application_new ();
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_application_activate (G_APPLICATION (app));
+  window = GAZE_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  wait_for (model_settled, "the start-up model");
+
+  /* In this order: each builds on the window the one before left. */
+  g_test_add_func ("/window/korean", test_korean);
+  g_test_add_func ("/window/keys", test_keys);
+  g_test_add_func ("/window/no-model", test_no_model);
+  g_test_add_func ("/window/labels", test_labels);
+  g_test_add_func ("/window/corrupt-model", test_corrupt_model);
+  g_test_add_func ("/window/bad-photo", test_bad_photo);
+  g_test_add_func ("/window/caption", test_caption);
+  int status = g_test_run ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  settle ();
+  g_object_unref (app);
+  ui_test_remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  return status;
+}
