@@ -60,7 +60,7 @@ gaze_cli_features (int argc, char **argv)
     { "rebuild", 0, 0, G_OPTION_ARG_NONE, &rebuild, "Build the cache even if it is valid", NULL },
     { "workers", 0, 0, G_OPTION_ARG_INT, &n_workers,
       "With --rebuild: threads encoding photos at once (default 2)", "N" },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   if (!gaze_cli_parse_options ("features", "— cache the encoder's grids of a folder of photos",
                                entries, &argc, &argv))

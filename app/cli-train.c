@@ -93,7 +93,8 @@ gaze_cli_train (int argc, char **argv)
   g_autofree char *encoder_path = NULL, *images_dir = NULL, *captions = NULL;
   g_autofree char *train_split = NULL, *dev_split = NULL, *cache_path = NULL, *out = NULL;
   g_autofree char *attention = NULL;
-  double lr = config.lr;
+  double lr = config.lr, lr_decay = config.lr_decay, dropout = config.dropout;
+  double lambda = config.lambda, entropy = config.entropy_weight, clip = config.clip;
   gint64 seed = (gint64) config.seed;
   gboolean resume = FALSE, force = FALSE;
   GOptionEntry entries[] = {
@@ -107,6 +108,15 @@ gaze_cli_train (int argc, char **argv)
     { "epochs", 0, 0, G_OPTION_ARG_INT, &config.epochs, "At most N epochs (20)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &config.batch_size, "Captions per batch (64)", "N" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Adam's learning rate (0.001)", "X" },
+    { "lr-decay", 0, 0, G_OPTION_ARG_DOUBLE, &lr_decay,
+      "Learning rate × X after every epoch (0.8)", "X" },
+    { "dropout", 0, 0, G_OPTION_ARG_DOUBLE, &dropout,
+      "Dropout before the deep output's L_o (0.5)", "P" },
+    { "lambda", 0, 0, G_OPTION_ARG_DOUBLE, &lambda,
+      "Weight of the doubly stochastic attention penalty (1)", "X" },
+    { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip, "Gradient norm limit, 0 for none (5)", "X" },
+    { "entropy", 0, 0, G_OPTION_ARG_DOUBLE, &entropy,
+      "Hard attention: weight of the entropy term (0.01)", "X" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed (1)", "N" },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue from MODEL.gzm.ckpt", NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Overwrite an existing MODEL.gzm", NULL },
@@ -140,9 +150,16 @@ gaze_cli_train (int argc, char **argv)
       || config.embed_dim > 4096 || config.hidden_dim < 1 || config.hidden_dim > 4096
       || config.attn_dim < 1 || config.attn_dim > 4096 || config.max_train < 0
       || config.max_dev < 0 || config.patience < 1 || config.eval_beam < 1
-      || config.eval_beam > 20 || seed < 0)
+      || config.eval_beam > 20 || seed < 0 || !(lr_decay > 0.0 && lr_decay <= 1.0)
+      || !(dropout >= 0.0 && dropout < 1.0) || !(lambda >= 0.0 && lambda <= 100.0)
+      || !(clip >= 0.0) || !(entropy >= 0.0 && entropy <= 10.0))
     return gaze_cli_fail ("train: an option is out of range (see gaze-cli train --help)");
   config.lr = (float) lr;
+  config.lr_decay = (float) lr_decay;
+  config.dropout = (float) dropout;
+  config.lambda = (float) lambda;
+  config.clip = (float) clip;
+  config.entropy_weight = (float) entropy;
   config.seed = (guint64) seed;
   config.resume = resume;
   config.attention = attention != NULL && strcmp (attention, "hard") == 0 ? GAZE_ATTENTION_HARD

@@ -33,7 +33,8 @@ main (int argc, char **argv)
   int beam = atoi (argv[3]), runs = MAX (atoi (argv[4]), 1), n_photos = argc - 5;
   int cells = gaze_encoder_get_grid_size (encoder) * gaze_encoder_get_grid_size (encoder);
   g_autofree float *grid = g_new (float, (gsize) cells * gaze_encoder_get_channels (encoder));
-  double *enc = g_new (double, (gsize) runs * n_photos), *dec = g_new (double, (gsize) runs * n_photos);
+  double *enc = g_new (double, (gsize) runs * n_photos);
+  double *dec = g_new (double, (gsize) runs * n_photos);
   int n = 0;
   for (int p = 0; p < n_photos; p++)
     {

@@ -11,6 +11,8 @@ export GAZE_SHARED_DIR=${GAZE_SHARED_DIR:-$PWD/../shared}
 [ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
 ninja -C "$build" bench/bench-ui >/dev/null
 echo "Gaze window on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)"
+# Other work on the machine slows everything: say how busy it was.
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   exec xvfb-run -a -s '-screen 0 1280x1024x24' "$build/bench/bench-ui"
 fi

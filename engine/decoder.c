@@ -168,10 +168,7 @@ typedef struct {
 static void
 run_rows (GazePool *pool, int n, GazePoolFunc func, gpointer data)
 {
-  if (pool != NULL && n >= 4)
-    gaze_pool_run (pool, n, func, data);
-  else if (n > 0)
-    func (0, n, data);
+  gaze_run_slices (pool, n, 4, func, data);
 }
 
 static void
@@ -218,7 +215,8 @@ static void
 step_attend (const GazeDecoder *dec, const Step *st)
 {
   const GazeDecoderSizes *s = &dec->sizes;
-  gaze_gemm_nt (st->pool, st->n, s->attn, s->hidden, st->hp, s->hidden, dec->p.att_h_w, s->hidden, 0.0f,
+  gaze_gemm_nt (st->pool, st->n, s->attn, s->hidden, st->hp, s->hidden, dec->p.att_h_w,
+                s->hidden, 0.0f,
                 st->ph, s->attn);
   run_rows (st->pool, st->n, attention_slice, (gpointer) st);
 }
@@ -233,7 +231,8 @@ step_recur (const GazeDecoder *dec, const Step *st)
   context_forward (st->ctx, st->w, st->a, st->img, st->n, s->cells, D);
   gate_forward (st->z, st->beta, st->hp, dec->p.beta_w, dec->p.beta_b, st->ctx, st->n, H, D);
   gaze_gemm_nt (st->pool, st->n, 4 * H, D, st->z, D, dec->p.lstm_w + E, K, 1.0f, st->gates, 4 * H);
-  gaze_gemm_nt (st->pool, st->n, 4 * H, H, st->hp, H, dec->p.lstm_w + E + D, K, 1.0f, st->gates, 4 * H);
+  gaze_gemm_nt (st->pool, st->n, 4 * H, H, st->hp, H, dec->p.lstm_w + E + D, K, 1.0f, st->gates,
+                4 * H);
   run_rows (st->pool, st->n, lstm_forward_slice, (gpointer) st);
 }
 
@@ -520,14 +519,17 @@ images_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderViews *g
   tanh_backward (w->dh0, dh0, w->h0, (gsize) U * H);
   tanh_backward (w->dc0, dc0, w->c0, (gsize) U * H);
   memset (w->dabar, 0, sizeof (float) * U * D);
-  linear_backward (w->pool, w->dabar, g->init_h_w, g->init_h_b, w->dh0, w->abar, dec->p.init_h_w, U, D, H);
-  linear_backward (w->pool, w->dabar, g->init_c_w, g->init_c_b, w->dc0, w->abar, dec->p.init_c_w, U, D, H);
+  linear_backward (w->pool, w->dabar, g->init_h_w, g->init_h_b, w->dh0, w->abar, dec->p.init_h_w,
+                   U, D, H);
+  linear_backward (w->pool, w->dabar, g->init_c_w, g->init_c_b, w->dc0, w->abar, dec->p.init_c_w,
+                   U, D, H);
   /* abar = mean_i a_i */
   for (int u = 0; u < U; u++)
     for (int i = 0; i < L; i++)
       for (int k = 0; k < D; k++)
         w->da[((gsize) u * L + i) * D + k] += w->dabar[(gsize) u * D + k] / (float) L;
-  linear_backward (w->pool, w->da, g->att_a_w, g->att_b, w->dpa, w->a, dec->p.att_a_w, U * L, D, s->attn);
+  linear_backward (w->pool, w->da, g->att_a_w, g->att_b, w->dpa, w->a, dec->p.att_a_w, U * L, D,
+                   s->attn);
   memset (w->dsq, 0, sizeof (float) * U * L * D);
   relu_backward (w->dsq, w->da, w->a, (gsize) U * L * D);
   linear_backward (w->pool, NULL, g->squeeze_w, g->squeeze_b, w->dsq, w->features, dec->p.squeeze_w,
@@ -733,7 +735,8 @@ gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const in
   embedding_forward (st->ey, words, dec->p.embed, n, s->embed);
   gates_from_embedding (dec, st->pool, n, st->ey, st->gates);
   Step step = {
-    .dec = dec, .pool = st->pool, .n = n, .img = st->img, .a = st->a, .pa = st->pa, .hp = h_prev, .cp = c_prev,
+    .dec = dec, .pool = st->pool, .n = n, .img = st->img, .a = st->a, .pa = st->pa,
+    .hp = h_prev, .cp = c_prev,
     .gates = st->gates, .ph = st->ph, .u = st->u, .alpha = st->alpha, .w = st->w,
     .ctx = st->ctx, .beta = st->beta, .z = st->z, .c = st->c, .tanh_c = st->tanh_c, .h = st->h,
   };

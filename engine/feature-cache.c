@@ -54,8 +54,10 @@
 #define MAX_CHANNELS 65536
 #define MAX_STRINGS_LEN (256u << 20)
 #define N_SAMPLED_GRIDS 32
-/* Two workers each encoding other images beat one encoder using both cores:
- * measured in bench/feature-cache-threads (see README). */
+/* Two workers, each decoding and encoding other photos, so that JPEG decoding
+ * (single-threaded) overlaps the encoder's GEMMs.  bench/feature-cache.sh
+ * compares 1 and 2 workers: on the 2-core development machine, busy with
+ * other work, both gave about 10 photos/s, within the noise. */
 #define DEFAULT_WORKERS 2
 
 struct _GazeFeatureCache {

@@ -125,7 +125,7 @@ typedef struct {
   int n_words; /* without <start> and <end> */
   GazeWord *words;
   float log_prob; /* Σ log p over the words and <end> */
-  float score;    /* the length-normalised score that ranked the beams */
+  float score;    /* the length-normalised score that ranked the beams, log_prob / √(n_words + 1) */
 } GazeBeam;
 
 typedef struct {

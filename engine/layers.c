@@ -65,6 +65,49 @@ gaze_rng_below (GazeRng *rng, guint32 n)
   return (guint32) (((gaze_rng_next (rng) >> 32) * (guint64) n) >> 32);
 }
 
+/* ── Work on slices of rows, in a pool ─────────────────────────────────────── */
+
+typedef struct {
+  GazePoolFunc func;
+  gpointer data;
+  int n, chunk;
+  gint next;
+} Chunks;
+
+/* Each thread takes the next chunk until none is left: when the machine is
+ * busy and one thread starts late, the other does more of the chunks rather
+ * than waiting for it. */
+static void
+chunk_worker (int begin, int end, gpointer data)
+{
+  Chunks *c = data;
+  for (;;)
+    {
+      int first = g_atomic_int_add (&c->next, 1) * c->chunk;
+      if (first >= c->n)
+        break;
+      c->func (first, MIN (first + c->chunk, c->n), c->data);
+    }
+}
+
+void
+gaze_run_slices (GazePool *pool, int n, int align, GazePoolFunc func, gpointer data)
+{
+  const int threads = pool != NULL ? gaze_pool_get_n_threads (pool) : 1;
+  if (n <= 0)
+    return;
+  if (threads < 2 || n <= align)
+    {
+      func (0, n, data);
+      return;
+    }
+  /* Two chunks a thread, each a multiple of align. */
+  int chunk = (n + 2 * threads - 1) / (2 * threads);
+  chunk = (chunk + align - 1) / align * align;
+  Chunks c = { func, data, n, chunk, 0 };
+  gaze_pool_run (pool, threads, chunk_worker, &c);
+}
+
 /* ── GEMM helpers ──────────────────────────────────────────────────────────── */
 
 /* Products smaller than this many multiply-adds stay in one thread. */
@@ -111,10 +154,11 @@ gemm (GazePool *pool, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int 
   if (m <= 0 || n <= 0)
     return;
   GemmJob job = { ta, tb, m, n, k, lda, ldb, ldo, a, b, beta, out, m >= n };
-  if (pool == NULL || gaze_pool_get_n_threads (pool) < 2 || (gint64) m * n * k < GEMM_SPLIT_MIN)
+  if ((gint64) m * n * k < GEMM_SPLIT_MIN)
     gemm_slice (0, job.split_rows ? m : n, &job);
   else
-    gaze_pool_run (pool, job.split_rows ? m : n, gemm_slice, &job);
+    /* Column slices a multiple of 16, the SIMD kernels' width. */
+    gaze_run_slices (pool, job.split_rows ? m : n, job.split_rows ? 4 : 16, gemm_slice, &job);
 }
 
 void

@@ -86,6 +86,11 @@ float gaze_rng_uniform (GazeRng *rng);             /* [0, 1) */
 float gaze_rng_normal (GazeRng *rng);              /* N(0, 1) */
 guint32 gaze_rng_below (GazeRng *rng, guint32 n);  /* [0, n) */
 
+/* ── Parallel slices ─────────────────────────────────────────────────────────
+ * func on slices of [0, n), each a multiple of align long (the last excepted),
+ * handed out dynamically to the pool's threads; NULL pool: one call. */
+void gaze_run_slices (GazePool *pool, int n, int align, GazePoolFunc func, gpointer data);
+
 /* ── GEMM helpers: out = op(a)·op(b) + beta·out, row-major, leading dims ────
  * With a pool (NULL: the caller's thread only), a large product is cut into
  * as many slices of output rows or columns as the pool has threads, each a

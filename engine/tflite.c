@@ -84,31 +84,50 @@ typedef struct {
   gsize constant_floats; /* dequantized so far */
 } Reader;
 
-static gboolean
-corrupt (Reader *r, GError **error, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static void
+reader_clear (Reader *r)
+{
+  g_free (r->raw);
+  g_free (r->raw_size);
+  g_free (r->scales);
+  g_free (r->zero_points);
+  g_free (r->quant_dim);
+}
 
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reader, reader_clear)
+
+/* Sets error to "<file>: <message>" with code; returns FALSE. */
+static gboolean
+reader_fail (Reader *r, GError **error, int code, const char *format, va_list args)
+{
+  g_autofree char *message = g_strdup_vprintf (format, args);
+  g_set_error (error, GAZE_ERROR, code, "%s: %s", r->what, message);
+  return FALSE;
+}
+
+static gboolean corrupt (Reader *r, GError **error, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static gboolean unsupported (Reader *r, GError **error, const char *format, ...)
+    G_GNUC_PRINTF (3, 4);
+
+/* A malformed file. */
 static gboolean
 corrupt (Reader *r, GError **error, const char *format, ...)
 {
   va_list args;
   va_start (args, format);
-  g_autofree char *message = g_strdup_vprintf (format, args);
+  reader_fail (r, error, GAZE_ERROR_CORRUPT, format, args);
   va_end (args);
-  g_set_error (error, GAZE_ERROR, GAZE_ERROR_CORRUPT, "%s: %s", r->what, message);
   return FALSE;
 }
 
-static gboolean
-unsupported (Reader *r, GError **error, const char *format, ...) G_GNUC_PRINTF (3, 4);
-
+/* A well-formed file asking for what Gaze does not run. */
 static gboolean
 unsupported (Reader *r, GError **error, const char *format, ...)
 {
   va_list args;
   va_start (args, format);
-  g_autofree char *message = g_strdup_vprintf (format, args);
+  reader_fail (r, error, GAZE_ERROR_UNSUPPORTED, format, args);
   va_end (args);
-  g_set_error (error, GAZE_ERROR, GAZE_ERROR_UNSUPPORTED, "%s: %s", r->what, message);
   return FALSE;
 }
 
@@ -851,7 +870,7 @@ tflite_graph_plan (TfliteGraph *g, int keep)
 TfliteGraph *
 tflite_graph_new (const guint8 *data, gsize size, const char *what, GError **error)
 {
-  Reader r = { .what = what, .fb = { data, size } };
+  g_auto (Reader) r = { .what = what, .fb = { data, size } };
   FbTable model, subgraph;
   FbVector codes, subgraphs, buffers, tensors, inputs, outputs, operators;
   guint32 version;
@@ -902,11 +921,11 @@ tflite_graph_new (const guint8 *data, gsize size, const char *what, GError **err
   g->tensors = g_new0 (TfliteTensor, g->n_tensors);
   g->n_ops = (int) operators.length;
   g->ops = g_new0 (TfliteOp, g->n_ops);
-  g_autofree const guint8 **raw = r.raw = g_new0 (const guint8 *, g->n_tensors);
-  g_autofree gsize *raw_size = r.raw_size = g_new0 (gsize, g->n_tensors);
-  g_autofree FbVector *scales = r.scales = g_new0 (FbVector, g->n_tensors);
-  g_autofree FbVector *zero_points = r.zero_points = g_new0 (FbVector, g->n_tensors);
-  g_autofree int *quant_dim = r.quant_dim = g_new0 (int, g->n_tensors);
+  r.raw = g_new0 (const guint8 *, g->n_tensors);
+  r.raw_size = g_new0 (gsize, g->n_tensors);
+  r.scales = g_new0 (FbVector, g->n_tensors);
+  r.zero_points = g_new0 (FbVector, g->n_tensors);
+  r.quant_dim = g_new0 (int, g->n_tensors);
 
   for (int i = 0; i < g->n_tensors; i++)
     if (!read_tensor (&r, &tensors, &buffers, i, error))
@@ -918,7 +937,7 @@ tflite_graph_new (const guint8 *data, gsize size, const char *what, GError **err
       corrupt (&r, error, "input or output tensor index out of bounds");
       return NULL;
     }
-  if (raw[g->input] != NULL)
+  if (r.raw[g->input] != NULL)
     {
       corrupt (&r, error, "the input tensor is a constant");
       return NULL;

@@ -41,8 +41,16 @@ evaluate (const GazeModel *model, const GazeDataset *dataset, const GazeFeatureC
           GazeScores *scores, char ***captions_out, GError **error)
 {
   const int n = dataset->n_images;
-  const gsize grid_size = (gsize) gaze_feature_cache_get_n_cells (cache)
-                          * gaze_feature_cache_get_channels (cache);
+  const int cells = gaze_feature_cache_get_n_cells (cache);
+  const int channels = gaze_feature_cache_get_channels (cache);
+  if (cells != model->dec->sizes.cells || channels != model->dec->sizes.channels)
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH,
+                   "the feature cache holds %d cells × %d channels, the model expects %d × %d",
+                   cells, channels, model->dec->sizes.cells, model->dec->sizes.channels);
+      return FALSE;
+    }
+  const gsize grid_size = (gsize) cells * channels;
   char **captions = g_new0 (char *, n + 1);
   float *grids = g_new (float, EVAL_CHUNK * grid_size);
   GazePool *pool = n_threads > 1 ? gaze_pool_new (n_threads) : NULL;
@@ -359,7 +367,10 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
 {
   char lr[G_ASCII_DTOSTR_BUF_SIZE], decay[G_ASCII_DTOSTR_BUF_SIZE];
   char dropout[G_ASCII_DTOSTR_BUF_SIZE], lambda[G_ASCII_DTOSTR_BUF_SIZE];
-  char clip[G_ASCII_DTOSTR_BUF_SIZE];
+  char clip[G_ASCII_DTOSTR_BUF_SIZE], entropy[G_ASCII_DTOSTR_BUF_SIZE];
+  char expected[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (entropy, sizeof entropy, "%g", c->entropy_weight);
+  g_ascii_formatd (expected, sizeof expected, "%g", c->expected_prob);
   g_ascii_formatd (lr, sizeof lr, "%g", c->lr);
   g_ascii_formatd (decay, sizeof decay, "%g", c->lr_decay);
   g_ascii_formatd (dropout, sizeof dropout, "%g", c->dropout);
@@ -367,10 +378,16 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
   g_ascii_formatd (clip, sizeof clip, "%g", c->clip);
   return g_strdup_printf ("channels=%d\nsqueeze=%d\nembed=%d\nhidden=%d\nattn=%d\ncells=%d\n"
                           "vocab=%d\nmin_count=%d\nmax_words=%d\nbatch=%d\nlr=%s\nlr_decay=%s\n"
-                          "clip=%s\ndropout=%s\nlambda=%s\nseed=%" G_GUINT64_FORMAT "\n",
+                          "clip=%s\ndropout=%s\nlambda=%s\nseed=%" G_GUINT64_FORMAT "\n"
+                          "patience=%d\neval_beam=%d\n%s%s%s%s%s",
                           s->channels, s->squeeze, s->embed, s->hidden, s->attn, s->cells,
                           s->vocab, c->min_count, c->max_words, c->batch_size, lr, decay, clip,
-                          dropout, lambda, c->seed);
+                          dropout, lambda, c->seed, c->patience, c->eval_beam,
+                          c->attention == GAZE_ATTENTION_HARD ? "entropy_weight=" : "",
+                          c->attention == GAZE_ATTENTION_HARD ? entropy : "",
+                          c->attention == GAZE_ATTENTION_HARD ? "\nexpected_prob=" : "",
+                          c->attention == GAZE_ATTENTION_HARD ? expected : "",
+                          c->attention == GAZE_ATTENTION_HARD ? "\n" : "");
 }
 
 static GazeDataset

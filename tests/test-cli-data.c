@@ -171,8 +171,7 @@ test_features_and_eval (void)
    * − 6 × 5), and the missing split id. */
   g_assert_cmpint (ds->n_skipped, ==, 35431);
   g_autofree char *model_path = g_build_filename (f.dir, "model.gzm", NULL);
-  g_autoptr (GazeModel) made = make_random_model (ds, gaze_encoder_get_sha256 (encoder),
-                                                  model_path);
+  gaze_model_free (make_random_model (ds, gaze_encoder_get_sha256 (encoder), model_path));
   /* The saved model (fp16 weights), as the command will read it. */
   g_autoptr (GazeModel) model = gaze_model_load (model_path, &error);
   g_assert_no_error (error);
@@ -235,8 +234,8 @@ test_features_and_eval (void)
 
   /* A model trained on another encoder is refused, in one line. */
   g_autofree char *other = g_build_filename (f.dir, "other.gzm", NULL);
-  g_autoptr (GazeModel) other_model = make_random_model (
-    ds, "5f573ad22b335ce21286b4fea5efa08dace810e3ecb5c16e2062d0cf160a3b2d", other);
+  gaze_model_free (make_random_model (
+    ds, "5f573ad22b335ce21286b4fea5efa08dace810e3ecb5c16e2062d0cf160a3b2d", other));
   const char *mismatch[] = { "eval", "--model", other, "--encoder", f.encoder, "--images",
                              f.images, "--captions", f.tokens, "--split-file", f.split, NULL };
   g_assert_cmpint (run_cli (mismatch, &out, &err), ==, 1);

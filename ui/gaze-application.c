@@ -153,14 +153,31 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   gtk_window_present (GTK_WINDOW (about));
 }
 
+/* The installed models, with chosen (say, from $GAZE_MODEL) first when it
+ * lives elsewhere. */
+static void
+list_models (GazeApplication *self, const char *chosen)
+{
+  g_strfreev (self->models);
+  self->models = gaze_paths_list_models ();
+  if (chosen != NULL && !g_strv_contains ((const char *const *) self->models, chosen))
+    {
+      GStrvBuilder *builder = g_strv_builder_new ();
+      g_strv_builder_add (builder, chosen);
+      g_strv_builder_addv (builder, (const char **) self->models);
+      g_strfreev (self->models);
+      self->models = g_strv_builder_end (builder);
+      g_strv_builder_unref (builder);
+    }
+}
+
 static void
 reload_model_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   GazeApplication *self = user_data;
-  g_strfreev (self->models);
-  self->models = gaze_paths_list_models ();
   g_autofree char *path = self->model_path != NULL ? g_strdup (self->model_path)
                                                    : gaze_paths_default_model ();
+  list_models (self, path);
   gaze_application_load_model (self, path);
 }
 
@@ -199,8 +216,8 @@ gaze_application_startup (GApplication *application)
                                            accelerators[i].accels);
 
   /* The model loads once, in the background, while the window opens. */
-  self->models = gaze_paths_list_models ();
   g_autofree char *model = gaze_paths_default_model ();
+  list_models (self, model);
   gaze_application_load_model (self, model);
 }
 

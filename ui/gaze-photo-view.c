@@ -14,6 +14,7 @@ struct _GazePhotoView {
   cairo_surface_t *scaled; /* the photo at the size last drawn */
   int scaled_width, scaled_height;
   GHashTable *heat; /* beam << 16 | word → overlay surface for style */
+  guint warm_source; /* makes the beam's overlays ahead, when idle */
 };
 
 G_DEFINE_FINAL_TYPE (GazePhotoView, gaze_photo_view, GTK_TYPE_WIDGET)
@@ -29,6 +30,7 @@ static void
 gaze_photo_view_finalize (GObject *object)
 {
   GazePhotoView *self = GAZE_PHOTO_VIEW (object);
+  g_clear_handle_id (&self->warm_source, g_source_remove);
   g_clear_pointer (&self->photo, cairo_surface_destroy);
   clear_scaled (self);
   g_hash_table_unref (self->heat);
@@ -79,18 +81,42 @@ current_word (GazePhotoView *self)
 }
 
 static cairo_surface_t *
-heat_surface (GazePhotoView *self, const GazeWord *word)
+heat_surface (GazePhotoView *self, int beam, int index)
 {
-  gpointer key = GINT_TO_POINTER (self->beam << 16 | self->word);
+  gpointer key = GINT_TO_POINTER (beam << 16 | index);
   cairo_surface_t *heat = g_hash_table_lookup (self->heat, key);
   if (heat == NULL)
     {
-      heat = gaze_render_heat_surface (self->caption, word,
+      heat = gaze_render_heat_surface (self->caption, &self->caption->beams[beam].words[index],
                                        cairo_image_surface_get_width (self->photo),
                                        cairo_image_surface_get_height (self->photo), &self->style);
       g_hash_table_insert (self->heat, key, heat);
     }
   return heat;
+}
+
+/* One overlay of the shown beam made ahead of time, per idle moment, so that
+ * even the first step to a word only paints. */
+static gboolean
+warm_step (gpointer data)
+{
+  GazePhotoView *self = data;
+  const GazeBeam *beam = self->caption != NULL ? &self->caption->beams[self->beam] : NULL;
+  for (int i = 0; beam != NULL && i < beam->n_words; i++)
+    if (!g_hash_table_contains (self->heat, GINT_TO_POINTER (self->beam << 16 | i)))
+      {
+        heat_surface (self, self->beam, i);
+        return G_SOURCE_CONTINUE;
+      }
+  self->warm_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+warm_overlays (GazePhotoView *self)
+{
+  if (self->warm_source == 0 && self->caption != NULL && self->photo != NULL)
+    self->warm_source = g_idle_add_full (G_PRIORITY_LOW, warm_step, self, NULL);
 }
 
 void
@@ -106,7 +132,8 @@ gaze_photo_view_draw (GazePhotoView *self, cairo_t *cr, int width, int height)
   cairo_paint (cr);
   const GazeWord *word = current_word (self);
   if (word != NULL)
-    gaze_render_overlay (cr, heat_surface (self, word), self->caption, word, &self->style, w, h);
+    gaze_render_overlay (cr, heat_surface (self, self->beam, self->word), self->caption, word,
+                         &self->style, w, h);
   cairo_restore (cr);
 }
 
@@ -168,6 +195,7 @@ gaze_photo_view_set_caption (GazePhotoView *self, const GazeCaption *caption)
   self->beam = 0;
   self->word = -1;
   g_hash_table_remove_all (self->heat);
+  warm_overlays (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -178,6 +206,7 @@ gaze_photo_view_set_word (GazePhotoView *self, int beam, int word)
     return;
   self->beam = beam;
   self->word = word;
+  warm_overlays (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -189,5 +218,6 @@ gaze_photo_view_set_style (GazePhotoView *self, const GazeOverlayStyle *style)
       || style->show_grid != self->style.show_grid)
     g_hash_table_remove_all (self->heat);
   self->style = *style;
+  warm_overlays (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }

@@ -43,15 +43,18 @@ void gaze_render_overlay (cairo_t *cr, cairo_surface_t *heat, const GazeCaption 
                           double height);
 
 /* The annotated PNG of word word_index of beam beam_index: width × height
- * pixels, or with both 0 the photo's full width and its height plus the
- * caption.  NULL with GAZE_ERROR_INVALID for a word, beam or size out of range. */
+ * pixels (the photo letterboxed above the caption); with height 0, width wide
+ * and as tall as the photo at that width plus the caption; with both 0, the
+ * photo's full resolution plus the caption.  NULL with GAZE_ERROR_INVALID for
+ * a word, beam or size out of range. */
 cairo_surface_t *gaze_render_word (cairo_surface_t *photo, const GazeCaption *caption,
                                    int beam_index, int word_index,
                                    const GazeOverlayStyle *style, int width, int height,
                                    GError **error);
-/* The storyboard of beam beam_index: one tile per word, each tile the photo's
- * full size (shrunk if the sheet would pass 8192 pixels), or the whole sheet
- * fitted into width × height when both are given. */
+/* The storyboard of beam beam_index: one tile per word, at most four a row,
+ * each tile the photo's full size (shrunk if the sheet would pass 8192
+ * pixels); or the whole sheet fitted into width × height (height 0: as tall
+ * as the tiles need). */
 cairo_surface_t *gaze_render_storyboard (cairo_surface_t *photo, const GazeCaption *caption,
                                          int beam_index, const GazeOverlayStyle *style,
                                          int width, int height, GError **error);

@@ -82,6 +82,14 @@ application (GazeWindow *self)
   return GAZE_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
 }
 
+/* Whether the window was closed (destroyed, or taken from the application)
+ * while work for it was in flight. */
+static gboolean
+is_closed (GazeWindow *self)
+{
+  return g_cancellable_is_cancelled (self->closing) || application (self) == NULL;
+}
+
 static void
 toast (GazeWindow *self, const char *message)
 {
@@ -352,6 +360,19 @@ update_banner (GazeWindow *self)
   gtk_revealer_set_reveal_child (self->banner, error != NULL);
 }
 
+static gboolean
+same_strings (GListModel *a, GListModel *b)
+{
+  if (a == NULL || g_list_model_get_n_items (a) != g_list_model_get_n_items (b))
+    return FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (a); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (a), i),
+                   gtk_string_list_get_string (GTK_STRING_LIST (b), i))
+        != 0)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 update_model_chooser (GazeWindow *self)
 {
@@ -377,9 +398,13 @@ update_model_chooser (GazeWindow *self)
       : gaze_model_get_attention (runtime->model) == GAZE_ATTENTION_HARD
           ? _("Hard attention: one cell a word (section 4.1)")
           : _("Soft attention: a weighted view of all cells (section 4.2)"));
+  /* Replaced only when the list changed: this also runs while the row is
+   * emitting its own selection change. */
   self->updating_models = TRUE;
-  adw_combo_row_set_model (self->model_row, G_LIST_MODEL (names));
-  adw_combo_row_set_selected (self->model_row, selected);
+  if (!same_strings (adw_combo_row_get_model (self->model_row), G_LIST_MODEL (names)))
+    adw_combo_row_set_model (self->model_row, G_LIST_MODEL (names));
+  if (adw_combo_row_get_selected (self->model_row) != selected)
+    adw_combo_row_set_selected (self->model_row, selected);
   self->updating_models = FALSE;
 }
 
@@ -421,6 +446,8 @@ caption_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GazePhoto *photo = GAZE_PHOTO (source);
   g_autoptr (GError) error = NULL;
   const GazeCaption *caption = gaze_job_caption_finish (photo, result, &error);
+  if (is_closed (self))
+    return;
   self->n_jobs--;
   update_busy (self);
   if (caption == NULL)
@@ -494,6 +521,8 @@ photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   GazePhoto *photo = GAZE_PHOTO (source);
   g_autoptr (GError) error = NULL;
   gboolean loaded = gaze_job_load_photo_finish (photo, result, &error);
+  if (is_closed (self))
+    return;
   self->n_jobs--;
   update_busy (self);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -744,6 +773,8 @@ paste_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GdkTexture) texture
       = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result, &error);
+  if (is_closed (self))
+    return;
   if (texture == NULL)
     {
       toast (self, _("The clipboard holds no image"));
@@ -1142,7 +1173,7 @@ gaze_window_class_init (GazeWindowClass *klass)
   BIND (model_row);
   BIND (recent_section);
 #undef BIND
-  /* Reachable with gtk_widget_get_template_child (the Korean test reads them). */
+  /* Reachable with gtk_widget_get_template_child (the tests read them). */
   gtk_widget_class_bind_template_child_full (widget_class, "empty_page", FALSE, 0);
   gtk_widget_class_bind_template_child_full (widget_class, "beta_row", FALSE, 0);
   gtk_widget_class_bind_template_callback (widget_class, on_photo_row_selected);

@@ -251,6 +251,64 @@ test_keys (void)
       if (g_str_has_prefix (keys[i][0], "win."))
         g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), keys[i][0] + 4));
     }
+
+  /* The about window and the shortcuts window open (and close). */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  activate ("show-help-overlay", NULL);
+  settle ();
+  int extra = 0;
+  GListModel *toplevels = gtk_window_get_toplevels (); /* owned by GTK */
+  for (guint i = g_list_model_get_n_items (toplevels); i-- > 0;)
+    {
+      g_autoptr (GtkWindow) other = g_list_model_get_item (toplevels, i);
+      if (other == GTK_WINDOW (window) || !gtk_widget_get_visible (GTK_WIDGET (other)))
+        continue;
+      g_assert_true (ADW_IS_ABOUT_WINDOW (other) || GTK_IS_SHORTCUTS_WINDOW (other));
+      extra++;
+      gtk_window_close (other);
+    }
+  g_assert_cmpint (extra, ==, 2);
+  settle ();
+}
+
+static gboolean
+pasted_shown (void)
+{
+  GazePhoto *photo = gaze_window_get_photo (window);
+  return photo != NULL && gaze_photo_get_file (photo) == NULL && gaze_photo_is_loaded (photo);
+}
+
+/* Ctrl+V: an image on the clipboard opens as a photo, transparency
+ * flattened on white; text on the clipboard is refused with a toast. */
+static void
+test_paste (void)
+{
+  GazePhoto *before = gaze_window_get_photo (window);
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (window));
+  gdk_clipboard_set_text (clipboard, "not an image");
+  activate ("paste", NULL);
+  settle ();
+  g_assert_true (gaze_window_get_photo (window) == before);
+
+  /* 3 × 2 RGBA: red, green, blue; white, half-transparent blue, clear. */
+  static const guint8 rgba[] = { 255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255,
+                                 255, 255, 255, 255, 0, 0, 255, 128, 0, 0, 0, 0 };
+  g_autoptr (GBytes) bytes = g_bytes_new_static (rgba, sizeof rgba);
+  g_autoptr (GdkTexture) texture = gdk_memory_texture_new (3, 2, GDK_MEMORY_R8G8B8A8, bytes, 12);
+  gdk_clipboard_set_texture (clipboard, texture);
+  activate ("paste", NULL);
+  wait_for (pasted_shown, "the pasted image");
+  GazePhoto *pasted = gaze_window_get_photo (window);
+  g_assert_cmpstr (gaze_photo_get_title (pasted), ==, _("Pasted Image"));
+  const GazeImage *image = gaze_photo_get_image (pasted);
+  g_assert_cmpint (image->width, ==, 3);
+  g_assert_cmpint (image->height, ==, 2);
+  static const guint8 want[] = { 255, 0, 0, 0, 255, 0, 0, 0, 255,
+                                 255, 255, 255, 127, 127, 255, 255, 255, 255 };
+  for (gsize i = 0; i < sizeof want; i++)
+    g_assert_cmpint (ABS (image->pixels[i] - want[i]), <=, 2);
+  activate ("close-photo", NULL);
+  g_assert_true (gaze_window_get_photo (window) == before);
 }
 
 /* Every button says what it does: a label or a tooltip (read by screen
@@ -440,6 +498,35 @@ test_caption (void)
   g_assert_nonnull (gaze_photo_lookup_caption (gaze_window_get_photo (window), model_path, 3));
   open_path (path);
 
+  /* Two models installed: the chooser appears, and picking the other one
+   * captions the photo with it. */
+  g_autofree char *models = g_build_filename (g_get_user_data_dir (), "gaze", "models", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (models, 0755), ==, 0);
+  g_autofree char *contents = NULL;
+  gsize length;
+  g_assert_true (g_file_get_contents (model, &contents, &length, NULL));
+  g_autofree char *copy = g_build_filename (models, "zz-second.gzm", NULL);
+  g_assert_true (g_file_set_contents (copy, contents, length, NULL));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "reload-model", NULL);
+  wait_for (model_settled, "the models to be listed");
+  AdwComboRow *chooser = ADW_COMBO_ROW (
+      gtk_widget_get_template_child (GTK_WIDGET (window), GAZE_TYPE_WINDOW, "model_row"));
+  g_assert_true (gtk_widget_is_visible (GTK_WIDGET (chooser)));
+  GListModel *names = adw_combo_row_get_model (chooser);
+  guint n_models = g_list_model_get_n_items (names);
+  g_assert_cmpuint (n_models, >=, 2);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (names), n_models - 1), ==,
+                   "zz-second");
+  adw_combo_row_set_selected (chooser, n_models - 1);
+  wait_for (model_settled, "the second model");
+  g_assert_cmpstr (gaze_application_get_model_path (app), ==, copy);
+  wait_for (has_caption, "the second model's caption");
+  g_assert_true (gaze_window_get_caption (window) != caption);
+  g_unlink (copy);
+  gaze_application_load_model (app, model);
+  wait_for (has_caption, "the first model's caption again");
+  g_assert_true (gaze_window_get_caption (window) == caption);
+
   GazeOverlayStyle style = GAZE_OVERLAY_STYLE_INIT;
   gaze_window_set_style (window, &style);
   activate ("select-word", g_variant_new_int32 (1));
@@ -453,6 +540,24 @@ test_caption (void)
   style.show_grid = TRUE;
   gaze_window_set_style (window, &style);
   save_screenshot ("screenshot-grid.png");
+}
+
+/* Closing the window while a photo loads or is captioned: the work ends
+ * quietly (any warning would fail the test). Runs last: the window goes. */
+static void
+test_close_while_working (void)
+{
+  g_autofree char *path = photo_path ("1087539207_9f77ab3aaf.jpg");
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  gaze_window_open_files (window, &file, 1);
+  g_assert_true (gaze_window_is_busy (window));
+  gtk_window_destroy (GTK_WINDOW (window));
+  window = NULL;
+  /* Let the worker threads finish and their callbacks run. */
+  gboolean done = FALSE;
+  g_timeout_add (WAIT_MS / 30, timed_out, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
 }
 
 /* ── Korean ──────────────────────────────────────────────────────────────── */
@@ -527,12 +632,15 @@ main (int argc, char **argv)
   g_test_add_func ("/window/keys", test_keys);
   g_test_add_func ("/window/no-model", test_no_model);
   g_test_add_func ("/window/labels", test_labels);
+  g_test_add_func ("/window/paste", test_paste);
   g_test_add_func ("/window/corrupt-model", test_corrupt_model);
   g_test_add_func ("/window/bad-photo", test_bad_photo);
   g_test_add_func ("/window/caption", test_caption);
+  g_test_add_func ("/window/close-while-working", test_close_while_working);
   int status = g_test_run ();
 
-  gtk_window_destroy (GTK_WINDOW (window));
+  if (window != NULL)
+    gtk_window_destroy (GTK_WINDOW (window));
   settle ();
   g_object_unref (app);
   ui_test_remove_tree (tmp_dir);
