@@ -3,10 +3,13 @@
  *   gaze-cli caption [--model FILE] [--encoder FILE] [--beam K] [--json] PHOTO...
  *   gaze-cli caption PHOTO --export OUT.png [--storyboard] [--word N] [--size WxH] [--force]
  *
- * Plain output is the caption (one line a photo, "PHOTO: caption" when there
- * are several).  --json prints an array with, per photo, the caption, every
- * word's 7×7 α grid, β, probability, attended cell and top-5 alternatives, and
- * all k beams with their log-probabilities and length-normalised scores.
+ * Plain output is, per photo, the caption ("PHOTO: caption" when there are
+ * several) and a line saying whether its attention is alive: the mean peak α
+ * and the mean change of α between consecutive words
+ * (gaze_beam_attention_stats).  --json prints an array with, per photo, the
+ * caption, those two numbers, every word's 7×7 α grid, β, probability,
+ * attended cell and top-5 alternatives, and all k beams with their
+ * log-probabilities and length-normalised scores.
  *
  * Structure: options are parsed into CaptionOptions; each photo is encoded
  * and captioned once (caption_photo), then every requested output runs on
@@ -89,6 +92,10 @@ emit_text (const char *photo, const GazeCaption *caption, gboolean with_name)
     printf ("%s: %s\n", photo, text);
   else
     printf ("%s\n", text);
+  float mean_peak, mean_change;
+  gaze_beam_attention_stats (&caption->beams[0], caption->n_cells, &mean_peak, &mean_change);
+  printf ("  attention: mean peak α %.3f (uniform %.3f), mean change between words %.3f\n",
+          mean_peak, 1.0 / caption->n_cells, mean_change);
 }
 
 static void
@@ -132,10 +139,17 @@ append_caption_json (GString *out, const char *photo, const GazeCaption *caption
   gaze_json_append_string (out, photo);
   g_string_append (out, ", \"caption\": ");
   gaze_json_append_string (out, text);
-  g_string_append_printf (out, ", \"attention\": \"%s\", \"grid_size\": %d, \"words\": [",
+  g_string_append_printf (out, ", \"attention\": \"%s\", \"grid_size\": %d",
                           caption->attention == GAZE_ATTENTION_HARD ? "hard" : "soft",
                           caption->grid_size);
   const GazeBeam *best = &caption->beams[0];
+  float mean_peak, mean_change;
+  gaze_beam_attention_stats (best, caption->n_cells, &mean_peak, &mean_change);
+  g_string_append (out, ", \"mean_peak_alpha\": ");
+  gaze_json_append_float (out, mean_peak);
+  g_string_append (out, ", \"mean_alpha_change\": ");
+  gaze_json_append_float (out, mean_change);
+  g_string_append (out, ", \"words\": [");
   for (int i = 0; i < best->n_words; i++)
     {
       g_string_append (out, i > 0 ? ",\n    " : "\n    ");

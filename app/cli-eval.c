@@ -8,15 +8,15 @@
  * Grids come from the feature cache when it was built from the same images
  * folder by the model's encoder (see gaze-cli features), else the photos are
  * encoded here.  Besides the scores it prints two measures of whether the
- * attention is "alive" rather than a constant blur:
- *   - the mean peak α: the largest of a word's 49 weights, averaged over all
- *     words (1/49 ≈ 0.02 for uniform attention, 1 for a single cell);
+ * attention is "alive" rather than a constant blur, as the engine computes
+ * them per caption (gaze_beam_attention_stats), averaged over all words:
+ *   - the mean peak α: the largest of a word's 49 weights (1/49 ≈ 0.02 for
+ *     uniform attention, 1 for a single cell);
  *   - the mean total-variation distance between consecutive words' maps,
  *     ½ Σ_i |α_t,i − α_t−1,i| (0 when every word looks at the same place). */
 #include "config.h"
 
 #include <cblas.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,28 +38,20 @@ typedef struct {
   double beta_sum;
 } AttentionStats;
 
+/* Adds beam's words: its means, weighted by its words (peak, β) and by its
+ * pairs of consecutive words (change), so that the totals average over all
+ * words of the split. */
 static void
 attention_add (AttentionStats *stats, const GazeBeam *beam, int n_cells)
 {
+  float mean_peak, mean_change;
+  gaze_beam_attention_stats (beam, n_cells, &mean_peak, &mean_change);
+  stats->peak_sum += (double) mean_peak * beam->n_words;
+  stats->tv_sum += (double) mean_change * MAX (beam->n_words - 1, 0);
+  stats->n_words += beam->n_words;
+  stats->n_pairs += MAX (beam->n_words - 1, 0);
   for (int t = 0; t < beam->n_words; t++)
-    {
-      const float *alpha = beam->words[t].alpha;
-      float peak = 0;
-      for (int i = 0; i < n_cells; i++)
-        peak = MAX (peak, alpha[i]);
-      stats->peak_sum += peak;
-      stats->beta_sum += beam->words[t].beta;
-      stats->n_words++;
-      if (t > 0)
-        {
-          const float *prev = beam->words[t - 1].alpha;
-          double tv = 0;
-          for (int i = 0; i < n_cells; i++)
-            tv += fabs ((double) alpha[i] - prev[i]);
-          stats->tv_sum += 0.5 * tv;
-          stats->n_pairs++;
-        }
-    }
+    stats->beta_sum += beam->words[t].beta;
 }
 
 /* [{"image_id": "...", "caption": "..."}, …], the COCO results format,

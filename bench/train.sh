@@ -7,7 +7,9 @@
 #    trainer (bench-train) and the same model step in PyTorch 1.13
 #    (bench/torch_train.py), 1 and 2 threads, median tokens/s of BATCHES
 #    batches, their ratio (Gaze / PyTorch: above 1, Gaze is faster), and the
-#    time of one Flickr8k epoch (354k tokens) that each speed gives.
+#    time of one Flickr8k epoch (354k tokens) that each speed gives.  The
+#    cpu columns give tokens per CPU-second: with one thread, what an idle
+#    machine would reach even when other jobs share this one.
 # 2. Caption latency per photo: encode + beam-3 decode, medians over the 12
 #    photos of ../shared/data/photos (needs a model: MODEL, default the
 #    shipped resources/models/gaze-mobilenet_v2-soft.gzm).
@@ -39,7 +41,8 @@ detected=$(OPENBLAS_VERBOSE=2 "$build/bench/bench-train" 1 2>&1 | sed -n 's/^Cor
 
 epoch_tokens=354000
 echo "Decoder training step, median of $batches batches, $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)), load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %-20s %12s %12s %7s %12s %12s\n' threads "OpenBLAS kernels" gaze_tok/s torch_tok/s ratio gaze_epoch torch_epoch
+printf '%-8s %-20s %11s %11s %7s %11s %11s %10s %10s\n' threads "OpenBLAS kernels" gaze_tok/s \
+  torch_tok/s ratio gaze_epoch torch_epoch gaze_cpu torch_cpu
 for threads in 1 2; do
   for coretype in default "$best"; do
     [ -n "$coretype" ] || continue
@@ -50,11 +53,12 @@ for threads in 1 2; do
       env+=(OPENBLAS_CORETYPE="$coretype")
       label=$coretype
     fi
-    gaze=$(env "${env[@]}" "$build/bench/bench-train" "$batches" | sed -n 's/.*median \([0-9]*\) tokens.*/\1/p')
-    torch=-
+    read -r gaze gaze_cpu < <(env "${env[@]}" "$build/bench/bench-train" "$batches" \
+      | sed -n 's/.*median \([0-9]*\) tokens\/s (\([0-9]*\) tokens per CPU.*/\1 \2/p')
+    torch=- torch_cpu=-
     if [ $have_torch = 1 ]; then
-      torch=$(env "${env[@]}" "$python" bench/torch_train.py --threads "$threads" --batches "$batches" \
-              | sed -n 's/.*median \([0-9]*\) tokens.*/\1/p')
+      read -r torch torch_cpu < <(env "${env[@]}" "$python" bench/torch_train.py --threads "$threads" \
+        --batches "$batches" | sed -n 's/.*median \([0-9]*\) tokens\/s (\([0-9]*\) tokens per CPU.*/\1 \2/p')
     fi
     ratio=- torch_epoch=-
     if [ "$torch" != - ]; then
@@ -62,7 +66,8 @@ for threads in 1 2; do
       torch_epoch=$(awk -v t="$torch" -v n=$epoch_tokens 'BEGIN { printf "%.0f s", n / t }')
     fi
     gaze_epoch=$(awk -v g="$gaze" -v n=$epoch_tokens 'BEGIN { printf "%.0f s", n / g }')
-    printf '%-8s %-20s %12s %12s %7s %12s %12s\n' "$threads" "$label" "$gaze" "$torch" "$ratio" "$gaze_epoch" "$torch_epoch"
+    printf '%-8s %-20s %11s %11s %7s %11s %11s %10s %10s\n' "$threads" "$label" "$gaze" "$torch" \
+      "$ratio" "$gaze_epoch" "$torch_epoch" "$gaze_cpu" "$torch_cpu"
   done
 done
 

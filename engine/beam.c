@@ -97,11 +97,7 @@ fill_word (GazeWord *w, const Record *rec, const float *alpha, int L, const Gaze
   w->beta = rec->beta;
   w->prob = rec->prob;
   /* The argmax cell: for a hard model, the cell its context used. */
-  int best = 0;
-  for (int i = 1; i < L; i++)
-    if (alpha[i] > alpha[best])
-      best = i;
-  w->attended_cell = best;
+  w->attended_cell = attention_argmax (alpha, L);
   for (int j = 0; j < GAZE_TOP_K; j++)
     {
       w->alternatives[j] = rec->alt[j] >= 0 ? g_strdup (gaze_vocab_get_word (vocab, rec->alt[j]))

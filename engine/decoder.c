@@ -353,24 +353,6 @@ work_step (const GazeDecoder *dec, GazeDecoderWork *w, int t)
   };
 }
 
-/* Draws s ~ Multinoulli(α). */
-static int
-sample_cell (const float *alpha, int cells, GazeRng *rng)
-{
-  float x = gaze_rng_uniform (rng), acc = 0.0f;
-  for (int i = 0; i < cells; i++)
-    {
-      acc += alpha[i];
-      if (x < acc)
-        return i;
-    }
-  /* Rounding left x above the sum: the last cell with any weight. */
-  for (int i = cells - 1; i > 0; i--)
-    if (alpha[i] > 0.0f)
-      return i;
-  return 0;
-}
-
 double
 gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDecoderBatch *batch,
                       const GazeDecoderOptions *opt)
@@ -441,29 +423,10 @@ gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDeco
           memcpy ((float *) st.cp, w->cs + prev * H, sizeof (float) * m * H);
         }
       step_attend (dec, &st);
-      for (int r = 0; r < m; r++)
-        {
-          const float *al = st.alpha + (gsize) r * L;
-          float *wr = st.w + (gsize) r * L;
-          float *sa = w->sum_alpha + (gsize) r * L;
-          for (int i = 0; i < L; i++)
-            sa[i] += al[i];
-          int tok = w->off[t] + r;
-          if (w->sampled[r])
-            {
-              int cell = opt->forced != NULL ? opt->forced[(gsize) r * batch->stride + t]
-                                             : sample_cell (al, L, opt->rng);
-              memset (wr, 0, sizeof (float) * L);
-              wr[cell] = 1.0f;
-              w->loc[tok] = cell;
-              w->log_ps[r] += log (fmax ((double) al[cell], 1e-30));
-            }
-          else
-            {
-              memcpy (wr, al, sizeof (float) * L);
-              w->loc[tok] = -1;
-            }
-        }
+      /* w_t: α, or a sampled location (attention.c). */
+      attention_weights_forward (st.w, w->loc + w->off[t], w->log_ps, w->sum_alpha, st.alpha,
+                                 w->sampled, opt->forced != NULL ? opt->forced + t : NULL,
+                                 batch->stride, opt->rng, m, L);
       step_recur (dec, &st);
     }
 
@@ -587,14 +550,6 @@ gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOp
    * also depends on α through the choice of s̃; its score-function gradient is
    * −λ_r (log p(y|s̃,a) − b) ∇ log p(s̃|a), with the baseline b. */
   const gboolean hard = w->attention == GAZE_ATTENTION_HARD;
-  double sum_log_py = 0.0;
-  int n_sampled = 0;
-  for (int r = 0; r < n; r++)
-    if (w->sampled[r])
-      {
-        sum_log_py += w->log_py[r];
-        n_sampled++;
-      }
 
   for (int t = w->T - 1; t >= 0; t--)
     {
@@ -614,26 +569,9 @@ gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOp
       gate_backward (dhp, g.beta_w, g.beta_b, dctx, dz, st.beta, st.hp, dec->p.beta_w, st.ctx, m,
                      H, D);
       context_backward (dwt, w->da, dctx, st.w, w->a, w->img, m, L, D);
-      for (int r = 0; r < m; r++)
-        {
-          float *d = dal + (gsize) r * L;
-          const float *al = st.alpha + (gsize) r * L;
-          if (!w->sampled[r])
-            for (int i = 0; i < L; i++)
-              d[i] += dwt[(gsize) r * L + i];
-          else
-            {
-              int cell = w->loc[o + r];
-              float reward = (float) (w->log_py[r] - opt->baseline);
-              d[cell] += -opt->reinforce_weight * reward * inv_tok / fmaxf (al[cell], 1e-30f);
-            }
-          if (hard)
-            /* −λ_e H[α_t]: dH/dα_i = −(log α_i + 1) */
-            for (int i = 0; i < L; i++)
-              d[i] += opt->entropy_weight * inv_tok * (logf (fmaxf (al[i], 1e-30f)) + 1.0f);
-          for (int i = 0; i < L; i++)
-            d[i] += w->dsum_alpha[(gsize) r * L + i];
-        }
+      attention_weights_backward (dal, dwt, w->dsum_alpha, st.alpha, w->loc + o, w->sampled,
+                                  w->log_py, opt->baseline, opt->reinforce_weight, hard,
+                                  opt->entropy_weight, inv_tok, m, L);
       attention_backward (w->dpa, dph, g.att_v, dal, st.alpha, st.u, w->img, dec->p.att_v, m, L,
                           A);
       gaze_gemm_nn (w->pool, m, H, A, dph, A, dec->p.att_h_w, H, 1.0f, dhp, H);
@@ -664,8 +602,7 @@ gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOp
   images_backward (dec, w, &g);
 
   /* b_k = 0.9 b_{k−1} + 0.1 log p(y|s̃_k, a), over this batch's sampled captions. */
-  if (n_sampled > 0)
-    opt->baseline = 0.9f * opt->baseline + 0.1f * (float) (sum_log_py / n_sampled);
+  opt->baseline = reinforce_baseline_update (opt->baseline, w->log_py, w->sampled, n);
 }
 
 /* ── Inference ─────────────────────────────────────────────────────────────── */
@@ -748,12 +685,8 @@ gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const in
       if (hard)
         {
           /* At inference the hard model attends to its most probable cell. */
-          int best = 0;
-          for (int i = 1; i < L; i++)
-            if (al[i] > al[best])
-              best = i;
           memset (wr, 0, sizeof (float) * L);
-          wr[best] = 1.0f;
+          wr[attention_argmax (al, L)] = 1.0f;
         }
       else
         memcpy (wr, al, sizeof (float) * L);

@@ -4,7 +4,8 @@
  * Soft and hard attention share one code path (section 4.1 vs 4.2 of Xu et al.
  * 2015): the context is z_t = β_t Σ_i w_ti a_i, where w_t = α_t for soft
  * attention (and for hard attention's "expected value" captions) and w_t is a
- * one-hot sample s_t ~ Multinoulli(α_t) for hard attention.
+ * one-hot sample s_t ~ Multinoulli(α_t) for hard attention.  The attention
+ * layers themselves are in attention.h; this file wires them into time steps.
  *
  * Layout: a batch holds n captions sorted by length, longest first, so that at
  * step t the captions still running are rows 0..n_t−1.  Per-token arrays are
@@ -14,6 +15,7 @@
  */
 #pragma once
 
+#include "attention.h"
 #include "gaze.h"
 #include "layers.h"
 

@@ -143,6 +143,15 @@ GazeCaption *gaze_model_caption (const GazeModel *model, const float *grid, int 
 void gaze_caption_free (GazeCaption *caption);
 /* The words of beam joined by spaces. */
 char *gaze_beam_to_string (const GazeBeam *beam);
+/* Whether the attention is "alive", over the n_words words of beam:
+ *   mean_peak:   the largest of each word's n_cells weights α, averaged over
+ *                the words (1/n_cells for uniform attention, 1 for one cell);
+ *   mean_change: the total-variation distance ½ Σ_i |α_t,i − α_t−1,i| between
+ *                consecutive words' maps, averaged over the n_words − 1 pairs
+ *                (0 when every word looks at the same place, 1 at disjoint ones).
+ * Each is 0 when there is nothing to average. */
+void gaze_beam_attention_stats (const GazeBeam *beam, int n_cells, float *mean_peak,
+                                float *mean_change);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GazeCaption, gaze_caption_free)
 

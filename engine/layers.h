@@ -13,6 +13,9 @@
  *
  * Notation (Xu et al. 2015): L cells (49) of annotation vectors a_i ∈ R^D,
  * hidden state h ∈ R^H, attention space A, embedding E, vocabulary V.
+ *
+ * The attention itself (scores, softmax, context, gate β, hard attention's
+ * sampling and REINFORCE, the doubly stochastic penalty) is in attention.h.
  */
 #pragma once
 
@@ -144,35 +147,6 @@ void lstm_cell_backward (float *dgates, float *dc_prev, const float *dh, const f
                          const float *gates, const float *c_prev, const float *tanh_c, int n,
                          int hidden);
 
-/* ── Soft attention scores (eqs. 4-5, Bahdanau form) ────────────────────────
- *   e_ti = v · tanh(pa_i + ph_t),   α_t = softmax_i(e_t)
- * pa = W_a a_i + b is precomputed once per image: pa[img[r]][L][A]; ph = W_h h_{t−1}.
- * u[n,L,A] keeps the tanh for the backward pass. */
-
-void attention_forward (float *alpha, float *u, const float *pa, const int *img, const float *ph,
-                        const float *v, int n, int cells, int attn_dim);
-/* From dalpha[n,L]: adds into dpa (per image), dph[n,A] and dv[A]. */
-void attention_backward (float *dpa, float *dph, float *dv, const float *dalpha,
-                         const float *alpha, const float *u, const int *img, const float *v,
-                         int n, int cells, int attn_dim);
-
-/* ── Context: ctx[r] = Σ_i w_ri a[img[r]][i] ─────────────────────────────────
- * w is α for soft attention, a one-hot sample for hard attention. */
-
-void context_forward (float *ctx, const float *w, const float *a, const int *img, int n,
-                      int cells, int dim);
-/* dw may be NULL (a sampled one-hot passes no gradient). */
-void context_backward (float *dw, float *da, const float *dctx, const float *w, const float *a,
-                       const int *img, int n, int cells, int dim);
-
-/* ── Gate (section 4.2.1): β = σ(w_β · h + b_β),  z = β ctx ─────────────────── */
-
-void gate_forward (float *z, float *beta, const float *h, const float *w_beta,
-                   const float *b_beta, const float *ctx, int n, int hidden, int dim);
-void gate_backward (float *dh, float *dw_beta, float *db_beta, float *dctx, const float *dz,
-                    const float *beta, const float *h, const float *w_beta, const float *ctx,
-                    int n, int hidden, int dim);
-
 /* ── Softmax cross-entropy over V classes ────────────────────────────────────
  * Turns logits[n,V] into probabilities in place; returns Σ_r −log p[r][target[r]]
  * (in double, so that finite differences of the loss are accurate). */
@@ -187,12 +161,3 @@ void softmax_xent_backward (float *dlogits, const float *probs, const int *targe
 void dropout_mask (float *mask, gsize n, float p, GazeRng *rng);
 void dropout_forward (float *out, const float *in, const float *mask, gsize n);
 void dropout_backward (float *din, const float *dout, const float *mask, gsize n);
-
-/* ── Doubly stochastic penalty (eq. 14): λ Σ_i (1 − Σ_t α_ti)² ────────────────
- * summed over the cells of each caption; sum_alpha[n,L] holds Σ_t α_ti.
- * Returns the penalty summed over the n captions (double). */
-
-double doubly_stochastic_forward (const float *sum_alpha, int n, int cells, float lambda);
-/* dsum_alpha[r,i] (+)= scale · (−2λ(1 − Σ_t α_ti)) */
-void doubly_stochastic_backward (float *dsum_alpha, const float *sum_alpha, int n, int cells,
-                                 float lambda, float scale);

