@@ -95,6 +95,7 @@ gaze_cli_train (int argc, char **argv)
   g_autofree char *attention = NULL;
   double lr = config.lr, lr_decay = config.lr_decay, dropout = config.dropout;
   double lambda = config.lambda, entropy = config.entropy_weight, clip = config.clip;
+  double reinforce = config.reinforce_weight;
   gint64 seed = (gint64) config.seed;
   gboolean resume = FALSE, force = FALSE;
   GOptionEntry entries[] = {
@@ -117,6 +118,8 @@ gaze_cli_train (int argc, char **argv)
     { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip, "Gradient norm limit, 0 for none (5)", "X" },
     { "entropy", 0, 0, G_OPTION_ARG_DOUBLE, &entropy,
       "Hard attention: weight of the entropy term (0.01)", "X" },
+    { "reinforce", 0, 0, G_OPTION_ARG_DOUBLE, &reinforce,
+      "Hard attention: weight of the REINFORCE term (1)", "X" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed (1)", "N" },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue from MODEL.gzm.ckpt", NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Overwrite an existing MODEL.gzm", NULL },
@@ -160,6 +163,7 @@ gaze_cli_train (int argc, char **argv)
   config.lambda = (float) lambda;
   config.clip = (float) clip;
   config.entropy_weight = (float) entropy;
+  config.reinforce_weight = (float) reinforce;
   config.seed = (guint64) seed;
   config.resume = resume;
   config.attention = attention != NULL && strcmp (attention, "hard") == 0 ? GAZE_ATTENTION_HARD

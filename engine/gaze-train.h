@@ -181,6 +181,7 @@ typedef struct {
   float dropout;    /* before the deep output's L_o (0.5) */
   float lambda;     /* doubly stochastic regularisation λ (1) */
   float entropy_weight; /* hard attention: λ_e (0.01) */
+  float reinforce_weight; /* hard attention: λ_r, the REINFORCE term's weight (eq. 12) (1) */
   float expected_prob;  /* hard attention: P(s̃ = α) (0.5) */
   guint64 seed;
   int max_train;    /* use only the first N training images (0: all) */

@@ -26,7 +26,7 @@ gaze_train_config_init (GazeTrainConfig *c)
     .min_count = 5, .max_words = 40, .attention = GAZE_ATTENTION_SOFT,
     .batch_size = 64, .epochs = 20, .patience = 3,
     .lr = 1e-3f, .lr_decay = 0.8f, .clip = 5.0f, .dropout = 0.5f, .lambda = 1.0f,
-    .entropy_weight = 0.01f, .expected_prob = 0.5f,
+    .entropy_weight = 0.01f, .reinforce_weight = 1.0f, .expected_prob = 0.5f,
     .seed = 1, .eval_beam = 3,
   };
 }
@@ -368,8 +368,9 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
   char lr[G_ASCII_DTOSTR_BUF_SIZE], decay[G_ASCII_DTOSTR_BUF_SIZE];
   char dropout[G_ASCII_DTOSTR_BUF_SIZE], lambda[G_ASCII_DTOSTR_BUF_SIZE];
   char clip[G_ASCII_DTOSTR_BUF_SIZE], entropy[G_ASCII_DTOSTR_BUF_SIZE];
-  char expected[G_ASCII_DTOSTR_BUF_SIZE];
+  char expected[G_ASCII_DTOSTR_BUF_SIZE], reinforce[G_ASCII_DTOSTR_BUF_SIZE];
   g_ascii_formatd (entropy, sizeof entropy, "%g", c->entropy_weight);
+  g_ascii_formatd (reinforce, sizeof reinforce, "%g", c->reinforce_weight);
   g_ascii_formatd (expected, sizeof expected, "%g", c->expected_prob);
   g_ascii_formatd (lr, sizeof lr, "%g", c->lr);
   g_ascii_formatd (decay, sizeof decay, "%g", c->lr_decay);
@@ -379,7 +380,7 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
   return g_strdup_printf ("channels=%d\nsqueeze=%d\nembed=%d\nhidden=%d\nattn=%d\ncells=%d\n"
                           "vocab=%d\nmin_count=%d\nmax_words=%d\nbatch=%d\nlr=%s\nlr_decay=%s\n"
                           "clip=%s\ndropout=%s\nlambda=%s\nseed=%" G_GUINT64_FORMAT "\n"
-                          "patience=%d\neval_beam=%d\n%s%s%s%s%s",
+                          "patience=%d\neval_beam=%d\n%s%s%s%s%s%s%s",
                           s->channels, s->squeeze, s->embed, s->hidden, s->attn, s->cells,
                           s->vocab, c->min_count, c->max_words, c->batch_size, lr, decay, clip,
                           dropout, lambda, c->seed, c->patience, c->eval_beam,
@@ -387,6 +388,8 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
                           c->attention == GAZE_ATTENTION_HARD ? entropy : "",
                           c->attention == GAZE_ATTENTION_HARD ? "\nexpected_prob=" : "",
                           c->attention == GAZE_ATTENTION_HARD ? expected : "",
+                          c->attention == GAZE_ATTENTION_HARD ? "\nreinforce_weight=" : "",
+                          c->attention == GAZE_ATTENTION_HARD ? reinforce : "",
                           c->attention == GAZE_ATTENTION_HARD ? "\n" : "");
 }
 
@@ -467,7 +470,7 @@ gaze_train (const GazeTrainConfig *config, const GazeDataset *train_full,
   GazeDecoderOptions opt = {
     .attention = c->attention, .dropout = c->dropout, .lambda = c->lambda,
     .expected_prob = c->expected_prob, .entropy_weight = c->entropy_weight,
-    .reinforce_weight = 1.0f, .baseline = prog.baseline, .rng = &rng,
+    .reinforce_weight = c->reinforce_weight, .baseline = prog.baseline, .rng = &rng,
   };
   const gint64 n_batches = (set.n + B - 1) / B;
 

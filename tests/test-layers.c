@@ -10,6 +10,7 @@
  * about 6% of that.  A wrong backward is off by O(1) and fails. */
 #include <math.h>
 
+#include "attention.h"
 #include "decoder.h"
 #include "layers.h"
 
