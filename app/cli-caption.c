@@ -220,11 +220,9 @@ gaze_cli_caption (int argc, char **argv)
     { "force", 0, 0, G_OPTION_ARG_NONE, &o.force, "With --export: replace an existing file", NULL },
     { NULL },
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("PHOTO… — caption photos");
-  g_option_context_add_main_entries (context, entries, NULL);
+  if (!gaze_cli_parse_options ("caption", "PHOTO… — caption photos", entries, TRUE, &argc, &argv))
+    return 1;
   GError *error = NULL;
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return gaze_cli_fail_error (error);
   if (argc < 2)
     return gaze_cli_fail ("caption: no photo given (gaze-cli caption PHOTO…)");
   if (o.beam < 1 || o.beam > 20)

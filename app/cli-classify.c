@@ -76,11 +76,11 @@ gaze_cli_classify (int argc, char **argv)
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &photos, NULL, "PHOTO…" },
     { NULL },
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("PHOTO… — the top-5 labels");
-  g_option_context_add_main_entries (context, entries, NULL);
+  /* The photos are G_OPTION_REMAINING's: no argument is left over. */
+  if (!gaze_cli_parse_options ("classify", "PHOTO… — the top-5 labels", entries, FALSE, &argc,
+                               &argv))
+    return 1;
   GError *error = NULL;
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return gaze_cli_fail_error (error);
   if (photos == NULL || photos[0] == NULL)
     return gaze_cli_fail ("classify: no photo given (try 'gaze-cli classify --help')");
 

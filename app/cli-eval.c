@@ -164,7 +164,8 @@ gaze_cli_eval (int argc, char **argv)
       "The feature cache to read grids from (default: the encoder's)", "FILE" },
     G_OPTION_ENTRY_NULL,
   };
-  if (!gaze_cli_parse_options ("eval", "— caption a split and score it", entries, &argc, &argv))
+  if (!gaze_cli_parse_options ("eval", "— caption a split and score it", entries, FALSE, &argc,
+                               &argv))
     return 1;
   GError *error = NULL;
   if (images_dir == NULL || token_file == NULL || split_file == NULL)

@@ -63,7 +63,7 @@ gaze_cli_features (int argc, char **argv)
     G_OPTION_ENTRY_NULL,
   };
   if (!gaze_cli_parse_options ("features", "— cache the encoder's grids of a folder of photos",
-                               entries, &argc, &argv))
+                               entries, FALSE, &argc, &argv))
     return 1;
   GError *error = NULL;
   if (n_workers < 0 || n_workers > 64 || (n_workers != 0 && !rebuild))

@@ -137,13 +137,10 @@ gaze_cli_train (int argc, char **argv)
       "Score only the first N dev photos (quick runs)", "N" },
     { NULL },
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("— train the caption decoder");
-  g_option_context_add_main_entries (context, entries, NULL);
+  if (!gaze_cli_parse_options ("train", "— train the caption decoder", entries, FALSE, &argc,
+                               &argv))
+    return 1;
   GError *error = NULL;
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return gaze_cli_fail_error (error);
-  if (argc > 1)
-    return gaze_cli_fail ("train: unexpected argument '%s'", argv[1]);
   if (out == NULL)
     return gaze_cli_fail ("train: --out MODEL.gzm is required");
   if (attention != NULL && strcmp (attention, "soft") != 0 && strcmp (attention, "hard") != 0)

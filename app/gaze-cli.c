@@ -46,7 +46,7 @@ gaze_cli_fail_error (GError *error)
 
 gboolean
 gaze_cli_parse_options (const char *name, const char *summary, const GOptionEntry *entries,
-                        int *argc, char ***argv)
+                        gboolean takes_args, int *argc, char ***argv)
 {
   g_autoptr (GOptionContext) context = g_option_context_new (summary);
   g_option_context_add_main_entries (context, entries, NULL);
@@ -56,7 +56,7 @@ gaze_cli_parse_options (const char *name, const char *summary, const GOptionEntr
       gaze_cli_fail_error (error);
       return FALSE;
     }
-  if (*argc > 1)
+  if (!takes_args && *argc > 1)
     {
       gaze_cli_fail ("%s: unexpected argument '%s'", name, (*argv)[1]);
       return FALSE;

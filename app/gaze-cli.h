@@ -20,10 +20,12 @@ char *gaze_cli_shared_path (const char *relative);
 char *gaze_cli_encoder_path (const char *name);
 
 /* Parses the sub-command name's options (summary follows "Usage: … [OPTION…]"
- * in --help); prints the error and returns FALSE on a bad option or an
- * argument no entry takes. */
+ * in --help); prints the error and returns FALSE on a bad option or, unless
+ * takes_args (the arguments are left in argv[1 … *argc - 1]), an argument no
+ * entry takes. */
 gboolean gaze_cli_parse_options (const char *name, const char *summary,
-                                 const GOptionEntry *entries, int *argc, char ***argv);
+                                 const GOptionEntry *entries, gboolean takes_args, int *argc,
+                                 char ***argv);
 /* Prints "gaze-cli: <message>" as one line on stderr and returns 1. */
 int gaze_cli_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* The same for a GError, which it frees. */

@@ -5,14 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bench-util.h"
 #include "gaze-train.h"
-
-static int
-compare_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
 
 int
 main (int argc, char **argv)
@@ -69,8 +63,8 @@ main (int argc, char **argv)
             }
         }
     }
-  qsort (enc, n, sizeof (double), compare_double);
-  qsort (dec, n, sizeof (double), compare_double);
+  bench_sort_doubles (enc, n);
+  bench_sort_doubles (dec, n);
   printf ("caption latency per photo (median of %d): encode %.1f ms + decode (beam %d) %.1f ms "
           "= %.1f ms\n", n, enc[n / 2], beam, dec[n / 2], enc[n / 2] + dec[n / 2]);
   g_free (enc);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bench-util.h"
 #include "gaze.h"
 #include "tflite.h"
 
@@ -24,13 +25,6 @@ count_macs (const char *path)
     return 0;
   g_autoptr (TfliteGraph) graph = tflite_graph_new ((const guint8 *) data, size, path, NULL);
   return graph != NULL ? graph->macs : 0;
-}
-
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
 }
 
 int
@@ -67,7 +61,7 @@ main (int argc, char **argv)
       gaze_encoder_forward (encoder, rgb, NULL, probs, NULL);
       ms[i] = (g_get_monotonic_time () - start) / 1000.0;
     }
-  qsort (ms, runs, sizeof (double), compare_doubles);
+  bench_sort_doubles (ms, runs);
   double median = runs % 2 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2;
   printf ("median_ms %.3f min_ms %.3f gmacs %.4f gflops %.1f openblas_core %s\n", median, ms[0],
           macs / 1e9, 2 * macs / (median / 1000.0) / 1e9, openblas_get_corename ());

@@ -11,6 +11,7 @@
 #include <cblas.h>
 
 #include "adam.h"
+#include "bench-util.h"
 #include "decoder.h"
 #include "gaze-train.h"
 
@@ -18,13 +19,6 @@ static int
 compare_desc (const void *a, const void *b)
 {
   return *(const int *) b - *(const int *) a;
-}
-
-static int
-compare_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
 }
 
 int
@@ -85,8 +79,8 @@ main (int argc, char **argv)
       if (b >= 0)
         rates[b] = n_tok / s, cpu_rates[b] = n_tok / cpu;
     }
-  qsort (rates, n_batches, sizeof (double), compare_double);
-  qsort (cpu_rates, n_batches, sizeof (double), compare_double);
+  bench_sort_doubles (rates, n_batches);
+  bench_sort_doubles (cpu_rates, n_batches);
   /* Tokens per CPU-second: with one thread, the speed on an idle machine
    * even when other work shares it. */
   printf ("gaze train step, %d thread%s: median %.0f tokens/s (%.0f tokens per CPU-second) "

@@ -14,32 +14,18 @@
 # CPU can run, which a user may export the same way.
 #   bench/encoder.sh [RUNS]     (BUILD: the build folder, default build; ROUNDS: 3)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/common.sh"
 runs=${1:-30}
 rounds=${ROUNDS:-3}
 [ "$runs" -ge 20 ] || { echo "encoder.sh: at least 20 runs" >&2; exit 2; }
-build=${BUILD:-build}
-model=${GAZE_SHARED_DIR:-$PWD/../shared}/models/mobilenet_v2_1.0_224_quant.tflite
-[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
-ninja -C "$build" bench/bench-encoder >/dev/null
-# Debian's python3-torch lives in /usr/bin/python3, whatever python3 comes first on PATH.
-python=${PYTHON:-/usr/bin/python3}
-have_torch=1
-"$python" -c "import torch" 2>/dev/null || have_torch=0
-[ $have_torch = 1 ] || echo "encoder.sh: no PyTorch for $python (apt install python3-torch); Gaze only" >&2
+model=$shared/models/mobilenet_v2_1.0_224_quant.tflite
+bench_build bench/bench-encoder
+bench_find_torch encoder.sh
 
 # The kernels this CPU can run, when OpenBLAS's own detection falls back.
-flags=$(grep -m1 '^flags' /proc/cpuinfo)
-best=
-case " $flags " in
-  *" avx512_bf16 "*) best=Cooperlake ;;
-  *" avx512f "*) best=SkylakeX ;;
-  *" avx2 "*) best=Haswell ;;
-esac
+best=$(bench_best_coretype cooperlake)
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-
-echo "MobileNetV2 1.0/224, batch 1, median of $runs runs (median of $rounds rounds), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)), load $(cut -d' ' -f1 /proc/loadavg)"
+echo "MobileNetV2 1.0/224, batch 1, median of $runs runs (median of $rounds rounds), $(nproc) cores ($(bench_cpu_name)), load $(cut -d' ' -f1 /proc/loadavg)"
 printf '%-8s %-22s %10s %10s %7s %8s\n' threads "OpenBLAS kernels" gaze_ms torch_ms ratio gflops
 for threads in 1 2; do
   coretypes=(default)

@@ -7,14 +7,11 @@
 # photos/s, so that the default (2 workers) can be checked on this machine.
 #   bench/feature-cache.sh [N] [REPEAT]     (BUILD: the build folder, default build)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/common.sh"
 n=${1:-200}
 repeat=${2:-3}
-build=${BUILD:-build}
-shared=${GAZE_SHARED_DIR:-$PWD/../shared}
 encoder=$shared/models/mobilenet_v2_1.0_224_quant.tflite
-[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
-ninja -C "$build" app/gaze-cli >/dev/null
+bench_build app/gaze-cli
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/images"
@@ -34,6 +31,5 @@ for setting in "1 2" "2 2" "1 1" "2 1"; do
            | sed -n 's/.*(\([0-9.]*\) photos\/s).*/\1/p')
     rates+=("$rate")
   done
-  median=$(printf '%s\n' "${rates[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-  printf '%-8s %-20s %10s\n' "$workers" "$blas" "$median"
+  printf '%-8s %-20s %10s\n' "$workers" "$blas" "$(printf '%s\n' "${rates[@]}" | median)"
 done

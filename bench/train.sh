@@ -20,27 +20,16 @@
 # calls the same OpenBLAS for its matrix products).
 #   bench/train.sh [BATCHES]            (BUILD: the build folder, default build)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/common.sh"
 batches=${1:-20}
-build=${BUILD:-build}
-shared=${GAZE_SHARED_DIR:-$PWD/../shared}
-[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
-ninja -C "$build" bench/bench-train bench/bench-caption >/dev/null
-python=${PYTHON:-/usr/bin/python3}
-have_torch=1
-"$python" -c "import torch" 2>/dev/null || have_torch=0
-[ $have_torch = 1 ] || echo "train.sh: no PyTorch for $python (apt install python3-torch); Gaze only" >&2
+bench_build bench/bench-train bench/bench-caption
+bench_find_torch train.sh
 
-flags=$(grep -m1 '^flags' /proc/cpuinfo)
-best=
-case " $flags " in
-  *" avx512f "*) best=SkylakeX ;;
-  *" avx2 "*) best=Haswell ;;
-esac
+best=$(bench_best_coretype)
 detected=$(OPENBLAS_VERBOSE=2 "$build/bench/bench-train" 1 2>&1 | sed -n 's/^Core: //p' | head -1)
 
 epoch_tokens=354000
-echo "Decoder training step, median of $batches batches, $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "Decoder training step, median of $batches batches, $(nproc) cores ($(bench_cpu_name)), load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-8s %-20s %11s %11s %7s %11s %11s %10s %10s\n' threads "OpenBLAS kernels" gaze_tok/s \
   torch_tok/s ratio gaze_epoch torch_epoch gaze_cpu torch_cpu
 for threads in 1 2; do

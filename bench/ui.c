@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "bench-util.h"
 #include "gaze-application.h"
 #include "gaze-paths.h"
 #include "gaze-photo-view.h"
@@ -77,13 +78,6 @@ draw_view (void)
   return seconds;
 }
 
-static int
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
 static void
 report (const char *name, GArray *ms, double goal)
 {
@@ -92,7 +86,7 @@ report (const char *name, GArray *ms, double goal)
       printf ("%-8s  not measured\n", name);
       return;
     }
-  g_array_sort (ms, compare_doubles);
+  bench_sort_doubles ((double *) ms->data, ms->len);
   double median = g_array_index (ms, double, ms->len / 2);
   printf ("%-8s  median %8.2f ms   min %8.2f   max %8.2f   n %3u   goal < %.1f ms: %s\n", name,
           median, g_array_index (ms, double, 0), g_array_index (ms, double, ms->len - 1), ms->len,

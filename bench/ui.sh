@@ -5,12 +5,10 @@
 # no display.  Prints medians over the dev photos in ../shared/data/photos.
 #   bench/ui.sh                        (BUILD: the build folder, default build)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-build=${BUILD:-build}
-export GAZE_SHARED_DIR=${GAZE_SHARED_DIR:-$PWD/../shared}
-[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
-ninja -C "$build" bench/bench-ui >/dev/null
-echo "Gaze window on $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)"
+source "$(dirname "$0")/common.sh"
+export GAZE_SHARED_DIR=$shared
+bench_build bench/bench-ui
+echo "Gaze window on $(nproc) cores: $(bench_cpu_name)"
 # Other work on the machine slows everything: say how busy it was.
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then

@@ -7,6 +7,7 @@
  * counted in n_skipped, as are split entries naming missing images.  A
  * malformed line is an error naming the file and line; it never crashes. */
 #include "gaze-train.h"
+#include "io.h"
 #include "vocab.h"
 
 #include <string.h>
@@ -29,14 +30,9 @@ typedef struct {
 static GMappedFile *
 map_text_file (const char *path, GError **error)
 {
-  GError *local = NULL;
-  GMappedFile *mapped = g_mapped_file_new (path, FALSE, &local);
+  GMappedFile *mapped = gaze_io_map_file (path, error);
   if (mapped == NULL)
-    {
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_IO, "%s", local->message);
-      g_error_free (local);
-      return NULL;
-    }
+    return NULL;
   if (g_mapped_file_get_length (mapped) > MAX_TEXT_FILE_BYTES)
     {
       g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA, "%s: larger than %d MiB", path,

@@ -14,6 +14,7 @@
 #include <cblas.h>
 
 #include "encoder.h"
+#include "io.h"
 #include "ops.h"
 #include "parallel.h"
 #include "tflite.h"
@@ -153,13 +154,9 @@ GazeEncoder *
 gaze_encoder_load (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
-  g_autoptr (GError) local = NULL;
-  g_autoptr (GMappedFile) file = g_mapped_file_new (path, FALSE, &local);
+  g_autoptr (GMappedFile) file = gaze_io_map_file (path, error);
   if (file == NULL)
-    {
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_IO, "%s", local->message);
-      return NULL;
-    }
+    return NULL;
   /* The weights are copied (dequantized) at load; the mapping goes after. */
   return gaze_encoder_new_from_data ((const guint8 *) g_mapped_file_get_contents (file),
                                      g_mapped_file_get_length (file), path, error);

@@ -35,6 +35,7 @@
  * writes a temporary file beside the cache and renames it when complete, so
  * an interrupted build never leaves a half cache. */
 #include "feature-cache.h"
+#include "io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -171,8 +172,7 @@ list_images (const char *dir, GError **error)
   GDir *listing = g_dir_open (dir, 0, &local);
   if (listing == NULL)
     {
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_IO, "%s", local->message);
-      g_error_free (local);
+      gaze_io_error (error, local);
       return NULL;
     }
   GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
@@ -412,14 +412,9 @@ gaze_feature_cache_load (const char *path, const char *encoder_sha256, GError **
 {
   g_return_val_if_fail (path != NULL, NULL);
 
-  GError *local = NULL;
-  GMappedFile *mapped = g_mapped_file_new (path, FALSE, &local);
+  GMappedFile *mapped = gaze_io_map_file (path, error);
   if (mapped == NULL)
-    {
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_IO, "%s", local->message);
-      g_error_free (local);
-      return NULL;
-    }
+    return NULL;
   GazeFeatureCache *cache = g_new0 (GazeFeatureCache, 1);
   cache->mapped = mapped;
   cache->path = g_strdup (path);

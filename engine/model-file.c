@@ -35,6 +35,7 @@
  * neither crash the reader nor make it allocate more than the file's size.
  * Shapes are checked when a tensor is fetched (gaze_model_file_get_tensor). */
 #include "gaze-train.h"
+#include "io.h"
 #include "model-file.h"
 
 #include <errno.h>
@@ -391,10 +392,7 @@ gaze_model_file_write (const GazeModelFile *file, const char *path, GError **err
       ok = g_file_set_contents_full (path, (const char *) out->data, out->len,
                                      G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local);
       if (!ok)
-        {
-          g_set_error (error, GAZE_ERROR, GAZE_ERROR_IO, "%s", local->message);
-          g_error_free (local);
-        }
+        gaze_io_error (error, local);
     }
   g_byte_array_unref (out);
   return ok;
@@ -620,8 +618,7 @@ gaze_model_file_read (const char *path, GError **error)
   GError *local = NULL;
   if (!g_file_get_contents (path, &contents, &len, &local))
     {
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_IO, "%s", local->message);
-      g_error_free (local);
+      gaze_io_error (error, local);
       return NULL;
     }
   int code = 0;

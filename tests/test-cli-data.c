@@ -6,12 +6,12 @@
  *   test-cli-data PATH/TO/gaze-cli */
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "decoder.h"
 #include "gaze-train.h"
 #include "model.h"
+#include "test-util.h"
 
 static const char *gaze_cli;
 static const char *const photos[] = {
@@ -67,20 +67,7 @@ fixture_init (Fixture *f)
 static void
 fixture_clear (Fixture *f)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (photos); i++)
-    {
-      g_autofree char *name = g_strconcat (photos[i], ".jpg", NULL);
-      g_autofree char *link = g_build_filename (f->images, name, NULL);
-      g_remove (link);
-    }
-  g_rmdir (f->images);
-  const char *files[] = { "split.txt", "features.bin", "model.gzm", "other.gzm", "results.json" };
-  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *path = g_build_filename (f->dir, files[i], NULL);
-      g_remove (path);
-    }
-  g_rmdir (f->dir);
+  test_util_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->images);
   g_free (f->tokens);
@@ -93,18 +80,7 @@ fixture_clear (Fixture *f)
 static int
 run_cli (const char *const *args, char **out, char **err)
 {
-  GPtrArray *argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) gaze_cli);
-  for (const char *const *a = args; *a != NULL; a++)
-    g_ptr_array_add (argv, (gpointer) *a);
-  g_ptr_array_add (argv, NULL);
-  int status = -1;
-  g_autoptr (GError) error = NULL;
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
-                &status, &error);
-  g_assert_no_error (error);
-  g_ptr_array_unref (argv);
-  return g_spawn_check_wait_status (status, NULL) ? 0 : WEXITSTATUS (status);
+  return test_util_run (gaze_cli, args, out, err);
 }
 
 /* A small decoder with random weights, saved for the encoder of sha256. */
@@ -129,13 +105,6 @@ make_random_model (const GazeDataset *ds, const char *sha256, const char *path)
 }
 
 static void
-assert_contains (const char *text, const char *part)
-{
-  if (strstr (text, part) == NULL)
-    g_error ("expected '%s' in:\n%s", part, text);
-}
-
-static void
 test_features_and_eval (void)
 {
   Fixture f;
@@ -153,12 +122,12 @@ test_features_and_eval (void)
   g_assert_cmpint (run_cli (features, &out, &err), ==, 0);
   g_autofree char *first_line = g_strconcat (f.cache, "\n", NULL);
   g_assert_true (g_str_has_prefix (out, first_line));
-  assert_contains (out, "6 photos");
-  assert_contains (out, "built in");
+  test_util_assert_contains (out, "6 photos");
+  test_util_assert_contains (out, "built in");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli (features, &out, &err), ==, 0);
-  assert_contains (out, "reused");
+  test_util_assert_contains (out, "reused");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
@@ -199,16 +168,16 @@ test_features_and_eval (void)
                          f.images, "--captions", f.tokens, "--split-file", f.split, "--beam", "2",
                          "--cache", f.cache, "--out", results, NULL };
   g_assert_cmpint (run_cli (eval, &out, &err), ==, 0);
-  assert_contains (err, "grids from the feature cache");
-  assert_contains (out, "6 photos; 35431 caption lines or ids skipped");
+  test_util_assert_contains (err, "grids from the feature cache");
+  test_util_assert_contains (out, "6 photos; 35431 caption lines or ids skipped");
   g_autofree char *bleu = g_strdup_printf ("BLEU-1 %.1f  BLEU-2 %.1f  BLEU-3 %.1f  BLEU-4 %.1f",
                                            100 * scores.bleu[0], 100 * scores.bleu[1],
                                            100 * scores.bleu[2], 100 * scores.bleu[3]);
-  assert_contains (out, bleu);
+  test_util_assert_contains (out, bleu);
   g_autofree char *cider = g_strdup_printf ("CIDEr-D %.3f  ROUGE-L %.1f", scores.cider_d,
                                             100 * scores.rouge_l);
-  assert_contains (out, cider);
-  assert_contains (out, "attention: mean peak α");
+  test_util_assert_contains (out, cider);
+  test_util_assert_contains (out, "attention: mean peak α");
   g_autofree char *written = NULL;
   g_assert_true (g_file_get_contents (results, &written, NULL, NULL));
   g_assert_cmpstr (written, ==, json->str);
@@ -220,14 +189,14 @@ test_features_and_eval (void)
                              f.images, "--captions", f.tokens, "--split-file", f.split, "--beam",
                              "2", "--cache", f.split, NULL };
   g_assert_cmpint (run_cli (no_cache, &out, &err), ==, 0);
-  assert_contains (err, "encoded now");
-  assert_contains (out, bleu);
+  test_util_assert_contains (err, "encoded now");
+  test_util_assert_contains (out, bleu);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
   /* The results file is not replaced without --force. */
   g_assert_cmpint (run_cli (eval, &out, &err), ==, 1);
-  assert_contains (err, "already exists");
+  test_util_assert_contains (err, "already exists");
   g_assert_true (strchr (err, '\n') == err + strlen (err) - 1); /* one line */
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
@@ -247,7 +216,7 @@ test_features_and_eval (void)
   /* Missing arguments. */
   const char *bare[] = { "eval", "--model", model_path, NULL };
   g_assert_cmpint (run_cli (bare, &out, &err), ==, 1);
-  assert_contains (err, "--split-file are required");
+  test_util_assert_contains (err, "--split-file are required");
 
   g_string_free (json, TRUE);
   g_strfreev (captions);

@@ -11,6 +11,7 @@
 #include "feature-cache.h"
 #include "gaze-train.h"
 #include "model.h"
+#include "test-util.h"
 
 static const char *gaze_cli;
 
@@ -96,28 +97,9 @@ fixture_init (Fixture *f)
 }
 
 static void
-remove_tree (const char *dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  if (d == NULL)
-    return;
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (path);
-      else
-        g_unlink (path);
-    }
-  g_dir_close (d);
-  g_rmdir (dir);
-}
-
-static void
 fixture_clear (Fixture *f)
 {
-  remove_tree (f->dir);
+  test_util_remove_tree (f->dir);
   g_free (f->dir), g_free (f->images), g_free (f->tokens), g_free (f->train), g_free (f->dev);
   g_free (f->cache), g_free (f->encoder), g_free (f->model), g_free (f->photo);
 }
@@ -126,18 +108,7 @@ fixture_clear (Fixture *f)
 static int
 run (const char *const *args, char **out, char **err)
 {
-  GPtrArray *argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) gaze_cli);
-  for (const char *const *a = args; *a != NULL; a++)
-    g_ptr_array_add (argv, (gpointer) *a);
-  g_ptr_array_add (argv, NULL);
-  int status = -1;
-  g_autoptr (GError) error = NULL;
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
-                &status, &error);
-  g_assert_no_error (error);
-  g_ptr_array_unref (argv);
-  return g_spawn_check_wait_status (status, NULL) ? 0 : WEXITSTATUS (status);
+  return test_util_run (gaze_cli, args, out, err);
 }
 
 static void
@@ -156,8 +127,7 @@ assert_one_line_error (int status, const char *err, const char *what)
   const char *nl = strchr (err, '\n');
   g_assert_nonnull (nl);
   g_assert_cmpstr (nl + 1, ==, "");
-  if (strstr (err, what) == NULL)
-    g_error ("expected '%s' in: %s", what, err);
+  test_util_assert_contains (err, what);
 }
 
 static void

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gaze-train.h"
+#include "test-util.h"
 
 static void
 assert_normalized (const char *in, const char *expected)
@@ -130,19 +131,6 @@ write_scratch (const char *dir, const char *name, const char *text)
 }
 
 static void
-remove_scratch (const char *dir)
-{
-  const char *names[] = { "images/a.jpg", "images/b.jpg", "images/c.jpg", "images",
-                          "tokens.txt", "split.txt", "bad.txt" };
-  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autofree char *path = g_build_filename (dir, names[i], NULL);
-      g_remove (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 test_dataset_small (void)
 {
   g_autofree char *dir = make_scratch ();
@@ -195,7 +183,7 @@ test_dataset_small (void)
   g_assert_cmpint (every->n_skipped, ==, 2);
   g_assert_cmpint (g_strv_length (every->captions[2]), ==, 1);
 
-  remove_scratch (dir);
+  test_util_remove_tree (dir);
 }
 
 static void
@@ -235,7 +223,7 @@ test_dataset_errors (void)
   g_assert_null (gaze_dataset_load (missing, tokens, NULL, &error));
   g_assert_error (error, GAZE_ERROR, GAZE_ERROR_IO);
 
-  remove_scratch (dir);
+  test_util_remove_tree (dir);
 }
 
 /* The real Flickr8k in ../shared: the numbers below were measured once and

@@ -7,6 +7,7 @@
 
 #include "feature-cache.h"
 #include "gaze-train.h"
+#include "test-util.h"
 
 static const char sha_a[] = "7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776";
 static const char sha_b[] = "5f573ad22b335ce21286b4fea5efa08dace810e3ecb5c16e2062d0cf160a3b2d";
@@ -35,26 +36,11 @@ scratch_init (Scratch *s)
   s->cache = g_build_filename (s->dir, "cache", "features.bin", NULL);
 }
 
-/* Removes the scratch tree (two levels: images/ and cache/). */
+/* Removes the scratch tree (images/ and cache/). */
 static void
 scratch_clear (Scratch *s)
 {
-  const char *subdirs[] = { "images", "cache" };
-  for (gsize i = 0; i < G_N_ELEMENTS (subdirs); i++)
-    {
-      g_autofree char *sub = g_build_filename (s->dir, subdirs[i], NULL);
-      GDir *d = g_dir_open (sub, 0, NULL);
-      const char *name;
-      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *path = g_build_filename (sub, name, NULL);
-          g_remove (path);
-        }
-      if (d != NULL)
-        g_dir_close (d);
-      g_rmdir (sub);
-    }
-  g_rmdir (s->dir);
+  test_util_remove_tree (s->dir);
   g_free (s->dir);
   g_free (s->images);
   g_free (s->cache);

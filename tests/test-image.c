@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gaze.h"
+#include "test-util.h"
 
 static char *tmp_dir;
 
@@ -144,10 +145,7 @@ expect_image_error (const char *path, const char *fragment)
   GError *error = NULL;
   g_assert_null (gaze_image_load (path, &error));
   g_assert_error (error, GAZE_ERROR, GAZE_ERROR_IMAGE);
-  g_assert_true (g_str_has_prefix (error->message, path));
-  g_assert_null (strchr (error->message, '\n'));
-  if (strstr (error->message, fragment) == NULL)
-    g_error ("\"%s\" does not say \"%s\"", error->message, fragment);
+  test_util_assert_one_line (error->message, path, fragment);
   g_error_free (error);
 }
 

@@ -8,6 +8,7 @@
 
 #include "gaze-train.h"
 #include "model-file.h"
+#include "test-util.h"
 
 static char *scratch_dir;
 
@@ -248,10 +249,7 @@ assert_read_fails (const guint8 *data, gsize len, int code, const char *words)
   g_assert_nonnull (error);
   g_assert_error (error, GAZE_ERROR, code);
   /* One line that names the file and says what is wrong. */
-  g_assert_true (g_str_has_prefix (error->message, path));
-  g_assert_null (strchr (error->message, '\n'));
-  if (strstr (error->message, words) == NULL)
-    g_error ("'%s' lacks '%s'", error->message, words);
+  test_util_assert_one_line (error->message, path, words);
   g_remove (path);
 }
 

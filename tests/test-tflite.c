@@ -7,6 +7,7 @@
 
 #include "flatbuffer.h"
 #include "gaze.h"
+#include "test-util.h"
 #include "tflite.h"
 
 #define MOBILENET "mobilenet_v2_1.0_224_quant"
@@ -39,10 +40,7 @@ expect_error (const guint8 *data, gsize size, int code, const char *fragment)
   TfliteGraph *graph = tflite_graph_new (data, size, "test.tflite", &error);
   g_assert_null (graph);
   g_assert_error (error, GAZE_ERROR, code);
-  g_assert_true (g_str_has_prefix (error->message, "test.tflite: "));
-  g_assert_null (strchr (error->message, '\n'));
-  if (fragment != NULL && strstr (error->message, fragment) == NULL)
-    g_error ("\"%s\" does not say \"%s\"", error->message, fragment);
+  test_util_assert_one_line (error->message, "test.tflite: ", fragment);
   g_error_free (error);
 }
 

@@ -8,6 +8,7 @@
 #include "feature-cache.h"
 #include "gaze-train.h"
 #include "model.h"
+#include "test-util.h"
 
 #define FAKE_SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -159,31 +160,12 @@ fixture_setup (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_tree (const char *dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  if (d == NULL)
-    return;
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        remove_tree (path);
-      else
-        g_unlink (path);
-    }
-  g_dir_close (d);
-  g_rmdir (dir);
-}
-
-static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   gaze_dataset_free (f->train);
   gaze_dataset_free (f->dev);
   gaze_feature_cache_free (f->cache);
-  remove_tree (f->dir);
+  test_util_remove_tree (f->dir);
   g_free (f->dir), g_free (f->images), g_free (f->tokens), g_free (f->train_split);
   g_free (f->dev_split), g_free (f->cache_path);
 }

@@ -1,6 +1,6 @@
 /* test-render.c — the annotated PNG and the storyboard, on a real photo. */
 #include "gaze-render.h"
-#include "ui-test-util.h"
+#include "test-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -73,7 +73,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  ui_test_remove_tree (f->dir);
+  test_util_remove_tree (f->dir);
   g_free (f->dir);
   gaze_caption_free (f->caption);
   cairo_surface_destroy (f->photo);

@@ -17,7 +17,7 @@
 #include "gaze-application.h"
 #include "gaze-paths.h"
 #include "gaze-window.h"
-#include "ui-test-util.h"
+#include "test-util.h"
 
 #define PHOTO "1022454332_6af2c1449a.jpg"
 #define WAIT_MS 90000 /* encoding and beam search on a busy 2-core machine */
@@ -643,7 +643,7 @@ main (int argc, char **argv)
     gtk_window_destroy (GTK_WINDOW (window));
   settle ();
   g_object_unref (app);
-  ui_test_remove_tree (tmp_dir);
+  test_util_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return status;
 }

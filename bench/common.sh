@@ -1,0 +1,45 @@
+# shellcheck shell=bash disable=SC2034
+# bench/common.sh — the preamble the benchmark scripts share; sourced by them
+# (after `set -euo pipefail`), never run.  Afterwards the working folder is the
+# repository root, $build the build folder (BUILD, default build) and $shared
+# the read-only models and data (GAZE_SHARED_DIR, default ../shared).
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+build=${BUILD:-build}
+shared=${GAZE_SHARED_DIR:-$PWD/../shared}
+
+# bench_build TARGET…: configures $build if it is not yet, and builds the targets.
+bench_build() {
+  [ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
+  ninja -C "$build" "$@" >/dev/null
+}
+
+# bench_find_torch SCRIPT: sets python (PYTHON, default Debian's
+# /usr/bin/python3, where python3-torch lives, whatever python3 comes first on
+# PATH) and have_torch (1 or 0); without PyTorch, says so for SCRIPT.
+bench_find_torch() {
+  python=${PYTHON:-/usr/bin/python3}
+  have_torch=1
+  "$python" -c "import torch" 2>/dev/null || have_torch=0
+  [ $have_torch = 1 ] || echo "$1: no PyTorch for $python (apt install python3-torch); Gaze only" >&2
+}
+
+# bench_best_coretype [cooperlake]: prints the OPENBLAS_CORETYPE whose kernels
+# this CPU can run (nothing where none is known), for when OpenBLAS 0.3.21's
+# own detection falls back to its SSE3 "Prescott" kernels on CPUs newer than
+# it.  With cooperlake, a CPU with AVX512-BF16 gets Cooperlake, not SkylakeX.
+bench_best_coretype() {
+  local flags
+  flags=$(grep -m1 '^flags' /proc/cpuinfo)
+  case " $flags " in
+    *" avx512_bf16 "*) if [ "${1:-}" = cooperlake ]; then echo Cooperlake; else echo SkylakeX; fi ;;
+    *" avx512f "*) echo SkylakeX ;;
+    *" avx2 "*) echo Haswell ;;
+  esac
+}
+
+# The CPU's model name, as /proc/cpuinfo gives it.
+bench_cpu_name() { grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs; }
+
+# median: the median of the numbers on stdin, one a line (the mean of the
+# middle two for an even count).
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
