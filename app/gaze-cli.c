@@ -21,6 +21,7 @@ static const GazeCliCommand commands[] = {
   { "eval", "caption a split and score it (BLEU, CIDEr-D, ROUGE-L)", gaze_cli_eval },
   { "train", "train the caption decoder on Flickr8k", gaze_cli_train },
   { "caption", "caption photos, with per-word attention as JSON", gaze_cli_caption },
+  { "info", "describe decoder models: encoder, training, dev scores", gaze_cli_info },
 };
 
 int

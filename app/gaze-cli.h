@@ -7,6 +7,7 @@ G_BEGIN_DECLS
 
 /* Each returns the process exit status; argv[0] is the sub-command's name. */
 int gaze_cli_classify (int argc, char **argv);
+int gaze_cli_info (int argc, char **argv);
 int gaze_cli_features (int argc, char **argv);
 int gaze_cli_eval (int argc, char **argv);
 int gaze_cli_train (int argc, char **argv);
