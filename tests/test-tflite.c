@@ -164,7 +164,7 @@ load_seed (const char *name)
 static void
 test_dequantize (void)
 {
-  g_autoptr (TfliteGraph) u8 = load_seed ("seed-valid-uint8.tflite");
+  g_autoptr (TfliteGraph) u8 = load_seed ("seed-valid-uint8.fuzz");
   const TfliteTensor *conv = find_tensor (u8, "conv/w");
   g_assert_cmpuint (conv->n_elements, ==, 108);
   for (int e = 0; e < 108; e++)
@@ -174,7 +174,7 @@ test_dequantize (void)
   for (int e = 0; e < 4; e++)
     g_assert_cmpfloat_with_epsilon (b->data[e], bias[e] * (0.02f / 128), 1e-9);
 
-  g_autoptr (TfliteGraph) i8 = load_seed ("seed-valid-int8.tflite");
+  g_autoptr (TfliteGraph) i8 = load_seed ("seed-valid-int8.fuzz");
   const TfliteTensor *pw = find_tensor (i8, "pw/w"); /* [4,1,1,3], a scale per output channel */
   for (int e = 0; e < 12; e++)
     g_assert_cmpfloat_with_epsilon (pw->data[e], 0.01f * (e / 3 + 1) * (gint8) ((e * 29) % 200),

@@ -6,7 +6,7 @@ Each model is built here, field by field, from the TFLite schema
 Besides two valid graphs (a uint8 one in the style of MobileNetV2 and an int8
 one with a QUANTIZE input in the style of EfficientNet-Lite0) it writes the
 hostile variants that the reader must refuse with a clean error.  Run it from
-anywhere; it rewrites tests/fuzz/corpus/seed-*.tflite.
+anywhere; it rewrites tests/fuzz/corpus/seed-*.fuzz.
 """
 import os
 import struct
@@ -226,7 +226,7 @@ def main():
     }
     for name, data in seeds.items():
         assert len(data) < 4096, name
-        with open(os.path.join(here, "seed-" + name + ".tflite"), "wb") as f:
+        with open(os.path.join(here, "seed-" + name + ".fuzz"), "wb") as f:
             f.write(data)
 
 
