@@ -61,10 +61,11 @@ expect_failure "20000x20000 photo" "$tmp/huge.png" --encoder "$encoder" "$tmp/hu
 expect_failure "truncated encoder" "$tmp/truncated.tflite" --encoder "$tmp/truncated.tflite" "$images/cat.bmp"
 expect_failure "empty encoder" "$tmp/empty.tflite" --encoder "$tmp/empty.tflite" "$images/cat.bmp"
 expect_failure "missing encoder" "$tmp/none.tflite" --encoder "$tmp/none.tflite" "$images/cat.bmp"
-expect_failure "wrong identifier" seed-wrong-identifier.tflite \
-  --encoder "$corpus/seed-wrong-identifier.tflite" "$images/cat.bmp"
-expect_failure "unsupported operator" seed-unsupported-resize-bilinear.tflite \
-  --encoder "$corpus/seed-unsupported-resize-bilinear.tflite" "$images/cat.bmp"
+expect_failure "wrong identifier" seed-wrong-identifier.fuzz \
+  --encoder "$corpus/seed-wrong-identifier.fuzz" "$images/cat.bmp"
+grep -q "TFL3" "$tmp/err" || fail "the wrong identifier is not said: $(cat "$tmp/err")"
+expect_failure "unsupported operator" seed-unsupported-resize-bilinear.fuzz \
+  --encoder "$corpus/seed-unsupported-resize-bilinear.fuzz" "$images/cat.bmp"
 grep -q "unsupported operator RESIZE_BILINEAR" "$tmp/err" || fail "the operator is not named: $(cat "$tmp/err")"
 expect_failure "missing labels" "$tmp/none.txt" --encoder "$encoder" --labels "$tmp/none.txt" "$images/cat.bmp"
 # The valid photos are still classified when one fails.
