@@ -51,23 +51,6 @@ caption_options_clear (CaptionOptions *o)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CaptionOptions, caption_options_clear)
 
-char *
-gaze_cli_encoder_path (const char *name)
-{
-  char *path = gaze_paths_find_encoder (name);
-  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    return path;
-  /* A development checkout: the read-only shared folder has the encoders. */
-  g_autofree char *file = g_strconcat ("models/", name, ".tflite", NULL);
-  char *shared = gaze_cli_shared_path (file);
-  if (g_file_test (shared, G_FILE_TEST_IS_REGULAR))
-    {
-      g_free (path);
-      return shared;
-    }
-  g_free (shared);
-  return path;
-}
 
 /* The photo's grid through the encoder, then beam search. */
 static GazeCaption *

@@ -86,7 +86,7 @@ gaze_cli_classify (int argc, char **argv)
 
   gboolean default_encoder = encoder_path == NULL;
   if (default_encoder)
-    encoder_path = gaze_paths_find_encoder (GAZE_DEFAULT_ENCODER);
+    encoder_path = gaze_cli_encoder_path (GAZE_DEFAULT_ENCODER);
   if (labels_path == NULL)
     labels_path = default_labels ();
   g_autoptr (GazeEncoder) encoder = gaze_encoder_load (encoder_path, &error);

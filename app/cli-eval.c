@@ -180,7 +180,7 @@ gaze_cli_eval (int argc, char **argv)
   if (model == NULL)
     return gaze_cli_fail_error (error);
   if (encoder_path == NULL)
-    encoder_path = gaze_paths_find_encoder (gaze_model_get_encoder_name (model));
+    encoder_path = gaze_cli_encoder_path (gaze_model_get_encoder_name (model));
   g_autoptr (GazeEncoder) encoder = gaze_encoder_load (encoder_path, &error);
   if (encoder == NULL || !gaze_model_check_encoder (model, encoder, &error))
     return gaze_cli_fail_error (error);

@@ -14,14 +14,6 @@
 #include "gaze-paths.h"
 #include "gaze-train.h"
 
-char *
-gaze_cli_shared_path (const char *relative)
-{
-  const char *shared = g_getenv ("GAZE_SHARED_DIR");
-  if (shared != NULL && *shared != '\0')
-    return g_build_filename (shared, relative, NULL);
-  return g_build_filename (GAZE_SOURCE_DIR, "..", "shared", relative, NULL);
-}
 
 /* A progress bar that appears only if the work starts (a valid cache is
  * reused without any). */
@@ -70,7 +62,7 @@ gaze_cli_features (int argc, char **argv)
     return gaze_cli_fail ("features: --workers takes 1 to 64, with --rebuild");
 
   if (encoder_path == NULL)
-    encoder_path = gaze_paths_find_encoder (GAZE_DEFAULT_ENCODER);
+    encoder_path = gaze_cli_encoder_path (GAZE_DEFAULT_ENCODER);
   if (images_dir == NULL)
     images_dir = gaze_cli_shared_path ("data/flickr8k/images");
   g_autoptr (GazeEncoder) encoder = gaze_encoder_load (encoder_path, &error);
