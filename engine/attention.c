@@ -8,17 +8,19 @@
 /* ── Soft attention scores (eqs. 4-5) ──────────────────────────────────────── */
 
 /* e_ti = w · tanh(W_a a_i + W_h h_{t−1} + b) (eq. 4), then α_t = softmax(e_t)
- * (eq. 5), with the maximum subtracted so that exp cannot overflow. */
+ * (eq. 5), with the maximum subtracted so that exp cannot overflow.  A cell
+ * that the mask removes has e_ti = −∞: α_ti = 0 and the rest renormalised. */
 
 void
 attention_forward (float *alpha, float *u, const float *pa, const int *img, const float *ph,
-                   const float *v, int n, int cells, int attn_dim)
+                   const float *v, const float *mask, int n, int cells, int attn_dim)
 {
   const int L = cells, A = attn_dim;
   for (int r = 0; r < n; r++)
     {
       const float *par = pa + (gsize) img[r] * L * A, *phr = ph + (gsize) r * A;
       float *ur = u + (gsize) r * L * A, *al = alpha + (gsize) r * L;
+      const float *mr = mask != NULL ? mask + (gsize) r * L : NULL;
       float max = -INFINITY;
       for (int i = 0; i < L; i++)
         {
@@ -31,13 +33,13 @@ attention_forward (float *alpha, float *u, const float *pa, const int *img, cons
               ui[k] = gaze_tanhf (pai[k] + phr[k]);
               e += v[k] * ui[k];
             }
-          al[i] = e;
-          max = e > max ? e : max;
+          al[i] = mr != NULL && mr[i] == 0.0f ? -INFINITY : e;
+          max = al[i] > max ? al[i] : max;
         }
       float sum = 0.0f;
       for (int i = 0; i < L; i++)
         {
-          al[i] = gaze_expf (al[i] - max);
+          al[i] = al[i] == -INFINITY ? 0.0f : gaze_expf (al[i] - max);
           sum += al[i];
         }
       for (int i = 0; i < L; i++)

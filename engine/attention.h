@@ -36,10 +36,13 @@
 /* ── Soft attention scores (eqs. 4-5) ──────────────────────────────────────────
  *   e_ti = w · tanh(pa_i + ph_t),   α_t = softmax_i(e_t)
  * pa = W_a a_i + b is precomputed once per image: pa[img[r]][L][A]; ph = W_h h_{t−1}.
- * u[n,L,A] keeps the tanh for the backward pass; v is the vector w of eq. 4. */
+ * u[n,L,A] keeps the tanh for the backward pass; v is the vector w of eq. 4.
+ * mask[n,L] (NULL: none) confines attention: a cell whose mask is 0 gets the
+ * score −∞, so α is renormalised over the others (steering and evidence);
+ * every row needs at least one cell left. */
 
 void attention_forward (float *alpha, float *u, const float *pa, const int *img, const float *ph,
-                        const float *v, int n, int cells, int attn_dim);
+                        const float *v, const float *mask, int n, int cells, int attn_dim);
 /* From dalpha[n,L]: adds into dpa (per image), dph[n,A] and dv[A]. */
 void attention_backward (float *dpa, float *dph, float *dv, const float *dalpha,
                          const float *alpha, const float *u, const int *img, const float *v,

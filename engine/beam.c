@@ -264,7 +264,7 @@ caption_batch (const GazeModel *model, const float *grids, int n_images, int k, 
           }
       if (total == 0)
         break;
-      gaze_decoder_step (dec, st, total, words, h, c, hard);
+      gaze_decoder_step (dec, st, total, words, h, c, NULL, hard);
       int row0 = 0, next0 = 0;
       for (int i = 0; i < n_images; i++)
         {

@@ -158,6 +158,7 @@ typedef struct {
   int n;
   const int *img;
   const float *a, *pa, *hp, *cp;
+  const float *mask; /* [n, L] cells attention may use, or NULL for all */
   float *gates, *ph, *u, *alpha, *w, *ctx, *beta, *z, *c, *tanh_c, *h;
   /* Backward only. */
   float *dgates, *dcp;
@@ -177,7 +178,8 @@ attention_slice (int b, int e, gpointer data)
   const Step *st = data;
   const gsize L = st->dec->sizes.cells, A = st->dec->sizes.attn;
   attention_forward (st->alpha + b * L, st->u + b * L * A, st->pa, st->img + b, st->ph + b * A,
-                     st->dec->p.att_v, e - b, (int) L, (int) A);
+                     st->dec->p.att_v, st->mask != NULL ? st->mask + b * L : NULL, e - b,
+                     (int) L, (int) A);
 }
 
 static void
@@ -246,6 +248,7 @@ struct _GazeDecoderWork {
   const float *features;
   GazeAttention attention;
   float dropout, lambda;
+  const float *row_weight;
   int *img, *nt, *off, *in_ids, *tgt, *loc;
   gboolean *sampled;
   double *log_py, *log_ps;
@@ -372,6 +375,7 @@ gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDeco
   w->attention = opt->attention;
   w->dropout = opt->dropout;
   w->lambda = opt->lambda;
+  w->row_weight = opt->row_weight;
   memcpy (w->img, batch->img, sizeof (int) * n);
 
   /* Packing: n_t captions run at step t; step t starts at token off[t]. */
@@ -449,7 +453,7 @@ gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDeco
         int tok = w->off[t] + r;
         double lp = log (fmax ((double) w->probs[(gsize) tok * V + w->tgt[tok]], 1e-30));
         w->log_py[r] += lp;
-        xent -= lp;
+        xent -= opt->row_weight != NULL ? opt->row_weight[r] * lp : lp;
       }
   double penalty = doubly_stochastic_forward (w->sum_alpha, n, L, opt->lambda);
   (void) D;
@@ -528,7 +532,16 @@ gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOp
 #undef ZERO
 
   /* Vocabulary projection and dropout. */
-  softmax_xent_backward (w->dprobs, w->probs, w->tgt, N, V, inv_tok);
+  if (w->row_weight == NULL)
+    softmax_xent_backward (w->dprobs, w->probs, w->tgt, N, V, inv_tok);
+  else
+    for (int t = 0; t < w->T; t++)
+      for (int r = 0; r < w->nt[t]; r++)
+        {
+          const gsize tok = w->off[t] + r;
+          softmax_xent_backward (w->dprobs + tok * V, w->probs + tok * V, w->tgt + tok, 1, V,
+                                 inv_tok * w->row_weight[r]);
+        }
   linear_backward (w->pool, w->dxd, g.out_w, g.out_b, w->dprobs, w->xd, dec->p.out_w, N, E, V);
   if (w->dropout > 0.0f)
     dropout_backward (w->dxo, w->dxd, w->mask, (gsize) N * E);
@@ -664,7 +677,7 @@ gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *st, const float *
 
 void
 gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const int *words,
-                   const float *h_prev, const float *c_prev, gboolean hard)
+                   const float *h_prev, const float *c_prev, const float *mask, gboolean hard)
 {
   const GazeDecoderSizes *s = &dec->sizes;
   const int L = s->cells;
@@ -673,7 +686,7 @@ gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const in
   gates_from_embedding (dec, st->pool, n, st->ey, st->gates);
   Step step = {
     .dec = dec, .pool = st->pool, .n = n, .img = st->img, .a = st->a, .pa = st->pa,
-    .hp = h_prev, .cp = c_prev,
+    .hp = h_prev, .cp = c_prev, .mask = mask,
     .gates = st->gates, .ph = st->ph, .u = st->u, .alpha = st->alpha, .w = st->w,
     .ctx = st->ctx, .beta = st->beta, .z = st->z, .c = st->c, .tanh_c = st->tanh_c, .h = st->h,
   };

@@ -105,6 +105,10 @@ typedef struct {
   float reinforce_weight; /* λ_r */
   float baseline;       /* b_{k−1}: the moving average of log p(y|s̃,a) */
   const int *forced;    /* tests: [n, stride] locations to use instead of sampling */
+  /* Self-critical training: caption r's −log p(y) counts row_weight[r] times
+   * (its reward minus the baseline), so the gradient is the REINFORCE estimate
+   * −(r − b) ∇ log p(y); NULL: every weight 1 (maximum likelihood). */
+  const float *row_weight;
   GazeRng *rng;         /* dropout masks and samples; NULL with dropout 0 and soft */
 } GazeDecoderOptions;
 
@@ -118,7 +122,8 @@ void gaze_decoder_work_free (GazeDecoderWork *work);
 
 /* Runs the batch forward and returns the loss (eq. 14 summed over the
  * captions, divided by the number of tokens)
- *   (Σ_tokens −log p + λ Σ_captions Σ_i (1 − Σ_t α_ti)²) / n_tokens.
+ *   (Σ_captions w_r Σ_t −log p + λ Σ_captions Σ_i (1 − Σ_t α_ti)²) / n_tokens,
+ * with w_r = options->row_weight[r] (1 when NULL).
  * The activations stay in work for gaze_decoder_backward. */
 double gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *work,
                              const GazeDecoderBatch *batch, const GazeDecoderOptions *options);
@@ -161,6 +166,10 @@ void gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *state, const
 /* One step for n rows: previous words, previous h and c ([n, H] each), and
  * state->img[r] the image of row r.  Fills state->alpha, beta, h, c, and
  * state->logits with probabilities (softmax).
- * hard: the context uses each row's argmax α cell (the paper's inference). */
+ * mask ([n, L], or NULL): per row, 1 for the cells attention may use and 0
+ * for the ones it may not (see attention_forward); at least one per row.
+ * hard: the context uses each row's argmax α cell (the paper's inference),
+ * so within the mask too. */
 void gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *state, int n, const int *words,
-                        const float *h_prev, const float *c_prev, gboolean hard);
+                        const float *h_prev, const float *c_prev, const float *mask,
+                        gboolean hard);

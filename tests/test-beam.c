@@ -41,7 +41,7 @@ greedy_words (const GazeModel *model, const float *grid, GArray *probs)
   int word = GAZE_TOKEN_START;
   for (int t = 0; t <= 20; t++)
     {
-      gaze_decoder_step (dec, st, 1, &word, h, c, model->attention == GAZE_ATTENTION_HARD);
+      gaze_decoder_step (dec, st, 1, &word, h, c, NULL, model->attention == GAZE_ATTENTION_HARD);
       int best = -1;
       for (int v = 0; v < V; v++)
         if (v != GAZE_TOKEN_PAD && v != GAZE_TOKEN_START && v != GAZE_TOKEN_UNK

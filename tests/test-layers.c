@@ -235,13 +235,14 @@ typedef struct {
   int n, U, L, A;
   int *img;
   float *pa, *ph, *v, *alpha, *u, *r;
+  const float *mask;
 } AttnCase;
 
 static double
 attn_loss (gpointer p)
 {
   AttnCase *c = p;
-  attention_forward (c->alpha, c->u, c->pa, c->img, c->ph, c->v, c->n, c->L, c->A);
+  attention_forward (c->alpha, c->u, c->pa, c->img, c->ph, c->v, c->mask, c->n, c->L, c->A);
   return dot (c->r, c->alpha, (gsize) c->n * c->L);
 }
 
@@ -270,6 +271,50 @@ test_attention (void)
   check_gradient ("attention.pa", attn_loss, &c, c.pa, dpa, c.U * c.L * c.A);
   check_gradient ("attention.ph", attn_loss, &c, c.ph, dph, c.n * c.A);
   check_gradient ("attention.v", attn_loss, &c, c.v, dv, c.A);
+  g_free (c.pa), g_free (c.ph), g_free (c.v), g_free (c.alpha), g_free (c.u), g_free (c.r);
+  g_free (dpa), g_free (dph), g_free (dv);
+}
+
+/* A mask sets the removed cells' scores to −∞: α over the rest is the
+ * unmasked α renormalised, the removed cells get exactly 0, and the gradient
+ * still checks. */
+static void
+test_attention_mask (void)
+{
+  int img[] = { 1, 0, 1 };
+  static const float mask[3 * 4] = { 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 1 };
+  AttnCase c = { .n = 3, .U = 2, .L = 4, .A = 5, .img = img };
+  c.pa = random_array (c.U * c.L * c.A, 1.0f);
+  c.ph = random_array (c.n * c.A, 1.0f);
+  c.v = random_array (c.A, 2.0f);
+  c.alpha = g_new (float, c.n * c.L);
+  c.u = g_new (float, c.n * c.L * c.A);
+  c.r = random_array (c.n * c.L, 1.0f);
+  float full[3 * 4];
+  attn_loss (&c);
+  memcpy (full, c.alpha, sizeof full);
+  c.mask = mask;
+  attn_loss (&c);
+  for (int r = 0; r < c.n; r++)
+    {
+      double kept = 0.0;
+      for (int i = 0; i < c.L; i++)
+        kept += mask[r * c.L + i] * full[r * c.L + i];
+      for (int i = 0; i < c.L; i++)
+        {
+          float expect = mask[r * c.L + i] != 0.0f ? (float) (full[r * c.L + i] / kept) : 0.0f;
+          g_assert_cmpfloat_with_epsilon (c.alpha[r * c.L + i], expect, 1e-5f);
+          if (mask[r * c.L + i] == 0.0f)
+            g_assert_true (c.alpha[r * c.L + i] == 0.0f);
+        }
+    }
+  /* A single allowed cell takes all the weight. */
+  g_assert_cmpfloat (c.alpha[1 * c.L + 2], ==, 1.0f);
+  float *dpa = g_new0 (float, c.U * c.L * c.A), *dph = g_new0 (float, c.n * c.A);
+  float *dv = g_new0 (float, c.A);
+  attention_backward (dpa, dph, dv, c.r, c.alpha, c.u, img, c.v, c.n, c.L, c.A);
+  check_gradient ("attention(masked).pa", attn_loss, &c, c.pa, dpa, c.U * c.L * c.A);
+  check_gradient ("attention(masked).ph", attn_loss, &c, c.ph, dph, c.n * c.A);
   g_free (c.pa), g_free (c.ph), g_free (c.v), g_free (c.alpha), g_free (c.u), g_free (c.r);
   g_free (dpa), g_free (dph), g_free (dv);
 }
@@ -432,7 +477,7 @@ decoder_loss (gpointer p)
 }
 
 static void
-check_decoder (GazeAttention attention, float dropout)
+check_decoder (GazeAttention attention, float dropout, const float *row_weight)
 {
   GazeDecoderSizes sizes = {
     .vocab = 7, .channels = 6, .squeeze = 5, .embed = 4, .hidden = 3, .attn = 4, .cells = 4,
@@ -457,22 +502,22 @@ check_decoder (GazeAttention attention, float dropout)
   c.batch = (GazeDecoderBatch) { .n = 3, .n_images = 2, .features = features, .img = img,
                                  .lengths = lengths, .tokens = tokens, .stride = 6 };
   c.opt = (GazeDecoderOptions) { .attention = attention, .dropout = dropout, .lambda = 1.0f,
-                                 .rng = &c.rng };
+                                 .row_weight = row_weight, .rng = &c.rng };
   if (attention == GAZE_ATTENTION_HARD)
     /* Fixed locations and no score-function term: the pathwise gradient of
      * −log p(y|s,a) for the given s, plus the penalty, must be exact. */
     c.opt.forced = forced;
 
   double loss = decoder_loss (&c);
-  g_assert_true (isfinite (loss) && loss > 0.0);
+  g_assert_true (isfinite (loss) && (row_weight != NULL || loss > 0.0));
   float *grads = g_new0 (float, c.dec->n_params);
   gaze_decoder_backward (c.dec, c.work, &c.opt, grads);
   for (int k = 0; k < GAZE_N_PARAMS; k++)
     {
       const GazeTensorInfo *t = &c.dec->tensors[k];
-      g_autofree char *what = g_strdup_printf ("decoder(%s, dropout %.1f).%s",
+      g_autofree char *what = g_strdup_printf ("decoder(%s, dropout %.1f%s).%s",
                                                attention == GAZE_ATTENTION_HARD ? "hard" : "soft",
-                                               dropout, t->name);
+                                               dropout, row_weight ? ", weighted" : "", t->name);
       check_gradient (what, decoder_loss, &c, c.dec->params + t->offset, grads + t->offset,
                       t->size);
     }
@@ -485,19 +530,28 @@ check_decoder (GazeAttention attention, float dropout)
 static void
 test_decoder_soft (void)
 {
-  check_decoder (GAZE_ATTENTION_SOFT, 0.0f);
+  check_decoder (GAZE_ATTENTION_SOFT, 0.0f, NULL);
 }
 
 static void
 test_decoder_soft_dropout (void)
 {
-  check_decoder (GAZE_ATTENTION_SOFT, 0.5f);
+  check_decoder (GAZE_ATTENTION_SOFT, 0.5f, NULL);
+}
+
+/* Self-critical training's per-caption weights (rewards minus the baseline,
+ * of either sign) scale each caption's log-likelihood gradient. */
+static void
+test_decoder_row_weights (void)
+{
+  static const float weights[3] = { 0.7f, -1.3f, 0.4f };
+  check_decoder (GAZE_ATTENTION_SOFT, 0.0f, weights);
 }
 
 static void
 test_decoder_hard_pathwise (void)
 {
-  check_decoder (GAZE_ATTENTION_HARD, 0.0f);
+  check_decoder (GAZE_ATTENTION_HARD, 0.0f, NULL);
 }
 
 int
@@ -511,12 +565,14 @@ main (int argc, char **argv)
   g_test_add_func ("/layers/embedding", test_embedding);
   g_test_add_func ("/layers/lstm", test_lstm);
   g_test_add_func ("/layers/attention", test_attention);
+  g_test_add_func ("/layers/attention-mask", test_attention_mask);
   g_test_add_func ("/layers/context-gate", test_context_gate);
   g_test_add_func ("/layers/softmax-xent", test_softmax_xent);
   g_test_add_func ("/layers/dropout", test_dropout);
   g_test_add_func ("/layers/doubly-stochastic", test_doubly_stochastic);
   g_test_add_func ("/decoder/soft", test_decoder_soft);
   g_test_add_func ("/decoder/soft-dropout", test_decoder_soft_dropout);
+  g_test_add_func ("/decoder/row-weights", test_decoder_row_weights);
   g_test_add_func ("/decoder/hard-pathwise", test_decoder_hard_pathwise);
   return g_test_run ();
 }
