@@ -13,7 +13,9 @@
  *   - the mean peak α: the largest of a word's 49 weights (1/49 ≈ 0.02 for
  *     uniform attention, 1 for a single cell);
  *   - the mean total-variation distance between consecutive words' maps,
- *     ½ Σ_i |α_t,i − α_t−1,i| (0 when every word looks at the same place). */
+ *     ½ Σ_i |α_t,i − α_t−1,i| (0 when every word looks at the same place);
+ * and whether the words depend on where it looked, the faithfulness
+ * (evidence.c), and how many distinct words the captions use. */
 #include "config.h"
 
 #include <cblas.h>
@@ -25,34 +27,6 @@
 #include "gaze-cli.h"
 #include "gaze-paths.h"
 #include "gaze-train.h"
-
-/* Photos captioned as one batch: enough to keep both cores busy on the
- * batched beam search, small enough for the grids to stay in a few MB. */
-#define EVAL_CHUNK 50
-
-typedef struct {
-  double peak_sum;
-  gint64 n_words;
-  double tv_sum;
-  gint64 n_pairs;
-  double beta_sum;
-} AttentionStats;
-
-/* Adds beam's words: its means, weighted by its words (peak, β) and by its
- * pairs of consecutive words (change), so that the totals average over all
- * words of the split. */
-static void
-attention_add (AttentionStats *stats, const GazeBeam *beam, int n_cells)
-{
-  float mean_peak, mean_change;
-  gaze_beam_attention_stats (beam, n_cells, &mean_peak, &mean_change);
-  stats->peak_sum += (double) mean_peak * beam->n_words;
-  stats->tv_sum += (double) mean_change * MAX (beam->n_words - 1, 0);
-  stats->n_words += beam->n_words;
-  stats->n_pairs += MAX (beam->n_words - 1, 0);
-  for (int t = 0; t < beam->n_words; t++)
-    stats->beta_sum += beam->words[t].beta;
-}
 
 /* [{"image_id": "...", "caption": "..."}, …], the COCO results format,
  * written atomically. */
@@ -91,51 +65,35 @@ open_matching_cache (const char *path, const GazeEncoder *encoder, const char *i
   return cache;
 }
 
-/* The grid of image id into grid: copied from the cache, else encoded. */
+typedef struct {
+  const GazeFeatureCache *cache; /* may be NULL */
+  const GazeEncoder *encoder;
+  const char *images_dir;
+  GazeCliProgress *bar;
+  gint64 start_us;
+} GridSource;
+
+/* A GazeGridFunc: the grid of image id, from the cache, else encoded now. */
 static gboolean
-load_grid (const GazeFeatureCache *cache, const GazeEncoder *encoder, const char *images_dir,
-           const char *id, float *grid, gsize grid_floats, GError **error)
+load_grid (const char *id, float *grid, gpointer data, GError **error)
 {
-  const float *cached = cache ? gaze_feature_cache_lookup (cache, id) : NULL;
-  if (cached != NULL)
-    {
-      memcpy (grid, cached, grid_floats * sizeof (float));
-      return TRUE;
-    }
+  const GridSource *src = data;
+  if (src->cache != NULL && gaze_feature_cache_lookup (src->cache, id) != NULL)
+    return gaze_feature_cache_read_grid (id, grid, (gpointer) src->cache, error);
   g_autofree char *name = g_strconcat (id, ".jpg", NULL);
-  g_autofree char *path = g_build_filename (images_dir, name, NULL);
+  g_autofree char *path = g_build_filename (src->images_dir, name, NULL);
   g_autoptr (GazeImage) image = gaze_image_load (path, error);
-  return image != NULL && gaze_encoder_encode_image (encoder, image, grid, NULL, error);
+  return image != NULL && gaze_encoder_encode_image (src->encoder, image, grid, NULL, error);
 }
 
-/* Captions photos [start, start + count) of ds into captions, adding their
- * attention to stats; grids has room for count grids. */
 static gboolean
-caption_chunk (const GazeModel *model, const GazeDataset *ds, int start, int count,
-               const GazeFeatureCache *cache, const GazeEncoder *encoder, const char *images_dir,
-               int beam, float *grids, gsize grid_floats, char **captions,
-               AttentionStats *stats, GError **error)
+on_progress (gint64 done, gint64 total, gpointer data)
 {
-  for (int j = 0; j < count; j++)
-    if (!load_grid (cache, encoder, images_dir, ds->image_ids[start + j], grids + j * grid_floats,
-                    grid_floats, error))
-      return FALSE;
-  /* The batch runs on its own threads; OpenBLAS's would only compete. */
-  int n_threads = openblas_get_num_threads ();
-  openblas_set_num_threads (1);
-  GazeCaption **batch = gaze_model_caption_batch (model, grids, count, beam, n_threads, NULL,
-                                                  error);
-  openblas_set_num_threads (n_threads);
-  if (batch == NULL)
-    return FALSE;
-  for (int j = 0; j < count; j++)
-    {
-      g_autofree char *words = gaze_beam_to_string (&batch[j]->beams[0]);
-      captions[start + j] = gaze_text_normalize (words);
-      attention_add (stats, &batch[j]->beams[0], batch[j]->n_cells);
-      gaze_caption_free (batch[j]);
-    }
-  g_free (batch);
+  GridSource *src = data;
+  double seconds = (g_get_monotonic_time () - src->start_us) / 1e6;
+  g_autofree char *detail = g_strdup_printf ("%.1f photos/s", done / MAX (seconds, 1e-9));
+  gaze_cli_progress_update (src->bar, done, detail);
+  (void) total;
   return TRUE;
 }
 
@@ -194,33 +152,24 @@ gaze_cli_eval (int argc, char **argv)
   fprintf (stderr, "eval: %d photos, grids %s\n", ds->n_images,
            cache ? "from the feature cache" : "encoded now (no matching feature cache)");
 
-  int grid_size = gaze_encoder_get_grid_size (encoder);
-  int n_cells = grid_size * grid_size;
-  gsize grid_floats = (gsize) n_cells * gaze_encoder_get_channels (encoder);
-  g_autofree float *grids = g_new (float, (gsize) EVAL_CHUNK * grid_floats);
-  char **captions = g_new0 (char *, ds->n_images + 1);
-  AttentionStats stats = { 0 };
-  gint64 start_us = g_get_monotonic_time ();
-  gboolean ok = TRUE;
-  GazeCliProgress *bar = gaze_cli_progress_new ("captioning", ds->n_images);
-  for (int start = 0; start < ds->n_images && ok; start += EVAL_CHUNK)
-    {
-      int count = MIN (EVAL_CHUNK, ds->n_images - start);
-      ok = caption_chunk (model, ds, start, count, cache, encoder, images_dir, beam, grids,
-                          grid_floats, captions, &stats, &error);
-      double seconds = (g_get_monotonic_time () - start_us) / 1e6;
-      g_autofree char *detail = g_strdup_printf ("%.1f photos/s", (start + count) / seconds);
-      gaze_cli_progress_update (bar, start + count, ok ? detail : NULL);
-    }
-  gaze_cli_progress_finish (bar);
+  const int n_cells = gaze_encoder_get_grid_size (encoder) * gaze_encoder_get_grid_size (encoder);
+  GazeEvalOptions options;
+  gaze_eval_options_init (&options);
+  options.beam = beam;
+  options.faithfulness = TRUE;
+  /* The decoder runs on its own threads, OpenBLAS on one (set once, here). */
+  options.n_threads = openblas_get_num_threads ();
+  openblas_set_num_threads (1);
+  GridSource src = { cache, encoder, images_dir, gaze_cli_progress_new ("captioning", ds->n_images),
+                     g_get_monotonic_time () };
+  GazeEvaluation eval;
+  gboolean ok = gaze_model_evaluate (model, ds, load_grid, &src, &options, on_progress, &src,
+                                     &eval, &error);
+  gaze_cli_progress_finish (src.bar);
   if (!ok)
-    {
-      g_strfreev (captions);
-      return gaze_cli_fail_error (error);
-    }
+    return gaze_cli_fail_error (error);
 
-  GazeScores scores;
-  gaze_metrics_score (ds->n_images, (const char *const *) captions, ds->captions, &scores);
+  const GazeScores scores = eval.scores;
   printf ("model    %s (encoder %s, beam %d)\n", model_path, gaze_encoder_get_name (encoder), beam);
   printf ("split    %s: %d photos; %d caption lines or ids skipped (their photos do not exist)\n",
           split_file, ds->n_images, ds->n_skipped);
@@ -233,18 +182,23 @@ gaze_cli_eval (int argc, char **argv)
     printf ("n/a (needs WordNet and paraphrase tables to match the COCO numbers)\n");
   printf ("attention: mean peak α %.3f (uniform: %.3f), mean TV distance between "
           "consecutive words' α %.3f, mean β %.3f\n",
-          stats.n_words ? stats.peak_sum / stats.n_words : 0.0, 1.0 / n_cells,
-          stats.n_pairs ? stats.tv_sum / stats.n_pairs : 0.0,
-          stats.n_words ? stats.beta_sum / stats.n_words : 0.0);
+          eval.mean_peak, 1.0 / n_cells, eval.mean_change, eval.mean_beta);
+  printf ("faithfulness %.2f (drop in log p(word) without the top-3 α cells %.4f, "
+          "without 3 random cells %.4f; %" G_GINT64_FORMAT " words)\n",
+          eval.faithfulness, eval.faith.n_words ? eval.faith.drop_top / eval.faith.n_words : 0.0,
+          eval.faith.n_words ? eval.faith.drop_random / eval.faith.n_words : 0.0,
+          eval.faith.n_words);
+  printf ("vocabulary: %d distinct words in the %d captions\n", eval.distinct_words,
+          ds->n_images);
 
   int status = 0;
   if (out_path != NULL)
     {
-      if (!write_results (out_path, ds, captions, &error))
+      if (!write_results (out_path, ds, eval.captions, &error))
         status = gaze_cli_fail_error (error);
       else
         printf ("results  %s\n", out_path);
     }
-  g_strfreev (captions);
+  gaze_evaluation_clear (&eval);
   return status;
 }

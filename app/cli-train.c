@@ -11,6 +11,7 @@
  * continues from it.  The best model by dev BLEU-4 is written to MODEL.gzm. */
 #include "config.h"
 
+#include <cblas.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,7 +47,10 @@ on_batch (const GazeTrainStatus *s, gpointer data)
       view->bar = gaze_cli_progress_new (label, s->n_batches);
       view->epoch = s->epoch;
     }
-  g_autofree char *detail = g_strdup_printf ("loss %.3f  %.0f tok/s", s->loss, s->tokens_per_s);
+  g_autofree char *detail
+    = s->reward != 0.0 ? g_strdup_printf ("reward %.3f (greedy %.3f)  %.0f tok/s", s->reward,
+                                          s->loss, s->tokens_per_s)
+                       : g_strdup_printf ("loss %.3f  %.0f tok/s", s->loss, s->tokens_per_s);
   gaze_cli_progress_update (view->bar, s->batch, detail);
   if (s->batch == s->n_batches)
     {
@@ -60,9 +64,12 @@ on_batch (const GazeTrainStatus *s, gpointer data)
 static void
 on_epoch (const GazeTrainStatus *s, const GazeScores *dev, gboolean improved, gpointer data)
 {
-  printf ("epoch %d: train loss %.4f, %.0f tok/s (%.0f s, dev evaluation %.0f s); "
+  g_autofree char *train = s->reward != 0.0
+    ? g_strdup_printf ("train reward %.4f (greedy %.4f)", s->reward, s->loss)
+    : g_strdup_printf ("train loss %.4f", s->loss);
+  printf ("epoch %d: %s, %.0f tok/s (%.0f s, dev evaluation %.0f s); "
           "dev BLEU-1..4 %.1f %.1f %.1f %.1f, CIDEr-D %.3f, ROUGE-L %.3f%s\n",
-          s->epoch, s->loss, s->tokens_per_s, s->train_seconds, s->eval_seconds,
+          s->epoch, train, s->tokens_per_s, s->train_seconds, s->eval_seconds,
           100 * dev->bleu[0], 100 * dev->bleu[1],
           100 * dev->bleu[2], 100 * dev->bleu[3], dev->cider_d, dev->rouge_l,
           improved ? "  (best: saved)" : "");
@@ -77,9 +84,23 @@ command_line (int argc, char **argv)
     {
       g_autofree char *quoted = g_shell_quote (argv[i]);
       g_string_append_c (s, ' ');
+      /* Paths are recorded by their last component only: a model says how
+       * it was trained, not where on the trainer's machine (--images=DIR). */
+      const char *arg = argv[i];
+      const char *eq = arg[0] == '-' ? strchr (arg, '=') : NULL;
+      g_autofree char *shortened = NULL;
+      if (strchr (eq != NULL ? eq + 1 : arg, '/') != NULL)
+        {
+          g_autofree char *base = g_path_get_basename (eq != NULL ? eq + 1 : arg);
+          shortened = eq != NULL ? g_strdup_printf ("%.*s%s", (int) (eq + 1 - arg), arg, base)
+                                 : g_steal_pointer (&base);
+          arg = shortened;
+        }
+      g_free (quoted);
+      quoted = g_shell_quote (arg);
       /* Plain words stay unquoted, for readability. */
-      gboolean plain = argv[i][0] != '\0' && strpbrk (argv[i], " '\"\\$`!*?;&|<>(){}") == NULL;
-      g_string_append (s, plain ? argv[i] : quoted);
+      gboolean plain = arg[0] != '\0' && strpbrk (arg, " '\"\\$`!*?;&|<>(){}") == NULL;
+      g_string_append (s, plain ? arg : quoted);
     }
   return g_string_free (s, FALSE);
 }
@@ -92,7 +113,8 @@ gaze_cli_train (int argc, char **argv)
   gaze_train_config_init (&config);
   g_autofree char *encoder_path = NULL, *images_dir = NULL, *captions = NULL;
   g_autofree char *train_split = NULL, *dev_split = NULL, *cache_path = NULL, *out = NULL;
-  g_autofree char *attention = NULL;
+  g_autofree char *attention = NULL, *init_path = NULL;
+  gboolean scst = FALSE;
   double lr = config.lr, lr_decay = config.lr_decay, dropout = config.dropout;
   double lambda = config.lambda, entropy = config.entropy_weight, clip = config.clip;
   double reinforce = config.reinforce_weight;
@@ -135,6 +157,12 @@ gaze_cli_train (int argc, char **argv)
       "Use only the first N training photos (quick runs)", "N" },
     { "max-dev", 0, 0, G_OPTION_ARG_INT, &config.max_dev,
       "Score only the first N dev photos (quick runs)", "N" },
+    { "init", 0, 0, G_OPTION_ARG_FILENAME, &init_path,
+      "Start from this model's parameters and vocabulary", "MODEL.gzm" },
+    { "scst", 0, 0, G_OPTION_ARG_NONE, &scst,
+      "Self-critical training from --init: CIDEr-D reward, greedy baseline", NULL },
+    { "samples", 0, 0, G_OPTION_ARG_INT, &config.scst_samples,
+      "Self-critical training: captions sampled a photo (5)", "N" },
     { NULL },
   };
   if (!gaze_cli_parse_options ("train", "— train the caption decoder", entries, FALSE, &argc,
@@ -166,6 +194,22 @@ gaze_cli_train (int argc, char **argv)
   config.attention = attention != NULL && strcmp (attention, "hard") == 0 ? GAZE_ATTENTION_HARD
                                                                            : GAZE_ATTENTION_SOFT;
   config.command = command;
+  config.scst = scst;
+  if (scst && init_path == NULL)
+    return gaze_cli_fail ("train: --scst fine-tunes a trained model: give it with --init");
+  if (config.scst_samples < 1 || config.scst_samples > config.batch_size)
+    return gaze_cli_fail ("train: --samples must be 1..the batch size");
+  g_autoptr (GazeModel) init = NULL;
+  if (init_path != NULL)
+    {
+      if ((init = gaze_model_load (init_path, &error)) == NULL)
+        return gaze_cli_fail_error (error);
+      config.init = init;
+    }
+  /* The decoder's pool does the threading; OpenBLAS runs single-threaded
+   * slices inside it (set once, here). */
+  config.n_threads = MAX (1, openblas_get_num_threads ());
+  openblas_set_num_threads (1);
 
   g_autofree char *ckpt = g_strconcat (out, ".ckpt", NULL);
   if (resume && !g_file_test (ckpt, G_FILE_TEST_IS_REGULAR))
@@ -187,6 +231,8 @@ gaze_cli_train (int argc, char **argv)
 
   g_autoptr (GazeEncoder) encoder = gaze_encoder_load (encoder_path, &error);
   if (encoder == NULL)
+    return gaze_cli_fail_error (error);
+  if (init != NULL && !gaze_model_check_encoder (init, encoder, &error))
     return gaze_cli_fail_error (error);
   config.encoder_name = gaze_encoder_get_name (encoder);
   config.encoder_sha256 = gaze_encoder_get_sha256 (encoder);

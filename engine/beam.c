@@ -364,3 +364,76 @@ gaze_beam_to_string (const GazeBeam *beam)
     }
   return g_string_free (s, FALSE);
 }
+
+/* ── Sampling (self-critical training) ─────────────────────────────────────── */
+
+void
+_gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grids, int n_images,
+                       int n_samples, GazeRng *rng, int stride, int *tokens, int *lengths)
+{
+  const GazeDecoder *dec = model->dec;
+  const int V = dec->sizes.vocab, H = dec->sizes.hidden;
+  const int rows = n_images * n_samples, max_words = MIN (MAX_WORDS, stride - 2);
+  const gboolean hard = model->attention == GAZE_ATTENTION_HARD;
+  GazeDecoderState *st = gaze_decoder_state_new (dec, rows, n_images, pool);
+  gaze_decoder_encode (dec, st, grids, n_images);
+  float *h = g_new (float, (gsize) rows * H), *c = g_new (float, (gsize) rows * H);
+  float *h_next = g_new (float, (gsize) rows * H), *c_next = g_new (float, (gsize) rows * H);
+  int *live = g_new (int, rows), *words = g_new (int, rows);
+  int n_live = rows;
+  for (int r = 0; r < rows; r++)
+    {
+      const int i = r / n_samples;
+      live[r] = r;
+      memcpy (h + (gsize) r * H, st->h0 + (gsize) i * H, sizeof (float) * H);
+      memcpy (c + (gsize) r * H, st->c0 + (gsize) i * H, sizeof (float) * H);
+      int *row = tokens + (gsize) r * stride;
+      memset (row, 0, sizeof (int) * stride);
+      row[0] = GAZE_TOKEN_START;
+      lengths[r] = max_words; /* unless it ends sooner */
+    }
+  for (int t = 0; t < max_words && n_live > 0; t++)
+    {
+      for (int j = 0; j < n_live; j++)
+        {
+          st->img[j] = live[j] / n_samples;
+          words[j] = tokens[(gsize) live[j] * stride + t];
+        }
+      gaze_decoder_step (dec, st, n_live, words, h, c, NULL, hard);
+      int next = 0;
+      for (int j = 0; j < n_live; j++)
+        {
+          const int r = live[j];
+          const float *p = st->logits + (gsize) j * V;
+          /* w ~ p(· | y_<t, a): the policy whose gradient the samples estimate. */
+          int w = V - 1;
+          float u = gaze_rng_uniform (rng), acc = 0.0f;
+          for (int v = 0; v < V; v++)
+            {
+              acc += p[v];
+              if (u < acc)
+                {
+                  w = v;
+                  break;
+                }
+            }
+          tokens[(gsize) r * stride + t + 1] = w;
+          /* After max_words words a caption without <end> is cut. */
+          if (w == GAZE_TOKEN_END)
+            {
+              lengths[r] = t + 1;
+              continue;
+            }
+          live[next] = r;
+          memcpy (h_next + (gsize) next * H, st->h + (gsize) j * H, sizeof (float) * H);
+          memcpy (c_next + (gsize) next * H, st->c + (gsize) j * H, sizeof (float) * H);
+          next++;
+        }
+      n_live = next;
+      float *tmp = h;
+      h = h_next, h_next = tmp;
+      tmp = c, c = c_next, c_next = tmp;
+    }
+  g_free (h), g_free (c), g_free (h_next), g_free (c_next), g_free (live), g_free (words);
+  gaze_decoder_state_free (st);
+}

@@ -323,6 +323,12 @@ work_reserve (GazeDecoderWork *work, const GazeDecoderSizes *s, int n, int U, in
 #undef GROW_ARRAY
 }
 
+GazePool *
+gaze_decoder_work_get_pool (GazeDecoderWork *work)
+{
+  return work->pool;
+}
+
 int
 gaze_decoder_work_n_tokens (const GazeDecoderWork *work)
 {

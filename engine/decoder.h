@@ -119,6 +119,8 @@ typedef struct _GazeDecoderWork GazeDecoderWork;
  * set to one thread (openblas_set_num_threads) for the best speed. */
 GazeDecoderWork *gaze_decoder_work_new (int n_threads);
 void gaze_decoder_work_free (GazeDecoderWork *work);
+/* Its threads, for inference between training steps. */
+GazePool *gaze_decoder_work_get_pool (GazeDecoderWork *work);
 
 /* Runs the batch forward and returns the loss (eq. 14 summed over the
  * captions, divided by the number of tokens)

@@ -105,6 +105,16 @@ typedef struct {
 void gaze_metrics_score (int n, const char *const *candidates, char **const *references,
                          GazeScores *scores);
 
+/* CIDEr-D of one caption at a time against a fixed corpus's document
+ * frequencies: the reward of self-critical training.  references[i] is image
+ * i's NULL-terminated list.  with_end: every reference, and every candidate
+ * that ended, counts an "<end>" word, so a caption cut short scores less. */
+typedef struct _GazeCiderScorer GazeCiderScorer;
+GazeCiderScorer *gaze_cider_scorer_new (int n, char **const *references, gboolean with_end);
+double gaze_cider_scorer_score (const GazeCiderScorer *scorer, int image, const char *candidate,
+                                gboolean ended);
+void gaze_cider_scorer_free (GazeCiderScorer *scorer);
+
 /* ── Model files: metadata and named tensors, checksummed ─────────────────── */
 
 typedef struct _GazeModelFile GazeModelFile;
@@ -154,13 +164,65 @@ GazeCaption **gaze_model_caption_batch (const GazeModel *model, const float *gri
                                         int n_images, int beam_width, int n_threads,
                                         GCancellable *cancellable, GError **error);
 
-/* Captions every image of dataset from its cached grid (beam search of width
- * beam) and scores them against the dataset's references.  captions (may be
- * NULL) receives a NULL-terminated list, one caption per image. */
+/* ── Evidence: does a word depend on where the model looked? (evidence.c) ─── */
+
+#define GAZE_FAITH_DRAWS 5 /* random 3-cell removals a word */
+
+/* Sums over the words scored: the drop in log p(word), with the caption
+ * teacher-forced, when the 3 cells of highest α are removed from that step's
+ * attention, and the mean drop over GAZE_FAITH_DRAWS removals of 3 random
+ * cells. */
+typedef struct {
+  gint64 n_words;
+  double drop_top;
+  double drop_random;
+} GazeFaithfulness;
+
+/* Adds the words of beams[i], the caption of grids[i] ([n_images, L, C]),
+ * into acc.  Deterministic: image i draws its random cells from seed + i. */
+gboolean gaze_model_faithfulness (const GazeModel *model, const float *grids, int n_images,
+                                  const GazeBeam *const *beams, guint64 seed, int n_threads,
+                                  GazeFaithfulness *acc, GError **error);
+/* drop_top / drop_random: about 1 for flat attention, well above 1 for
+ * attention that the words depend on; NAN when nothing was scored. */
+double gaze_faithfulness_ratio (const GazeFaithfulness *acc);
+
+/* ── Evaluation: caption a split and score it (eval.c) ───────────────────── */
+
+/* Writes image_id's grid (cells × channels floats) into grid. */
+typedef gboolean (*GazeGridFunc) (const char *image_id, float *grid, gpointer user_data,
+                                  GError **error);
+/* A GazeGridFunc reading a GazeFeatureCache (user_data). */
+gboolean gaze_feature_cache_read_grid (const char *image_id, float *grid, gpointer cache,
+                                       GError **error);
+
+typedef struct {
+  int beam;             /* beam width (3) */
+  int n_threads;        /* the decoder's threads (1); run OpenBLAS with one thread */
+  gboolean faithfulness; /* also measure faithfulness (FALSE: about 7 more steps a word) */
+  guint64 seed;         /* faithfulness's random cells (1) */
+} GazeEvalOptions;
+
+void gaze_eval_options_init (GazeEvalOptions *options);
+
+typedef struct {
+  GazeScores scores;
+  double mean_peak;     /* the largest α of a word, averaged over all words */
+  double mean_change;   /* ½ Σ|α_t − α_t−1| between consecutive words, averaged */
+  double mean_beta;
+  GazeFaithfulness faith;
+  double faithfulness;  /* gaze_faithfulness_ratio (&faith); NAN when not measured */
+  int distinct_words;   /* in all the captions together */
+  char **captions;      /* one normalised caption a photo, NULL-terminated */
+} GazeEvaluation;
+
+/* Captions every photo of dataset (grids from get_grid) by beam search and
+ * scores the captions against the dataset's references. */
 gboolean gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset,
-                              const GazeFeatureCache *cache, int beam, GazeProgressFunc progress,
-                              gpointer user_data, GazeScores *scores, char ***captions,
-                              GError **error);
+                              GazeGridFunc get_grid, gpointer grid_data,
+                              const GazeEvalOptions *options, GazeProgressFunc progress,
+                              gpointer user_data, GazeEvaluation *result, GError **error);
+void gaze_evaluation_clear (GazeEvaluation *result);
 
 typedef struct {
   /* Model sizes (the vocabulary is built from the training captions). */
@@ -187,6 +249,13 @@ typedef struct {
   int max_train;    /* use only the first N training images (0: all) */
   int max_dev;      /* score only the first N dev images (0: all) */
   int eval_beam;    /* beam width of the per-epoch dev evaluation (3) */
+  int n_threads;    /* the decoder's threads (1); run OpenBLAS with one thread meanwhile */
+  /* Starting point: this model's parameters and vocabulary (NULL: random). */
+  const GazeModel *init;
+  /* Self-critical sequence training (Rennie et al. 2017) from init: CIDEr-D
+   * reward, greedy baseline, scst_samples sampled captions a photo. */
+  gboolean scst;
+  int scst_samples; /* (5) */
   /* Files and provenance. */
   const char *checkpoint_path; /* NULL: <out>.ckpt */
   gboolean resume;             /* continue from checkpoint_path */
@@ -203,7 +272,9 @@ typedef struct {
   int n_epochs;
   gint64 batch;       /* batches done in this epoch */
   gint64 n_batches;
-  double loss;        /* running mean of the training loss this epoch */
+  double loss;        /* running mean of the training loss this epoch (self-critical
+                       * training: the greedy captions' mean CIDEr-D reward) */
+  double reward;      /* self-critical training: the sampled captions' mean reward */
   double tokens_per_s;
   double train_seconds; /* this epoch's batches */
   double eval_seconds;  /* this epoch's dev evaluation (set for GazeTrainEpochFunc) */

@@ -279,6 +279,124 @@ score_cider_d (const Item *items, int n)
   return total / n;
 }
 
+/* ── CIDEr-D as a reward (self-critical training) ───────────────────────────
+ * The same arithmetic as score_cider_d, with the document frequencies fixed
+ * to those of a reference corpus (the training captions, as Rennie et al.
+ * 2017 do) and each image's reference vectors built once, so that one
+ * candidate at a time can be scored quickly. */
+
+struct _GazeCiderScorer {
+  int n_images;
+  gboolean with_end;
+  GHashTable *df;   /* key (owned by keys) → GINT count */
+  GPtrArray *keys;  /* the n-gram strings df points to */
+  double log_n;
+  TfIdf **refs;     /* [n_images] arrays of n_refs[i] vectors */
+  Sentence **ref_sentences;
+  int *n_refs;
+};
+
+/* text, with " <end>" appended when the scorer counts the end of a caption. */
+static char *
+scorer_text (const GazeCiderScorer *s, const char *text, gboolean ended)
+{
+  return s->with_end && ended ? g_strconcat (text, *text ? " " : "", "<end>", NULL)
+                              : g_strdup (text);
+}
+
+GazeCiderScorer *
+gaze_cider_scorer_new (int n, char **const *references, gboolean with_end)
+{
+  g_return_val_if_fail (n > 0 && references != NULL, NULL);
+  GazeCiderScorer *s = g_new0 (GazeCiderScorer, 1);
+  s->n_images = n;
+  s->with_end = with_end;
+  s->df = g_hash_table_new (g_str_hash, g_str_equal);
+  s->keys = g_ptr_array_new_with_free_func (g_free);
+  s->log_n = log ((double) n);
+  s->refs = g_new0 (TfIdf *, n);
+  s->ref_sentences = g_new0 (Sentence *, n);
+  s->n_refs = g_new0 (int, n);
+  GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
+  for (int i = 0; i < n; i++)
+    {
+      s->n_refs[i] = g_strv_length (references[i]);
+      s->ref_sentences[i] = g_new0 (Sentence, s->n_refs[i]);
+      g_hash_table_remove_all (seen);
+      for (int r = 0; r < s->n_refs[i]; r++)
+        {
+          g_autofree char *text = scorer_text (s, references[i][r], TRUE);
+          sentence_init (&s->ref_sentences[i][r], text);
+          GHashTableIter iter;
+          gpointer key;
+          g_hash_table_iter_init (&iter, s->ref_sentences[i][r].counts);
+          while (g_hash_table_iter_next (&iter, &key, NULL))
+            if (g_hash_table_add (seen, key))
+              {
+                gpointer stored, count;
+                if (g_hash_table_lookup_extended (s->df, key, &stored, &count))
+                  g_hash_table_insert (s->df, stored, GINT_TO_POINTER (GPOINTER_TO_INT (count) + 1));
+                else
+                  {
+                    char *copy = g_strdup (key);
+                    g_ptr_array_add (s->keys, copy);
+                    g_hash_table_insert (s->df, copy, GINT_TO_POINTER (1));
+                  }
+              }
+        }
+    }
+  g_hash_table_destroy (seen);
+  for (int i = 0; i < n; i++)
+    {
+      s->refs[i] = g_new0 (TfIdf, s->n_refs[i]);
+      for (int r = 0; r < s->n_refs[i]; r++)
+        tfidf_init (&s->refs[i][r], &s->ref_sentences[i][r], s->df, s->log_n);
+    }
+  return s;
+}
+
+void
+gaze_cider_scorer_free (GazeCiderScorer *s)
+{
+  if (s == NULL)
+    return;
+  for (int i = 0; i < s->n_images; i++)
+    {
+      for (int r = 0; r < s->n_refs[i]; r++)
+        {
+          tfidf_clear (&s->refs[i][r]);
+          sentence_clear (&s->ref_sentences[i][r]);
+        }
+      g_free (s->refs[i]);
+      g_free (s->ref_sentences[i]);
+    }
+  g_free (s->refs);
+  g_free (s->ref_sentences);
+  g_free (s->n_refs);
+  g_hash_table_destroy (s->df);
+  g_ptr_array_unref (s->keys);
+  g_free (s);
+}
+
+double
+gaze_cider_scorer_score (const GazeCiderScorer *s, int image, const char *candidate,
+                         gboolean ended)
+{
+  g_return_val_if_fail (s != NULL && image >= 0 && image < s->n_images, 0.0);
+  g_autofree char *text = scorer_text (s, candidate, ended);
+  Sentence cand;
+  sentence_init (&cand, text);
+  TfIdf v;
+  tfidf_init (&v, &cand, s->df, s->log_n);
+  double val[MAX_N] = { 0 };
+  for (int r = 0; r < s->n_refs[image]; r++)
+    cider_similarity (&v, &s->refs[image][r], val);
+  tfidf_clear (&v);
+  sentence_clear (&cand);
+  double mean = (val[0] + val[1] + val[2] + val[3]) / MAX_N;
+  return s->n_refs[image] > 0 ? mean / s->n_refs[image] * 10.0 : 0.0;
+}
+
 /* ── ROUGE-L ─────────────────────────────────────────────────────────────── */
 
 /* Length of the longest common subsequence of two word lists. */

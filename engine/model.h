@@ -25,5 +25,13 @@ GazeModel *gaze_model_from_file (const GazeModelFile *file, const char *path, GE
 /* gaze_model_caption_batch with the caller's pool (NULL: one thread). */
 GazeCaption **caption_batch_in_pool (const GazeModel *model, const float *grids, int n_images,
                                      int beam_width, GazePool *pool, GError **error);
+/* Draws n_samples captions for each of n_images grids from the model's own
+ * distribution, w_t ~ p(· | y_<t, a) (at most 20 words, or stride − 2).
+ * Caption r = image · n_samples + k goes into tokens[r · stride …] as
+ * <start> w_1 … w_k [<end>] <pad>…, and lengths[r] = its steps: k + 1 when it
+ * ended with <end>, k when it was cut. */
+void _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grids,
+                            int n_images, int n_samples, GazeRng *rng, int stride, int *tokens,
+                            int *lengths);
 /* "soft" or "hard". */
 const char *gaze_attention_to_string (GazeAttention attention);

@@ -12,7 +12,6 @@
 #include "adam.h"
 #include "model.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -27,95 +26,8 @@ gaze_train_config_init (GazeTrainConfig *c)
     .batch_size = 64, .epochs = 20, .patience = 3,
     .lr = 1e-3f, .lr_decay = 0.8f, .clip = 5.0f, .dropout = 0.5f, .lambda = 1.0f,
     .entropy_weight = 0.01f, .reinforce_weight = 1.0f, .expected_prob = 0.5f,
-    .seed = 1, .eval_beam = 3,
+    .seed = 1, .eval_beam = 3, .n_threads = 1, .scst_samples = 5,
   };
-}
-
-/* ── Evaluation ────────────────────────────────────────────────────────────── */
-
-#define EVAL_CHUNK 50 /* images captioned together */
-
-static gboolean
-evaluate (const GazeModel *model, const GazeDataset *dataset, const GazeFeatureCache *cache,
-          int beam, int n_threads, GazeProgressFunc progress, gpointer user_data,
-          GazeScores *scores, char ***captions_out, GError **error)
-{
-  const int n = dataset->n_images;
-  const int cells = gaze_feature_cache_get_n_cells (cache);
-  const int channels = gaze_feature_cache_get_channels (cache);
-  if (cells != model->dec->sizes.cells || channels != model->dec->sizes.channels)
-    {
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH,
-                   "the feature cache holds %d cells × %d channels, the model expects %d × %d",
-                   cells, channels, model->dec->sizes.cells, model->dec->sizes.channels);
-      return FALSE;
-    }
-  const gsize grid_size = (gsize) cells * channels;
-  char **captions = g_new0 (char *, n + 1);
-  float *grids = g_new (float, EVAL_CHUNK * grid_size);
-  GazePool *pool = n_threads > 1 ? gaze_pool_new (n_threads) : NULL;
-  gboolean ok = TRUE;
-  for (int start = 0; ok && start < n; start += EVAL_CHUNK)
-    {
-      const int m = MIN (EVAL_CHUNK, n - start);
-      for (int i = 0; i < m; i++)
-        {
-          const float *grid = gaze_feature_cache_lookup (cache, dataset->image_ids[start + i]);
-          if (grid == NULL)
-            {
-              g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA,
-                           "image %s is not in the feature cache", dataset->image_ids[start + i]);
-              ok = FALSE;
-              break;
-            }
-          memcpy (grids + i * grid_size, grid, sizeof (float) * grid_size);
-        }
-      GazeCaption **batch = ok ? caption_batch_in_pool (model, grids, m, beam, pool, error) : NULL;
-      if (batch == NULL)
-        {
-          ok = FALSE;
-          break;
-        }
-      for (int i = 0; i < m; i++)
-        {
-          captions[start + i] = gaze_beam_to_string (&batch[i]->beams[0]);
-          gaze_caption_free (batch[i]);
-        }
-      g_free (batch);
-      if (progress != NULL && !progress (start + m, n, user_data))
-        {
-          g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "evaluation cancelled");
-          ok = FALSE;
-        }
-    }
-  if (pool != NULL)
-    gaze_pool_free (pool);
-  g_free (grids);
-  if (!ok)
-    {
-      g_strfreev (captions);
-      return FALSE;
-    }
-  gaze_metrics_score (n, (const char *const *) captions, dataset->captions, scores);
-  if (captions_out != NULL)
-    *captions_out = captions;
-  else
-    g_strfreev (captions);
-  return TRUE;
-}
-
-gboolean
-gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset,
-                     const GazeFeatureCache *cache, int beam, GazeProgressFunc progress,
-                     gpointer user_data, GazeScores *scores, char ***captions_out, GError **error)
-{
-  /* OpenBLAS's threads become the pool's for the duration. */
-  const int threads = openblas_get_num_threads ();
-  openblas_set_num_threads (1);
-  gboolean ok = evaluate (model, dataset, cache, beam, threads, progress, user_data, scores,
-                          captions_out, error);
-  openblas_set_num_threads (threads);
-  return ok;
 }
 
 /* ── The training set as token rows ────────────────────────────────────────── */
@@ -134,10 +46,10 @@ typedef struct {
 static void
 train_set_clear (TrainSet *s)
 {
-  g_free (s->tokens);
-  g_free (s->lengths);
-  g_free (s->image);
-  g_free (s->grids);
+  g_clear_pointer (&s->tokens, g_free);
+  g_clear_pointer (&s->lengths, g_free);
+  g_clear_pointer (&s->image, g_free);
+  g_clear_pointer (&s->grids, g_free);
 }
 
 static gboolean
@@ -393,6 +305,17 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
                           c->attention == GAZE_ATTENTION_HARD ? "\n" : "");
 }
 
+/* The hyperparameters, with self-critical training's own when it is on. */
+static char *
+training_description (const GazeDecoderSizes *s, const GazeTrainConfig *c)
+{
+  g_autofree char *base = hyperparameters_string (s, c);
+  if (!c->scst)
+    return g_steal_pointer (&base);
+  return g_strdup_printf ("%sscst=cider_d\nscst_samples=%d\nscst_baseline=greedy\nscst_dropout=0\n", base,
+                          c->scst_samples);
+}
+
 static GazeDataset
 dataset_head (const GazeDataset *d, int max)
 {
@@ -402,181 +325,439 @@ dataset_head (const GazeDataset *d, int max)
   return head;
 }
 
+/* Everything one training run holds, so that its phases read as steps:
+ * trainer_init, then trainer_epoch (maximum likelihood, or self-critical)
+ * and trainer_end_epoch (dev evaluation, best model, checkpoint) per epoch. */
+typedef struct {
+  const GazeTrainConfig *c;
+  GazeDataset train, dev;
+  const GazeFeatureCache *cache;
+  const char *out_path;
+  int cells, channels;
+  TrainSet set;
+  GazeModel *model;
+  GazeDecoder *dec; /* model's */
+  GazeRng rng;
+  GazeAdam *adam;
+  Progress prog;
+  char *ckpt;
+  BatchBuffers bb;
+  int *order;
+  float *grads;
+  GazeDecoderWork *work;
+  GazeDecoderOptions opt;
+  /* Self-critical training (section "Self-critical sequence training"). */
+  GazeCiderScorer *cider;
+  TrainSet samples;     /* the sampled captions of one batch, over its images */
+  float *advantage;     /* [captions] reward − baseline, in samples order */
+  float *row_weight;    /* [captions] the same in batch order */
+} Trainer;
+
+static void
+trainer_clear (Trainer *tr)
+{
+  if (tr->work != NULL)
+    gaze_decoder_work_free (tr->work);
+  g_free (tr->grads);
+  g_free (tr->order);
+  g_free (tr->bb.keys), g_free (tr->bb.img), g_free (tr->bb.lengths), g_free (tr->bb.tokens);
+  g_free (tr->bb.slot), g_free (tr->bb.features);
+  if (tr->adam != NULL)
+    gaze_adam_free (tr->adam);
+  g_free (tr->ckpt);
+  train_set_clear (&tr->set);
+  g_free (tr->samples.tokens), g_free (tr->samples.lengths), g_free (tr->samples.image);
+  g_free (tr->samples.grids);
+  g_free (tr->advantage), g_free (tr->row_weight);
+  if (tr->cider != NULL)
+    gaze_cider_scorer_free (tr->cider);
+  g_clear_pointer (&tr->model, gaze_model_free);
+}
+
+/* Images a self-critical batch holds: batch_size captions, scst_samples an image. */
+static int
+scst_batch_images (const GazeTrainConfig *c)
+{
+  return MAX (1, c->batch_size / c->scst_samples);
+}
+
+static gboolean
+trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_full,
+              const GazeDataset *dev_full, const GazeFeatureCache *cache, const char *out_path,
+              GError **error)
+{
+  *tr = (Trainer) { .c = c, .cache = cache, .out_path = out_path,
+                    .train = dataset_head (train_full, c->max_train),
+                    .dev = dataset_head (dev_full, c->max_dev) };
+  if (c->batch_size < 1 || c->epochs < 1 || c->max_words < 1 || !(c->lr > 0.0f)
+      || c->dropout < 0.0f || c->dropout >= 1.0f || c->eval_beam < 1 || c->n_threads < 1
+      || (c->scst && (c->scst_samples < 1 || c->init == NULL)))
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID, "invalid training options");
+      return FALSE;
+    }
+  tr->cells = gaze_feature_cache_get_n_cells (cache);
+  tr->channels = gaze_feature_cache_get_channels (cache);
+
+  /* The vocabulary: the initial model's, else built from the training captions. */
+  GazeVocab *vocab;
+  if (c->init != NULL)
+    {
+      const GazeDecoderSizes *is = &c->init->dec->sizes;
+      if (is->cells != tr->cells || is->channels != tr->channels)
+        {
+          g_set_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH,
+                       "the initial model expects %d cells × %d channels, the feature cache "
+                       "holds %d × %d", is->cells, is->channels, tr->cells, tr->channels);
+          return FALSE;
+        }
+      int n = gaze_vocab_get_size (c->init->vocab);
+      const char **words = g_new (const char *, n);
+      for (int i = 0; i < n; i++)
+        words[i] = gaze_vocab_get_word (c->init->vocab, i);
+      vocab = gaze_vocab_new (words, n, error);
+      g_free (words);
+      if (vocab == NULL)
+        return FALSE;
+    }
+  else
+    vocab = gaze_dataset_build_vocab (&tr->train, c->min_count);
+  GazeDecoderSizes sizes = {
+    .vocab = gaze_vocab_get_size (vocab), .channels = tr->channels, .squeeze = c->squeeze_dim,
+    .embed = c->embed_dim, .hidden = c->hidden_dim, .attn = c->attn_dim, .cells = tr->cells,
+  };
+  if (c->init != NULL)
+    sizes = c->init->dec->sizes;
+  if (!train_set_build (&tr->set, &tr->train, tr->train.n_images, vocab, cache, c->max_words,
+                        error))
+    {
+      gaze_vocab_free (vocab);
+      return FALSE;
+    }
+  tr->dec = gaze_decoder_new (&sizes);
+  gaze_rng_seed (&tr->rng, c->seed);
+  gaze_decoder_init_params (tr->dec, &tr->rng);
+  if (c->init != NULL)
+    memcpy (tr->dec->params, c->init->dec->params, sizeof (float) * tr->dec->n_params);
+  tr->model = gaze_model_new (tr->dec, vocab, c->init != NULL ? c->init->attention : c->attention,
+                              c->encoder_name, c->encoder_sha256);
+  g_autofree char *hyper = training_description (&sizes, c);
+  gaze_model_set_meta (tr->model, "hyperparameters", hyper);
+  if (c->command != NULL)
+    gaze_model_set_meta (tr->model, "training.command", c->command);
+  if (c->init != NULL)
+    {
+      /* The run this one continues, for the record. */
+      const char *keys[][2] = { { "training.command", "training.init.command" },
+                                { "training.epochs", "training.init.epochs" },
+                                { "training.wall_time_s", "training.init.wall_time_s" } };
+      for (gsize k = 0; k < G_N_ELEMENTS (keys); k++)
+        {
+          const char *v = gaze_model_get_meta (c->init, keys[k][0]);
+          if (v != NULL)
+            gaze_model_set_meta (tr->model, keys[k][1], v);
+        }
+    }
+
+  tr->ckpt = c->checkpoint_path != NULL ? g_strdup (c->checkpoint_path)
+                                        : g_strconcat (out_path, ".ckpt", NULL);
+  tr->adam = gaze_adam_new (tr->dec->n_params);
+  tr->prog = (Progress) { .best_bleu4 = -1.0 };
+  if (c->resume && !checkpoint_read (tr->ckpt, tr->model, tr->adam, &tr->rng, &tr->prog, error))
+    return FALSE;
+
+  const int B = c->batch_size;
+  const int stride = tr->set.stride;
+  tr->bb = (BatchBuffers) { .capacity = B };
+  tr->bb.keys = g_new (SortKey, B);
+  tr->bb.img = g_new (int, B);
+  tr->bb.lengths = g_new (int, B);
+  tr->bb.tokens = g_new (int, (gsize) B * stride);
+  tr->bb.slot = g_new (int, MAX (tr->set.n_images, B));
+  for (int i = 0; i < MAX (tr->set.n_images, B); i++)
+    tr->bb.slot[i] = -1;
+  tr->bb.features = g_new (float, (gsize) B * tr->cells * tr->channels);
+  tr->order = g_new (int, MAX (tr->set.n, tr->set.n_images));
+  tr->grads = g_new (float, tr->dec->n_params);
+  tr->work = gaze_decoder_work_new (c->n_threads);
+  tr->opt = (GazeDecoderOptions) {
+    .attention = tr->model->attention, .dropout = c->dropout, .lambda = c->lambda,
+    .expected_prob = c->expected_prob, .entropy_weight = c->entropy_weight,
+    .reinforce_weight = c->reinforce_weight, .baseline = tr->prog.baseline, .rng = &tr->rng,
+  };
+  if (c->scst)
+    {
+      /* Rewards use the training captions' document frequencies. */
+      char ***refs = g_new (char **, tr->train.n_images);
+      for (int i = 0; i < tr->train.n_images; i++)
+        refs[i] = tr->train.captions[i];
+      tr->cider = gaze_cider_scorer_new (tr->train.n_images, refs, TRUE);
+      g_free (refs);
+      const int U = scst_batch_images (c), n = U * c->scst_samples;
+      tr->samples = (TrainSet) { .stride = stride, .n = n, .n_images = U };
+      tr->samples.tokens = g_new0 (int, (gsize) n * stride);
+      tr->samples.lengths = g_new0 (int, n);
+      tr->samples.image = g_new0 (int, n);
+      tr->samples.grids = g_new0 (const float *, U);
+      tr->advantage = g_new0 (float, n);
+      tr->row_weight = g_new0 (float, n);
+      tr->opt.row_weight = tr->row_weight;
+      tr->opt.dropout = 0.0f;
+    }
+  return TRUE;
+}
+
+/* Fisher-Yates with the trainer's generator: the same seed, the same order. */
+static void
+shuffle (GazeRng *rng, int *order, int n)
+{
+  for (int i = 0; i < n; i++)
+    order[i] = i;
+  for (int i = n - 1; i > 0; i--)
+    {
+      int j = (int) gaze_rng_below (rng, (guint32) i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+}
+
+/* The forward pass's loss is checked before anything is updated, so that a
+ * diverging batch leaves the parameters (and the checkpoint) as they were. */
+static gboolean
+trainer_step (Trainer *tr, const GazeDecoderBatch *batch, float lr, int epoch, double *loss,
+              GError **error)
+{
+  *loss = gaze_decoder_forward (tr->dec, tr->work, batch, &tr->opt);
+  if (!isfinite (*loss))
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA,
+                   "training diverged (loss %g) in epoch %d; try a lower --lr", *loss, epoch + 1);
+      return FALSE;
+    }
+  memset (tr->grads, 0, sizeof (float) * tr->dec->n_params);
+  gaze_decoder_backward (tr->dec, tr->work, &tr->opt, tr->grads);
+  float norm = gaze_clip_grad_norm (tr->grads, tr->dec->n_params, tr->c->clip);
+  if (!isfinite (norm))
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA,
+                   "training diverged (gradient norm %g) in epoch %d; try a lower --lr", norm,
+                   epoch + 1);
+      return FALSE;
+    }
+  gaze_adam_update (tr->adam, tr->dec->params, tr->grads, lr);
+  return TRUE;
+}
+
+/* Maximum likelihood: the training captions in a random order, batch_size a batch. */
+static gboolean
+trainer_epoch_xe (Trainer *tr, int epoch, GazeTrainStatus *status, GazeTrainProgressFunc progress,
+                  gpointer user_data, GError **error)
+{
+  const int B = tr->c->batch_size, n = tr->set.n;
+  const float lr = gaze_decayed_lr (tr->c->lr, tr->c->lr_decay, epoch);
+  const gint64 t0 = g_get_monotonic_time ();
+  shuffle (&tr->rng, tr->order, n);
+  status->n_batches = (n + B - 1) / B;
+  double loss_sum = 0.0;
+  gint64 tokens = 0;
+  for (gint64 b = 0; b < status->n_batches; b++)
+    {
+      const int start = (int) (b * B), m = MIN (B, n - start);
+      GazeDecoderBatch batch;
+      batch_make (&batch, &tr->bb, &tr->set, tr->order + start, m, tr->cells, tr->channels);
+      double loss;
+      if (!trainer_step (tr, &batch, lr, epoch, &loss, error))
+        return FALSE;
+      loss_sum += loss;
+      tokens += gaze_decoder_work_n_tokens (tr->work);
+      status->batch = b + 1;
+      status->loss = loss_sum / (double) (b + 1);
+      status->train_seconds = (g_get_monotonic_time () - t0) * 1e-6;
+      status->tokens_per_s = tokens / MAX (status->train_seconds, 1e-9);
+      if (progress != NULL && !progress (status, user_data))
+        {
+          g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "training cancelled");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* The words of a sampled token row as the normalised caption text. */
+static char *
+sample_text (const GazeVocab *vocab, const int *row, int length, gboolean *ended)
+{
+  *ended = row[length] == GAZE_TOKEN_END;
+  const int n_words = *ended ? length - 1 : length;
+  GString *s = g_string_new (NULL);
+  for (int t = 1; t <= n_words; t++)
+    {
+      if (t > 1)
+        g_string_append_c (s, ' ');
+      g_string_append (s, gaze_vocab_get_word (vocab, row[t]));
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* Self-critical sequence training (Rennie et al. 2017): for each photo,
+ * scst_samples captions w^s drawn from the model and its greedy caption ŵ;
+ * with the CIDEr-D reward r (the end of the caption counted as a word), the
+ * loss −Σ_s (r(w^s) − r(ŵ)) log p(w^s) has the REINFORCE gradient of the
+ * expected reward, with the greedy caption's reward as its baseline: samples
+ * better than what the model would say are made more likely, worse ones less.
+ * Dropout is off so that the samples come from the policy being trained. */
+static gboolean
+trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
+                    GazeTrainProgressFunc progress, gpointer user_data, GError **error)
+{
+  const GazeTrainConfig *c = tr->c;
+  const int K = c->scst_samples, U = scst_batch_images (c), n_images = tr->set.n_images;
+  const int stride = tr->set.stride;
+  const gsize grid = (gsize) tr->cells * tr->channels;
+  const float lr = gaze_decayed_lr (c->lr, c->lr_decay, epoch);
+  const gint64 t0 = g_get_monotonic_time ();
+  GazePool *pool = gaze_decoder_work_get_pool (tr->work);
+  float *grids = g_new (float, (gsize) U * grid);
+  int *sorted = g_new (int, (gsize) U * K);
+  shuffle (&tr->rng, tr->order, n_images);
+  status->n_batches = (n_images + U - 1) / U;
+  double reward_sum = 0.0, greedy_sum = 0.0;
+  gint64 tokens = 0, n_samples = 0, n_greedy = 0;
+  gboolean ok = TRUE;
+  for (gint64 b = 0; ok && b < status->n_batches; b++)
+    {
+      const int start = (int) (b * U), u = MIN (U, n_images - start), n = u * K;
+      for (int i = 0; i < u; i++)
+        {
+          const int image = tr->order[start + i];
+          tr->samples.grids[i] = tr->set.grids[image];
+          memcpy (grids + i * grid, tr->set.grids[image], sizeof (float) * grid);
+        }
+      /* The baseline: the greedy caption's reward. */
+      GazeCaption **greedy = caption_batch_in_pool (tr->model, grids, u, 1, pool, error);
+      if (greedy == NULL)
+        {
+          ok = FALSE;
+          break;
+        }
+      double baseline[U];
+      for (int i = 0; i < u; i++)
+        {
+          g_autofree char *text = gaze_beam_to_string (&greedy[i]->beams[0]);
+          baseline[i] = gaze_cider_scorer_score (tr->cider, tr->order[start + i], text, TRUE);
+          greedy_sum += baseline[i];
+          n_greedy++;
+          gaze_caption_free (greedy[i]);
+        }
+      g_free (greedy);
+      _gaze_sample_captions (tr->model, pool, grids, u, K, &tr->rng, stride, tr->samples.tokens,
+                             tr->samples.lengths);
+      for (int r = 0; r < n; r++)
+        {
+          const int i = r / K;
+          gboolean ended;
+          g_autofree char *text = sample_text (tr->model->vocab, tr->samples.tokens
+                                               + (gsize) r * stride, tr->samples.lengths[r],
+                                               &ended);
+          double reward = gaze_cider_scorer_score (tr->cider, tr->order[start + i], text, ended);
+          tr->advantage[r] = (float) (reward - baseline[i]);
+          tr->samples.image[r] = i;
+          reward_sum += reward;
+          n_samples++;
+          sorted[r] = r;
+        }
+      tr->samples.n = n;
+      tr->samples.n_images = u;
+      GazeDecoderBatch batch;
+      batch_make (&batch, &tr->bb, &tr->samples, sorted, n, tr->cells, tr->channels);
+      for (int k = 0; k < n; k++)
+        tr->row_weight[k] = tr->advantage[tr->bb.keys[k].index];
+      double loss;
+      ok = trainer_step (tr, &batch, lr, epoch, &loss, error);
+      tokens += gaze_decoder_work_n_tokens (tr->work);
+      status->batch = b + 1;
+      status->loss = greedy_sum / MAX (n_greedy, 1); /* the mean reward of the greedy captions */
+      status->reward = reward_sum / MAX (n_samples, 1);
+      status->train_seconds = (g_get_monotonic_time () - t0) * 1e-6;
+      status->tokens_per_s = tokens / MAX (status->train_seconds, 1e-9);
+      if (ok && progress != NULL && !progress (status, user_data))
+        {
+          g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "training cancelled");
+          ok = FALSE;
+        }
+    }
+  g_free (grids);
+  g_free (sorted);
+  return ok;
+}
+
+/* Dev evaluation, the best model by dev BLEU-4, and the checkpoint. */
+static gboolean
+trainer_end_epoch (Trainer *tr, int epoch, GazeTrainStatus *status, GazeScores *scores,
+                   gboolean *improved, GError **error)
+{
+  const GazeTrainConfig *c = tr->c;
+  GazeEvaluation eval;
+  GazeEvalOptions eval_options;
+  gaze_eval_options_init (&eval_options);
+  eval_options.beam = c->eval_beam;
+  eval_options.n_threads = c->n_threads;
+  gint64 e0 = g_get_monotonic_time ();
+  if (!gaze_model_evaluate (tr->model, &tr->dev, gaze_feature_cache_read_grid,
+                            (gpointer) tr->cache, &eval_options, NULL, NULL, &eval, error))
+    return FALSE;
+  gaze_evaluation_clear (&eval);
+  *scores = eval.scores;
+  status->eval_seconds = (g_get_monotonic_time () - e0) * 1e-6;
+  Progress *p = &tr->prog;
+  p->epoch = epoch + 1;
+  *improved = scores->bleu[3] > p->best_bleu4;
+  if (*improved)
+    {
+      p->best_bleu4 = scores->bleu[3];
+      p->best_epoch = epoch + 1;
+      p->bad_epochs = 0;
+      record_scores (tr->model, scores, c->eval_beam, epoch + 1);
+      char wall[G_ASCII_DTOSTR_BUF_SIZE];
+      g_ascii_formatd (wall, sizeof wall, "%.0f", p->wall_time);
+      gaze_model_set_meta (tr->model, "training.wall_time_s", wall);
+      g_autofree char *e = g_strdup_printf ("%d", epoch + 1);
+      gaze_model_set_meta (tr->model, "training.epochs", e);
+      if (!gaze_model_save (tr->model, tr->out_path, error))
+        return FALSE;
+    }
+  else
+    p->bad_epochs++;
+  return checkpoint_write (tr->ckpt, tr->model, tr->adam, &tr->rng, p, error);
+}
+
 gboolean
 gaze_train (const GazeTrainConfig *config, const GazeDataset *train_full,
             const GazeDataset *dev_full, const GazeFeatureCache *cache, const char *out_path,
             GazeTrainProgressFunc progress, GazeTrainEpochFunc on_epoch, gpointer user_data,
             GError **error)
 {
-  const GazeTrainConfig *c = config;
-  if (c->batch_size < 1 || c->epochs < 1 || c->max_words < 1 || !(c->lr > 0.0f)
-      || c->dropout < 0.0f || c->dropout >= 1.0f || c->eval_beam < 1)
+  Trainer tr;
+  gboolean ok = trainer_init (&tr, config, train_full, dev_full, cache, out_path, error);
+  for (int epoch = tr.prog.epoch; ok && epoch < config->epochs; epoch++)
     {
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID, "invalid training options");
-      return FALSE;
-    }
-  GazeDataset train = dataset_head (train_full, c->max_train);
-  GazeDataset dev = dataset_head (dev_full, c->max_dev);
-  const int cells = gaze_feature_cache_get_n_cells (cache);
-  const int channels = gaze_feature_cache_get_channels (cache);
-
-  GazeVocab *vocab = gaze_dataset_build_vocab (&train, c->min_count);
-  GazeDecoderSizes sizes = {
-    .vocab = gaze_vocab_get_size (vocab), .channels = channels, .squeeze = c->squeeze_dim,
-    .embed = c->embed_dim, .hidden = c->hidden_dim, .attn = c->attn_dim, .cells = cells,
-  };
-  TrainSet set;
-  if (!train_set_build (&set, &train, train.n_images, vocab, cache, c->max_words, error))
-    {
-      gaze_vocab_free (vocab);
-      return FALSE;
-    }
-  GazeDecoder *dec = gaze_decoder_new (&sizes);
-  GazeRng rng;
-  gaze_rng_seed (&rng, c->seed);
-  gaze_decoder_init_params (dec, &rng);
-  g_autoptr (GazeModel) model = gaze_model_new (dec, vocab, c->attention, c->encoder_name,
-                                                c->encoder_sha256);
-  g_autofree char *hyper = hyperparameters_string (&sizes, c);
-  gaze_model_set_meta (model, "hyperparameters", hyper);
-  if (c->command != NULL)
-    gaze_model_set_meta (model, "training.command", c->command);
-
-  g_autofree char *ckpt_default = g_strconcat (out_path, ".ckpt", NULL);
-  const char *ckpt = c->checkpoint_path != NULL ? c->checkpoint_path : ckpt_default;
-  GazeAdam *adam = gaze_adam_new (dec->n_params);
-  Progress prog = { .best_bleu4 = -1.0 };
-  gboolean ok = TRUE;
-  if (c->resume && !checkpoint_read (ckpt, model, adam, &rng, &prog, error))
-    ok = FALSE;
-
-  const int B = c->batch_size;
-  BatchBuffers bb = { .capacity = B };
-  bb.keys = g_new (SortKey, B);
-  bb.img = g_new (int, B);
-  bb.lengths = g_new (int, B);
-  bb.tokens = g_new (int, (gsize) B * set.stride);
-  bb.slot = g_new (int, set.n_images);
-  for (int i = 0; i < set.n_images; i++)
-    bb.slot[i] = -1;
-  bb.features = g_new (float, (gsize) B * cells * channels);
-  int *order = g_new (int, set.n);
-  float *grads = g_new (float, dec->n_params);
-  /* All threads in the decoder's pool; OpenBLAS runs single-threaded slices
-   * (restored when training ends). */
-  const int blas_threads = openblas_get_num_threads ();
-  GazeDecoderWork *work = gaze_decoder_work_new (blas_threads);
-  openblas_set_num_threads (1);
-  GazeDecoderOptions opt = {
-    .attention = c->attention, .dropout = c->dropout, .lambda = c->lambda,
-    .expected_prob = c->expected_prob, .entropy_weight = c->entropy_weight,
-    .reinforce_weight = c->reinforce_weight, .baseline = prog.baseline, .rng = &rng,
-  };
-  const gint64 n_batches = (set.n + B - 1) / B;
-
-  for (int epoch = prog.epoch; ok && epoch < c->epochs; epoch++)
-    {
-      if (prog.best_epoch > 0 && prog.bad_epochs >= c->patience)
+      if (tr.prog.best_epoch > 0 && tr.prog.bad_epochs >= config->patience)
         break;
-      gint64 t0 = g_get_monotonic_time ();
-      float lr = gaze_decayed_lr (c->lr, c->lr_decay, epoch);
-      /* Fisher-Yates with the trainer's generator: the same seed, the same order. */
-      for (int i = 0; i < set.n; i++)
-        order[i] = i;
-      for (int i = set.n - 1; i > 0; i--)
-        {
-          int j = (int) gaze_rng_below (&rng, (guint32) i + 1);
-          int t = order[i];
-          order[i] = order[j];
-          order[j] = t;
-        }
-      GazeTrainStatus status = { .epoch = epoch + 1, .n_epochs = c->epochs,
-                                 .n_batches = n_batches };
-      double loss_sum = 0.0;
-      gint64 tokens = 0;
-      for (gint64 b = 0; b < n_batches; b++)
-        {
-          int start = (int) (b * B), n = MIN (B, set.n - start);
-          GazeDecoderBatch batch;
-          batch_make (&batch, &bb, &set, order + start, n, cells, channels);
-          double loss = gaze_decoder_forward (dec, work, &batch, &opt);
-          memset (grads, 0, sizeof (float) * dec->n_params);
-          gaze_decoder_backward (dec, work, &opt, grads);
-          gaze_clip_grad_norm (grads, dec->n_params, c->clip);
-          gaze_adam_update (adam, dec->params, grads, lr);
-          if (!isfinite (loss))
-            {
-              g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA,
-                           "training diverged (loss %g) in epoch %d; try a lower --lr", loss,
-                           epoch + 1);
-              ok = FALSE;
-              break;
-            }
-          loss_sum += loss;
-          tokens += gaze_decoder_work_n_tokens (work);
-          status.batch = b + 1;
-          status.loss = loss_sum / (double) (b + 1);
-          status.train_seconds = (g_get_monotonic_time () - t0) * 1e-6;
-          status.tokens_per_s = tokens / MAX (status.train_seconds, 1e-9);
-          if (progress != NULL && !progress (&status, user_data))
-            {
-              g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "training cancelled");
-              ok = FALSE;
-              break;
-            }
-        }
+      GazeTrainStatus status = { .epoch = epoch + 1, .n_epochs = config->epochs };
+      const gint64 t0 = g_get_monotonic_time ();
+      ok = config->scst ? trainer_epoch_scst (&tr, epoch, &status, progress, user_data, error)
+                        : trainer_epoch_xe (&tr, epoch, &status, progress, user_data, error);
       if (!ok)
         break;
-      prog.baseline = opt.baseline;
-      prog.wall_time += (g_get_monotonic_time () - t0) * 1e-6;
-
-      /* Dev evaluation: keep the best model by BLEU-4. */
+      tr.prog.baseline = tr.opt.baseline;
+      tr.prog.wall_time += (g_get_monotonic_time () - t0) * 1e-6;
       GazeScores scores;
-      gint64 e0 = g_get_monotonic_time ();
-      if (!evaluate (model, &dev, cache, c->eval_beam, blas_threads, NULL, NULL, &scores, NULL,
-                     error))
-        {
-          ok = FALSE;
-          break;
-        }
-      status.eval_seconds = (g_get_monotonic_time () - e0) * 1e-6;
-      prog.epoch = epoch + 1;
-      gboolean improved = scores.bleu[3] > prog.best_bleu4;
-      if (improved)
-        {
-          prog.best_bleu4 = scores.bleu[3];
-          prog.best_epoch = epoch + 1;
-          prog.bad_epochs = 0;
-          record_scores (model, &scores, c->eval_beam, epoch + 1);
-          char wall[G_ASCII_DTOSTR_BUF_SIZE];
-          g_ascii_formatd (wall, sizeof wall, "%.0f", prog.wall_time);
-          gaze_model_set_meta (model, "training.wall_time_s", wall);
-          g_autofree char *e = g_strdup_printf ("%d", epoch + 1);
-          gaze_model_set_meta (model, "training.epochs", e);
-          if (!gaze_model_save (model, out_path, error))
-            {
-              ok = FALSE;
-              break;
-            }
-        }
-      else
-        prog.bad_epochs++;
-      if (!checkpoint_write (ckpt, model, adam, &rng, &prog, error))
-        {
-          ok = FALSE;
-          break;
-        }
-      if (on_epoch != NULL)
+      gboolean improved;
+      ok = trainer_end_epoch (&tr, epoch, &status, &scores, &improved, error);
+      if (ok && on_epoch != NULL)
         on_epoch (&status, &scores, improved, user_data);
     }
-
-  openblas_set_num_threads (blas_threads);
-  gaze_decoder_work_free (work);
-  g_free (grads);
-  g_free (order);
-  g_free (bb.keys), g_free (bb.img), g_free (bb.lengths), g_free (bb.tokens), g_free (bb.slot);
-  g_free (bb.features);
-  gaze_adam_free (adam);
-  train_set_clear (&set);
+  trainer_clear (&tr);
   return ok;
 }
