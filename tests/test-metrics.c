@@ -168,6 +168,32 @@ test_cider_d_clipping_idf_penalty (void)
   g_assert_cmpfloat_with_epsilon (s.cider_d, 2.2625700672, 1e-8);
 }
 
+/* The reward scorer gives each caption the score the corpus metric averages:
+ * the same three images as above, one caption at a time.  Counting the end
+ * as a word rewards a caption that ends, and rates one cut short lower. */
+static void
+test_cider_d_scorer (void)
+{
+  const double expected[] = { 0.8434433, 5.0, 0.9442669 };
+  const char *cands[] = { "dog dog", "a cat", "a bird flies high" };
+  char *r0[] = { "a dog runs", NULL };
+  char *r1[] = { "a cat", NULL };
+  char *r2[] = { "the bird", NULL };
+  char **refs[] = { r0, r1, r2 };
+  GazeCiderScorer *scorer = gaze_cider_scorer_new (3, refs, FALSE);
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpfloat_with_epsilon (gaze_cider_scorer_score (scorer, i, cands[i], TRUE),
+                                    expected[i], 1e-6);
+  gaze_cider_scorer_free (scorer);
+  scorer = gaze_cider_scorer_new (3, refs, TRUE);
+  /* "a cat <end>" matches its reference exactly: orders 1-3 have cosine 1 and
+   * there is no 4-gram, so 10 · 3/4. */
+  g_assert_cmpfloat_with_epsilon (gaze_cider_scorer_score (scorer, 1, "a cat", TRUE), 7.5, 1e-9);
+  g_assert_cmpfloat (gaze_cider_scorer_score (scorer, 1, "a cat", FALSE), <,
+                     gaze_cider_scorer_score (scorer, 1, "a cat", TRUE) - 1.0);
+  gaze_cider_scorer_free (scorer);
+}
+
 static void
 test_empty_corpus (void)
 {
@@ -188,6 +214,7 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/rouge-l", test_rouge_l);
   g_test_add_func ("/metrics/cider-d/small", test_cider_d_small);
   g_test_add_func ("/metrics/cider-d/clipping-idf-penalty", test_cider_d_clipping_idf_penalty);
+  g_test_add_func ("/metrics/cider-d/scorer", test_cider_d_scorer);
   g_test_add_func ("/metrics/empty", test_empty_corpus);
   return g_test_run ();
 }

@@ -263,6 +263,62 @@ test_resume (Fixture *f, gconstpointer data)
   g_assert_cmpmem (straight, n1 * sizeof (float), resumed, n2 * sizeof (float));
 }
 
+/* Self-critical fine-tuning of a trained model: deterministic, resumable after
+ * a kill exactly as maximum-likelihood training is, and it moves the weights. */
+static float *
+scst_run (Fixture *f, const GazeModel *init, const char *name, int epochs, gboolean resume,
+          GazeTrainProgressFunc progress, GError **error, gsize *n)
+{
+  GazeTrainConfig c;
+  small_config (&c, epochs);
+  c.init = init;
+  c.scst = TRUE;
+  c.scst_samples = 4;
+  c.lr = 1e-3f;
+  c.resume = resume;
+  g_autofree char *out = g_build_filename (f->dir, name, NULL);
+  g_autofree char *ckpt = g_strconcat (out, ".ckpt", NULL);
+  if (!gaze_train (&c, f->train, f->dev, f->cache, out, progress, NULL, NULL, error))
+    return NULL;
+  return checkpoint_params (ckpt, n);
+}
+
+static void
+test_scst_resume (Fixture *f, gconstpointer data)
+{
+  gsize n0, n1, n2;
+  g_autofree float *base = train_run (f, "base.gzm", 2, FALSE, &n0);
+  g_autofree char *base_path = g_build_filename (f->dir, "base.gzm.ckpt", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GazeModelFile) file = gaze_model_file_read (base_path, &error);
+  g_assert_no_error (error);
+  g_autoptr (GazeModel) init = gaze_model_from_file (file, base_path, &error);
+  g_assert_no_error (error);
+  g_autofree float *straight = scst_run (f, init, "scst.gzm", 3, FALSE, NULL, &error, &n1);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n1, ==, n0);
+  g_assert_true (memcmp (straight, base, n0 * sizeof (float)) != 0);
+  g_assert_null (scst_run (f, init, "scst-killed.gzm", 3, FALSE, stop_after_first_epoch, &error,
+                           &n2));
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_autofree float *resumed = scst_run (f, init, "scst-killed.gzm", 3, TRUE, NULL, &error, &n2);
+  g_assert_no_error (error);
+  g_assert_cmpmem (straight, n1 * sizeof (float), resumed, n2 * sizeof (float));
+  /* The model records what it was fine-tuned from and how. */
+  g_autofree char *out = g_build_filename (f->dir, "scst.gzm", NULL);
+  g_autoptr (GazeModel) tuned = gaze_model_load (out, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (gaze_model_get_meta (tuned, "hyperparameters"), "scst=cider_d"));
+  /* Without a model to start from, self-critical training is refused. */
+  GazeTrainConfig c;
+  small_config (&c, 1);
+  c.scst = TRUE;
+  g_autofree char *none = g_build_filename (f->dir, "none.gzm", NULL);
+  g_assert_false (gaze_train (&c, f->train, f->dev, f->cache, none, NULL, NULL, NULL, &error));
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_INVALID);
+}
+
 static void
 test_model_round_trip (Fixture *f, gconstpointer data)
 {
@@ -313,6 +369,8 @@ main (int argc, char **argv)
   g_test_add ("/train/deterministic", Fixture, NULL, fixture_setup, test_deterministic,
               fixture_teardown);
   g_test_add ("/train/resume", Fixture, NULL, fixture_setup, test_resume, fixture_teardown);
+  g_test_add ("/train/scst-resume", Fixture, NULL, fixture_setup, test_scst_resume,
+              fixture_teardown);
   g_test_add ("/train/model-round-trip", Fixture, NULL, fixture_setup, test_model_round_trip,
               fixture_teardown);
   return g_test_run ();
