@@ -183,10 +183,11 @@ gaze_cli_eval (int argc, char **argv)
   printf ("attention: mean peak α %.3f (uniform: %.3f), mean TV distance between "
           "consecutive words' α %.3f, mean β %.3f\n",
           eval.mean_peak, 1.0 / n_cells, eval.mean_change, eval.mean_beta);
-  printf ("faithfulness %.2f (drop in log p(word) without the top-3 α cells %.4f, "
-          "without 3 random cells %.4f; %" G_GINT64_FORMAT " words)\n",
-          eval.faithfulness, eval.faith.n_words ? eval.faith.drop_top / eval.faith.n_words : 0.0,
-          eval.faith.n_words ? eval.faith.drop_random / eval.faith.n_words : 0.0,
+  const double nw = MAX (eval.faith.n_words, 1);
+  printf ("faithfulness %.2f (mean drop in log p(word) without the top-3 α cells %.4f; "
+          "without 3 random cells %.4f, |drop| %.4f; signed ratio %.2f; %" G_GINT64_FORMAT
+          " words)\n", eval.faithfulness, eval.faith.drop_top / nw, eval.faith.drop_random / nw,
+          eval.faith.abs_drop_random / nw, gaze_faithfulness_signed_ratio (&eval.faith),
           eval.faith.n_words);
   printf ("vocabulary: %d distinct words in the %d captions\n", eval.distinct_words,
           ds->n_images);

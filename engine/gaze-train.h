@@ -176,6 +176,7 @@ typedef struct {
   gint64 n_words;
   double drop_top;
   double drop_random;
+  double abs_drop_random; /* the mean |drop| of the random removals */
 } GazeFaithfulness;
 
 /* Adds the words of beams[i], the caption of grids[i] ([n_images, L, C]),
@@ -183,9 +184,17 @@ typedef struct {
 gboolean gaze_model_faithfulness (const GazeModel *model, const float *grids, int n_images,
                                   const GazeBeam *const *beams, guint64 seed, int n_threads,
                                   GazeFaithfulness *acc, GError **error);
-/* drop_top / drop_random: about 1 for flat attention, well above 1 for
- * attention that the words depend on; NAN when nothing was scored. */
+/* drop_top / abs_drop_random: how much more removing the top-3 cells lowers
+ * p(word) than removing 3 random cells changes it either way.  0 for exactly
+ * uniform attention (the top cells are then any cells, whose drops average
+ * out), about the ratio of the α mass removed for attention the word ignores,
+ * and well above 1 for attention the word depends on.  NAN when nothing was
+ * scored.  (The ratio of the signed means, drop_top / drop_random, is not
+ * used as the headline figure: removing random cells moves the context in a
+ * random direction, so the signed drops cancel to about 0 and the ratio
+ * swings with noise, negative or huge.) */
 double gaze_faithfulness_ratio (const GazeFaithfulness *acc);
+double gaze_faithfulness_signed_ratio (const GazeFaithfulness *acc);
 
 /* ── Evaluation: caption a split and score it (eval.c) ───────────────────── */
 

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# bench/attention.sh — the readable-attention figures of each model, as
+# Markdown table rows: on the Flickr8k dev split at beam 3, BLEU-4, CIDEr-D,
+# the liveness figures (mean peak α, mean α change between consecutive words),
+# faithfulness and the distinct words of the captions; then the same liveness
+# and faithfulness on the 12 full-size photos of ../shared/data/photos (dev
+# photos, encoded from their files).  Every figure is what gaze-cli eval prints.
+#   bench/attention.sh MODEL.gzm...   (default: every model in resources/models;
+#                                      BUILD: the build folder, default build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${BUILD:-build}
+shared=${GAZE_SHARED_DIR:-$PWD/../shared}
+flickr=$shared/data/flickr8k
+[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
+ninja -C "$build" app/gaze-cli >/dev/null
+[ $# -gt 0 ] || set -- resources/models/*.gzm
+photos=$(mktemp)
+trap 'rm -f "$photos"' EXIT
+(cd "$shared/data/photos" && ls -- *.jpg) > "$photos"
+
+# The figures of one gaze-cli eval run: BLEU-4 CIDEr-D peak change faithfulness words.
+figures() {
+  "$build/app/gaze-cli" eval --model "$1" --images "$2" --captions "$flickr/Flickr8k.token.txt" \
+      --split-file "$3" --beam 3 2>/dev/null | awk '
+    /^BLEU-1/ { b4 = $8 }
+    /^CIDEr-D/ { c = $2 }
+    /^attention:/ { p = $5; d = $(NF - 3); sub(/,$/, "", d) }
+    /^faithfulness/ { f = $2 }
+    /^vocabulary:/ { v = $2 }
+    END { if (b4 == "") exit 1; print b4, c, p, d, f, v }'
+}
+
+echo "| model | dev BLEU-4 | dev CIDEr-D | dev peak α | dev α change | dev faithfulness | dev words | photos peak α | photos α change | photos faithfulness |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for model in "$@"; do
+  read -r b4 cider peak change faith words < <(figures "$model" "$flickr/images" \
+      "$flickr/Flickr_8k.devImages.txt") || { echo "$model: gaze-cli eval failed" >&2; exit 1; }
+  read -r _ _ ppeak pchange pfaith _ < <(figures "$model" "$shared/data/photos" "$photos") \
+      || { echo "$model: gaze-cli eval on the photos failed" >&2; exit 1; }
+  echo "| $(basename "$model") | $b4 | $cider | $peak | $change | $faith | $words | $ppeak | $pchange | $pfaith |"
+done
