@@ -115,6 +115,7 @@ gaze_cli_train (int argc, char **argv)
   g_autofree char *train_split = NULL, *dev_split = NULL, *cache_path = NULL, *out = NULL;
   g_autofree char *attention = NULL, *init_path = NULL;
   gboolean scst = FALSE;
+  g_autofree char *baseline = NULL;
   double lr = config.lr, lr_decay = config.lr_decay, dropout = config.dropout;
   double lambda = config.lambda, entropy = config.entropy_weight, clip = config.clip;
   double reinforce = config.reinforce_weight;
@@ -163,6 +164,9 @@ gaze_cli_train (int argc, char **argv)
       "Self-critical training from --init: CIDEr-D reward, greedy baseline", NULL },
     { "samples", 0, 0, G_OPTION_ARG_INT, &config.scst_samples,
       "Self-critical training: captions sampled a photo (5)", "N" },
+    { "baseline", 0, 0, G_OPTION_ARG_STRING, &baseline,
+      "Self-critical training's baseline: greedy (default) or mean (of the other samples)",
+      "KIND" },
     { NULL },
   };
   if (!gaze_cli_parse_options ("train", "— train the caption decoder", entries, FALSE, &argc,
@@ -199,6 +203,12 @@ gaze_cli_train (int argc, char **argv)
     return gaze_cli_fail ("train: --scst fine-tunes a trained model: give it with --init");
   if (config.scst_samples < 1 || config.scst_samples > config.batch_size)
     return gaze_cli_fail ("train: --samples must be 1..the batch size");
+  if (baseline != NULL && strcmp (baseline, "greedy") != 0 && strcmp (baseline, "mean") != 0)
+    return gaze_cli_fail ("train: --baseline takes greedy or mean, not '%s'", baseline);
+  config.scst_baseline = baseline != NULL && strcmp (baseline, "mean") == 0
+                           ? GAZE_SCST_BASELINE_MEAN : GAZE_SCST_BASELINE_GREEDY;
+  if (config.scst_baseline == GAZE_SCST_BASELINE_MEAN && config.scst_samples < 2)
+    return gaze_cli_fail ("train: --baseline mean needs --samples 2 or more");
   g_autoptr (GazeModel) init = NULL;
   if (init_path != NULL)
     {

@@ -233,6 +233,11 @@ gboolean gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset
                               gpointer user_data, GazeEvaluation *result, GError **error);
 void gaze_evaluation_clear (GazeEvaluation *result);
 
+typedef enum {
+  GAZE_SCST_BASELINE_GREEDY, /* the greedy caption's reward (Rennie et al. 2017) */
+  GAZE_SCST_BASELINE_MEAN,   /* the mean reward of the photo's other samples */
+} GazeScstBaseline;
+
 typedef struct {
   /* Model sizes (the vocabulary is built from the training captions). */
   int squeeze_dim;  /* D, 256 */
@@ -265,6 +270,7 @@ typedef struct {
    * reward, greedy baseline, scst_samples sampled captions a photo. */
   gboolean scst;
   int scst_samples; /* (5) */
+  GazeScstBaseline scst_baseline; /* (greedy) */
   /* Files and provenance. */
   const char *checkpoint_path; /* NULL: <out>.ckpt */
   gboolean resume;             /* continue from checkpoint_path */

@@ -23,6 +23,7 @@
 #include <math.h>
 
 #include "parallel.h"
+#include "rng.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -76,41 +77,6 @@ gaze_tanhf (float x)
   t = copysignf (t, x);
   return ax < 0.0625f ? series : t;
 }
-
-/* ── A small random generator, private to its owner (no global state) ──────── */
-
-typedef struct {
-  guint64 s[4]; /* xoshiro256** */
-} GazeRng;
-
-void gaze_rng_seed (GazeRng *rng, guint64 seed);
-guint64 gaze_rng_next (GazeRng *rng);
-float gaze_rng_uniform (GazeRng *rng);             /* [0, 1) */
-float gaze_rng_normal (GazeRng *rng);              /* N(0, 1) */
-guint32 gaze_rng_below (GazeRng *rng, guint32 n);  /* [0, n) */
-
-/* ── Parallel slices ─────────────────────────────────────────────────────────
- * func on slices of [0, n), each a multiple of align long (the last excepted),
- * handed out dynamically to the pool's threads; NULL pool: one call. */
-void gaze_run_slices (GazePool *pool, int n, int align, GazePoolFunc func, gpointer data);
-
-/* ── GEMM helpers: out = op(a)·op(b) + beta·out, row-major, leading dims ────
- * With a pool (NULL: the caller's thread only), a large product is cut into
- * as many slices of output rows or columns as the pool has threads, each a
- * single-threaded cblas_sgemm: the training loop runs OpenBLAS with one
- * thread and does all its threading in the pool, whose idle workers sleep
- * instead of spinning (OpenBLAS's own workers spin with sched_yield between
- * calls, which on 2 cores starves the row-wise layers in between). */
-
-/* out[m,n] (+)= a[m,k] · b[n,k]ᵀ */
-void gaze_gemm_nt (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
-                   int ldb, float beta, float *out, int ldo);
-/* out[m,n] (+)= a[m,k] · b[k,n] */
-void gaze_gemm_nn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
-                   int ldb, float beta, float *out, int ldo);
-/* out[m,n] (+)= a[k,m]ᵀ · b[k,n] */
-void gaze_gemm_tn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
-                   int ldb, float beta, float *out, int ldo);
 
 /* ── Linear: out[n,O] = in[n,I] · W[O,I]ᵀ + b[O] ────────────────────────────── */
 

@@ -1,5 +1,5 @@
-/* parallel.h — a small pool of worker threads for the encoder's own loops
- * (internal).
+/* parallel.h — a small pool of worker threads, the slices of work it hands
+ * out, and the GEMMs split over it (internal).
  *
  * Why not OpenMP: libgomp's idle workers spin for a while after each parallel
  * region, and on a 2-core machine they take the cores from OpenBLAS's own
@@ -22,3 +22,26 @@ int gaze_pool_get_n_threads (const GazePool *pool);
  * returns when all are done.  Safe to call from several threads at once. */
 typedef void (*GazePoolFunc) (int begin, int end, gpointer data);
 void gaze_pool_run (GazePool *pool, int n, GazePoolFunc func, gpointer data);
+
+/* ── Slices ──────────────────────────────────────────────────────────────────
+ * func on slices of [0, n), each a multiple of align long (the last excepted),
+ * handed out dynamically to the pool's threads; NULL pool: one call. */
+void gaze_run_slices (GazePool *pool, int n, int align, GazePoolFunc func, gpointer data);
+
+/* ── GEMM helpers: out = op(a)·op(b) + beta·out, row-major, leading dims ────
+ * With a pool (NULL: the caller's thread only), a large product is cut into
+ * as many slices of output rows or columns as the pool has threads, each a
+ * single-threaded cblas_sgemm: the training loop runs OpenBLAS with one
+ * thread and does all its threading in the pool, whose idle workers sleep
+ * instead of spinning (OpenBLAS's own workers spin with sched_yield between
+ * calls, which on 2 cores starves the row-wise layers in between). */
+
+/* out[m,n] (+)= a[m,k] · b[n,k]ᵀ */
+void gaze_gemm_nt (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+                   int ldb, float beta, float *out, int ldo);
+/* out[m,n] (+)= a[m,k] · b[k,n] */
+void gaze_gemm_nn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+                   int ldb, float beta, float *out, int ldo);
+/* out[m,n] (+)= a[k,m]ᵀ · b[k,n] */
+void gaze_gemm_tn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+                   int ldb, float beta, float *out, int ldo);

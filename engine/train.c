@@ -312,8 +312,9 @@ training_description (const GazeDecoderSizes *s, const GazeTrainConfig *c)
   g_autofree char *base = hyperparameters_string (s, c);
   if (!c->scst)
     return g_steal_pointer (&base);
-  return g_strdup_printf ("%sscst=cider_d\nscst_samples=%d\nscst_baseline=greedy\nscst_dropout=0\n", base,
-                          c->scst_samples);
+  return g_strdup_printf ("%sscst=cider_d\nscst_samples=%d\nscst_baseline=%s\nscst_dropout=0\n",
+                          base, c->scst_samples,
+                          c->scst_baseline == GAZE_SCST_BASELINE_MEAN ? "mean" : "greedy");
 }
 
 static GazeDataset
@@ -391,7 +392,8 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
                     .dev = dataset_head (dev_full, c->max_dev) };
   if (c->batch_size < 1 || c->epochs < 1 || c->max_words < 1 || !(c->lr > 0.0f)
       || c->dropout < 0.0f || c->dropout >= 1.0f || c->eval_beam < 1 || c->n_threads < 1
-      || (c->scst && (c->scst_samples < 1 || c->init == NULL)))
+      || (c->scst && (c->scst_samples < 1 || c->init == NULL))
+      || (c->scst && c->scst_baseline == GAZE_SCST_BASELINE_MEAN && c->scst_samples < 2))
     {
       g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID, "invalid training options");
       return FALSE;
@@ -603,9 +605,14 @@ sample_text (const GazeVocab *vocab, const int *row, int length, gboolean *ended
 /* Self-critical sequence training (Rennie et al. 2017): for each photo,
  * scst_samples captions w^s drawn from the model and its greedy caption ŵ;
  * with the CIDEr-D reward r (the end of the caption counted as a word), the
- * loss −Σ_s (r(w^s) − r(ŵ)) log p(w^s) has the REINFORCE gradient of the
- * expected reward, with the greedy caption's reward as its baseline: samples
- * better than what the model would say are made more likely, worse ones less.
+ * loss −Σ_s (r(w^s) − b) log p(w^s) has the REINFORCE gradient of the
+ * expected reward for any baseline b that does not depend on w^s:
+ *   greedy: b = r(ŵ), samples better than what the model would say are made
+ *           more likely, worse ones less (Rennie et al.);
+ *   mean:   b = the mean reward of the photo's other samples (Luo 2020, "a
+ *           better variant of self-critical sequence training"): the
+ *           advantages of a photo's samples are centred, so fewer of them
+ *           push down at once.
  * Dropout is off so that the samples come from the policy being trained. */
 static gboolean
 trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
@@ -634,7 +641,8 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
           tr->samples.grids[i] = tr->set.grids[image];
           memcpy (grids + i * grid, tr->set.grids[image], sizeof (float) * grid);
         }
-      /* The baseline: the greedy caption's reward. */
+      /* The greedy caption's reward: the baseline, or (with the mean
+       * baseline) a measure of how the model's own caption fares. */
       GazeCaption **greedy = caption_batch_in_pool (tr->model, grids, u, 1, pool, error);
       if (greedy == NULL)
         {
@@ -661,11 +669,21 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
                                                + (gsize) r * stride, tr->samples.lengths[r],
                                                &ended);
           double reward = gaze_cider_scorer_score (tr->cider, tr->order[start + i], text, ended);
-          tr->advantage[r] = (float) (reward - baseline[i]);
+          tr->advantage[r] = (float) reward;
           tr->samples.image[r] = i;
           reward_sum += reward;
           n_samples++;
           sorted[r] = r;
+        }
+      for (int i = 0; i < u; i++)
+        {
+          float *rw = tr->advantage + (gsize) i * K;
+          double sum = 0.0;
+          for (int k = 0; k < K; k++)
+            sum += rw[k];
+          for (int k = 0; k < K; k++)
+            rw[k] -= c->scst_baseline == GAZE_SCST_BASELINE_MEAN
+                       ? (float) ((sum - rw[k]) / (K - 1)) : (float) baseline[i];
         }
       tr->samples.n = n;
       tr->samples.n_images = u;
