@@ -247,9 +247,8 @@ caption_batch (const GazeModel *model, const float *grids, int n_images, int k, 
   gboolean cancelled = FALSE;
   for (int t = 0; t < MAX_STEPS; t++)
     {
-      if (g_cancellable_is_cancelled (cancellable))
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
-          g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "captioning cancelled");
           cancelled = TRUE;
           break;
         }

@@ -122,7 +122,7 @@ gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset, GazeGri
       g_free (batch);
       if (ok && progress != NULL && !progress (start + m, n, user_data))
         {
-          g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "evaluation cancelled");
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "evaluation cancelled");
           ok = FALSE;
         }
     }

@@ -518,7 +518,7 @@ gaze_feature_cache_verify (const GazeFeatureCache *cache, GazeProgressFunc progr
         }
       if (progress != NULL && !progress (i + 1, cache->n_images, user_data))
         {
-          g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "%s: verification cancelled",
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s: verification cancelled",
                        cache->path);
           return FALSE;
         }
@@ -693,7 +693,7 @@ gaze_feature_cache_build (const char *path, const GazeEncoder *encoder, const ch
     {
       writer_free (writer);
       g_ptr_array_unref (ids);
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                    "%s: building the feature cache was cancelled", path);
       return FALSE;
     }
@@ -718,7 +718,7 @@ gaze_feature_cache_build (const char *path, const GazeEncoder *encoder, const ch
           if (!go_on && !b.stop)
             {
               g_atomic_int_set (&b.stop, TRUE);
-              g_set_error (&b.error, GAZE_ERROR, GAZE_ERROR_CANCELLED,
+              g_set_error (&b.error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                            "%s: building the feature cache was cancelled", path);
             }
           continue;

@@ -142,8 +142,7 @@ int gaze_model_file_get_tensor_shape (const GazeModelFile *file, const char *nam
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GazeModelFile, gaze_model_file_free)
 
-/* ── Training ─────────────────────────────────────────────────────────────── */
-/* (declared by train.c's owner below this line) */
+/* ── Models: metadata, saving, batched captioning (model.c, beam.c) ───────── */
 
 /* Model metadata (keys listed in model.c: "hyperparameters", "training.command",
  * "dev.bleu4" …) and saving; gaze_model_load is in gaze.h. */
@@ -232,6 +231,8 @@ gboolean gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset
                               const GazeEvalOptions *options, GazeProgressFunc progress,
                               gpointer user_data, GazeEvaluation *result, GError **error);
 void gaze_evaluation_clear (GazeEvaluation *result);
+
+/* ── Training (train.c) ───────────────────────────────────────────────────── */
 
 typedef enum {
   GAZE_SCST_BASELINE_GREEDY, /* the greedy caption's reward (Rennie et al. 2017) */

@@ -10,7 +10,9 @@
  *
  * The engine has no GTK and no global state.  Every object is immutable after
  * loading, so one GazeEncoder and one GazeModel may serve several threads.
- * Errors are reported through GError in the GAZE_ERROR domain.
+ * Errors are reported through GError in the GAZE_ERROR domain, except that
+ * cancelled work, whether through a GCancellable or a progress callback that
+ * returned FALSE, is always G_IO_ERROR_CANCELLED, as GIO reports it.
  *
  * Training, datasets and metrics live in gaze-train.h.
  */
@@ -34,7 +36,6 @@ typedef enum {
   GAZE_ERROR_IMAGE,       /* an unreadable, empty or too large image */
   GAZE_ERROR_MISMATCH,    /* a model and an encoder that do not belong together, wrong shapes */
   GAZE_ERROR_DATA,        /* a dataset problem: missing split, no captions */
-  GAZE_ERROR_CANCELLED,   /* the caller cancelled the work */
   GAZE_ERROR_INVALID,     /* an invalid argument */
 } GazeError;
 
@@ -137,7 +138,7 @@ typedef struct {
 } GazeCaption;
 
 /* Beam search of width beam_width (1 is greedy decoding) over an encoder grid.
- * Cancellation is checked between steps and reported as GAZE_ERROR_CANCELLED. */
+ * Cancellation is checked between steps and reported as G_IO_ERROR_CANCELLED. */
 GazeCaption *gaze_model_caption (const GazeModel *model, const float *grid, int beam_width,
                                  GCancellable *cancellable, GError **error);
 void gaze_caption_free (GazeCaption *caption);

@@ -579,7 +579,7 @@ trainer_epoch_xe (Trainer *tr, int epoch, GazeTrainStatus *status, GazeTrainProg
       status->tokens_per_s = tokens / MAX (status->train_seconds, 1e-9);
       if (progress != NULL && !progress (status, user_data))
         {
-          g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "training cancelled");
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "training cancelled");
           return FALSE;
         }
     }
@@ -701,7 +701,7 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
       status->tokens_per_s = tokens / MAX (status->train_seconds, 1e-9);
       if (ok && progress != NULL && !progress (status, user_data))
         {
-          g_set_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED, "training cancelled");
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "training cancelled");
           ok = FALSE;
         }
     }

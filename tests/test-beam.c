@@ -222,7 +222,7 @@ test_errors (void)
   g_cancellable_cancel (cancellable);
   GazeCaption *caption = gaze_model_caption (model, grid, 3, cancellable, &error);
   g_assert_null (caption);
-  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   caption = gaze_model_caption (model, grid, 0, NULL, &error);
   g_assert_null (caption);

@@ -389,7 +389,7 @@ test_build (void)
   Progress cancel = { .cancel_at = 2 };
   cache = gaze_feature_cache_open (s.cache, encoder, s.images, on_progress, &cancel, &error);
   g_assert_null (cache);
-  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   g_assert_cmpint (count_cache_files (&s), ==, 1);
   cache = gaze_feature_cache_load (s.cache, gaze_encoder_get_sha256 (encoder), &error);

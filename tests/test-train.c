@@ -255,7 +255,7 @@ test_resume (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_assert_false (gaze_train (&c, f->train, f->dev, f->cache, out, stop_after_first_epoch, NULL,
                               NULL, &error));
-  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   /* … then resumed from its epoch-1 checkpoint ends exactly where the
    * uninterrupted run did. */
   g_autofree float *resumed = train_run (f, "resumed.gzm", 3, TRUE, &n2);
@@ -300,7 +300,7 @@ test_scst_resume (Fixture *f, gconstpointer data)
   g_assert_true (memcmp (straight, base, n0 * sizeof (float)) != 0);
   g_assert_null (scst_run (f, init, "scst-killed.gzm", 3, FALSE, stop_after_first_epoch, &error,
                            &n2));
-  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   g_autofree float *resumed = scst_run (f, init, "scst-killed.gzm", 3, TRUE, NULL, &error, &n2);
   g_assert_no_error (error);

@@ -452,8 +452,7 @@ caption_done (GObject *source, GAsyncResult *result, gpointer user_data)
   update_busy (self);
   if (caption == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-          && !g_error_matches (error, GAZE_ERROR, GAZE_ERROR_CANCELLED))
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_autofree char *message = g_strdup_printf (_("Cannot describe “%s”: %s"),
                                                       gaze_photo_get_title (photo),
