@@ -212,6 +212,70 @@ test_batch (void)
   g_free (grid);
 }
 
+/* Self-critical training samples captions from the model and then scores
+ * them with the training forward pass: the first words' frequencies follow
+ * p(w_1), and each sample's log-probability is the same through the
+ * inference steps and through the training pass (the policy whose gradient
+ * the samples estimate is the one being trained). */
+static void
+test_sampling (void)
+{
+  float *grid;
+  g_autoptr (GazeModel) model = random_model (GAZE_ATTENTION_SOFT, 11, &grid);
+  const GazeDecoder *dec = model->dec;
+  const int V = dec->sizes.vocab, H = dec->sizes.hidden, K = 4000, stride = 22;
+  int *tokens = g_new (int, K * stride), *lengths = g_new (int, K);
+  GazeRng rng;
+  gaze_rng_seed (&rng, 5);
+  _gaze_sample_captions (model, NULL, grid, 1, K, &rng, stride, tokens, lengths);
+  /* p(w_1 | <start>) from one step. */
+  GazeDecoderState *st = gaze_decoder_state_new (dec, 1, 1, NULL);
+  gaze_decoder_encode (dec, st, grid, 1);
+  float h[16], c[16];
+  memcpy (h, st->h0, sizeof (float) * H);
+  memcpy (c, st->c0, sizeof (float) * H);
+  const int start = GAZE_TOKEN_START;
+  gaze_decoder_step (dec, st, 1, &start, h, c, NULL, FALSE);
+  int *count = g_new0 (int, V);
+  for (int k = 0; k < K; k++)
+    {
+      g_assert_cmpint (tokens[k * stride], ==, GAZE_TOKEN_START);
+      g_assert_true (lengths[k] >= 1 && lengths[k] <= 20);
+      count[tokens[k * stride + 1]]++;
+    }
+  for (int v = 0; v < V; v++)
+    {
+      double p = st->logits[v], se = sqrt (p * (1 - p) / K) + 1e-9;
+      g_assert_cmpfloat (fabs (count[v] / (double) K - p), <, 5 * se + 1e-3);
+    }
+  /* The first 8 samples through the training pass, against the steps. */
+  enum { N = 8 };
+  GazeDecoderBatch batch = { .n = 1, .n_images = 1, .features = grid, .stride = stride };
+  GazeDecoderOptions opt = { .attention = GAZE_ATTENTION_SOFT };
+  GazeDecoderWork *work = gaze_decoder_work_new (1);
+  const int img = 0;
+  for (int k = 0; k < N; k++)
+    {
+      const int *row = tokens + k * stride;
+      batch.img = &img, batch.lengths = &lengths[k], batch.tokens = row;
+      gaze_decoder_forward (dec, work, &batch, &opt);
+      double trained = gaze_decoder_work_log_py (work, 0), stepped = 0.0;
+      memcpy (h, st->h0, sizeof (float) * H);
+      memcpy (c, st->c0, sizeof (float) * H);
+      for (int t = 0; t < lengths[k]; t++)
+        {
+          gaze_decoder_step (dec, st, 1, &row[t], h, c, NULL, FALSE);
+          stepped += log (st->logits[row[t + 1]]);
+          memcpy (h, st->h, sizeof (float) * H);
+          memcpy (c, st->c, sizeof (float) * H);
+        }
+      g_assert_cmpfloat (fabs (trained - stepped), <, 1e-4 * (1 + fabs (stepped)));
+    }
+  gaze_decoder_work_free (work);
+  gaze_decoder_state_free (st);
+  g_free (count), g_free (tokens), g_free (lengths), g_free (grid);
+}
+
 static void
 test_errors (void)
 {
@@ -242,6 +306,7 @@ main (int argc, char **argv)
   g_test_add_func ("/beam/beams", test_beam);
   g_test_add_func ("/beam/hard-argmax", test_hard_argmax);
   g_test_add_func ("/beam/batch", test_batch);
+  g_test_add_func ("/beam/sampling", test_sampling);
   g_test_add_func ("/beam/errors", test_errors);
   return g_test_run ();
 }
