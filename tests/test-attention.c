@@ -39,8 +39,14 @@
  * pulls Σ_t α_ti towards the same value in every cell), so the peak
  * threshold sits between it and uniform: 1.25×, leaving it a 17% margin;
  * the change threshold is under half of its 0.065. */
-#define PEAK_MIN_RATIO 1.25 /* × uniform */
-#define CHANGE_MIN 0.03
+typedef struct {
+  double peak_ratio;   /* mean peak α, × uniform */
+  double change;       /* mean α change between consecutive words */
+  double faithfulness; /* gaze_faithfulness_ratio */
+} Thresholds;
+
+static const Thresholds soft_thresholds = { 1.25, 0.03, 0.0 };
+static const Thresholds hard_thresholds = { 1.25, 0.03, 0.0 };
 #define MIN_WORDS_FROZEN 4
 #define MAX_FROZEN_FRACTION 0.25
 #define BEAM 3
@@ -49,6 +55,7 @@ enum {
   DEAD_PEAK = 1 << 0,
   DEAD_CHANGE = 1 << 1,
   DEAD_FROZEN = 1 << 2,
+  DEAD_FAITH = 1 << 3,
 };
 
 typedef struct {
@@ -69,6 +76,8 @@ typedef struct {
   int n_frozen;           /* those whose words all have one argmax cell */
   GString *frozen;        /* their names */
   char **captions;        /* best beams, per photo */
+  double faithfulness;    /* gaze_faithfulness_ratio over all words */
+  GazeAttention attention;
 } Liveness;
 
 static void
@@ -168,12 +177,16 @@ measure (const GazeModel *model, Liveness *l)
   const gsize floats = (gsize) photos.n_cells * gaze_encoder_get_channels (photos.encoder);
   double peak_sum = 0.0, change_sum = 0.0;
   int n_words = 0, n_pairs = 0;
+  GazeCaption **captions = g_new0 (GazeCaption *, photos.n_photos);
+  const GazeBeam **beams = g_new0 (const GazeBeam *, photos.n_photos);
+  l->attention = gaze_model_get_attention (model);
   for (int p = 0; p < photos.n_photos; p++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (GazeCaption) caption
+      GazeCaption *caption = captions[p]
           = gaze_model_caption (model, photos.grids + p * floats, BEAM, NULL, &error);
       g_assert_no_error (error);
+      beams[p] = &caption->beams[0];
       g_assert_cmpint (caption->n_cells, ==, photos.n_cells);
       const GazeBeam *beam = &caption->beams[0];
       l->captions[p] = gaze_beam_to_string (beam);
@@ -206,23 +219,45 @@ measure (const GazeModel *model, Liveness *l)
   g_assert_cmpint (l->n_long, >, 0);
   l->mean_peak = peak_sum / n_words;
   l->mean_change = change_sum / n_pairs;
+  GazeFaithfulness faith = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (gaze_model_faithfulness (model, photos.grids, photos.n_photos, beams, 1, 1,
+                                          &faith, &error));
+  g_assert_no_error (error);
+  l->faithfulness = gaze_faithfulness_ratio (&faith);
+  for (int p = 0; p < photos.n_photos; p++)
+    gaze_caption_free (captions[p]);
+  g_free (captions);
+  g_free (beams);
   /* (ASCII: g_test_message goes through the C locale.) */
-  g_test_message ("mean peak alpha %.4f (%.2fx uniform), mean change %.4f, %d of %d photos "
-                  "frozen on one cell%s", l->mean_peak, l->mean_peak * photos.n_cells,
-                  l->mean_change, l->n_frozen, l->n_long, l->frozen->str);
+  g_test_message ("mean peak alpha %.4f (%.2fx uniform), mean change %.4f, faithfulness %.2f, "
+                  "%d of %d photos frozen on one cell%s", l->mean_peak,
+                  l->mean_peak * photos.n_cells, l->mean_change, l->faithfulness, l->n_frozen,
+                  l->n_long, l->frozen->str);
 }
 
-/* The liveness checks that fail, as DEAD_* flags. */
+/* The thresholds for a model of this kind of attention. */
+static const Thresholds *
+thresholds_for (GazeAttention attention)
+{
+  return attention == GAZE_ATTENTION_HARD ? &hard_thresholds : &soft_thresholds;
+}
+
+/* The liveness checks that fail, as DEAD_* flags.  NAN faithfulness (no word
+ * depends on any cell at all) is unfaithful. */
 static int
 dead_checks (const Liveness *l)
 {
+  const Thresholds *th = thresholds_for (l->attention);
   int dead = 0;
-  if (l->mean_peak < PEAK_MIN_RATIO / photos.n_cells)
+  if (l->mean_peak < th->peak_ratio / photos.n_cells)
     dead |= DEAD_PEAK;
-  if (l->mean_change < CHANGE_MIN)
+  if (l->mean_change < th->change)
     dead |= DEAD_CHANGE;
   if (l->n_frozen > MAX_FROZEN_FRACTION * l->n_long)
     dead |= DEAD_FROZEN;
+  if (!(l->faithfulness >= th->faithfulness))
+    dead |= DEAD_FAITH;
   return dead;
 }
 
@@ -250,11 +285,14 @@ test_alive (void)
   Liveness l;
   if (!measure_or_skip (FALSE, FALSE, &l))
     return;
+  const Thresholds *th = thresholds_for (l.attention);
   if (dead_checks (&l) != 0)
     g_error ("attention is dead: mean peak alpha %.4f (need >= %.4f), mean change %.4f "
-             "(need >= %.3f), %d of %d photos with every word on one cell (need <= %.0f%%):%s",
-             l.mean_peak, PEAK_MIN_RATIO / photos.n_cells, l.mean_change, CHANGE_MIN, l.n_frozen,
-             l.n_long, 100 * MAX_FROZEN_FRACTION, l.frozen->str);
+             "(need >= %.3f), faithfulness %.2f (need >= %.2f), %d of %d photos with every word "
+             "on one cell (need <= %.0f%%):%s",
+             l.mean_peak, th->peak_ratio / photos.n_cells, l.mean_change, th->change,
+             l.faithfulness, th->faithfulness, l.n_frozen, l.n_long, 100 * MAX_FROZEN_FRACTION,
+             l.frozen->str);
   liveness_clear (&l);
 }
 
@@ -265,7 +303,12 @@ test_zeroed_attention_is_dead (void)
   Liveness l;
   if (!measure_or_skip (FALSE, TRUE, &l))
     return;
-  g_assert_cmpint (dead_checks (&l), ==, DEAD_PEAK | DEAD_CHANGE | DEAD_FROZEN);
+  /* A hard model with uniform α still attends to one cell, the first argmax,
+   * and its words do depend on that cell: faithfulness rightly stays high. */
+  int expect = DEAD_PEAK | DEAD_CHANGE | DEAD_FROZEN;
+  if (l.attention == GAZE_ATTENTION_SOFT)
+    expect |= DEAD_FAITH;
+  g_assert_cmpint (dead_checks (&l), ==, expect);
   liveness_clear (&l);
 }
 
