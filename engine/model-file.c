@@ -621,9 +621,23 @@ gaze_model_file_read (const char *path, GError **error)
       gaze_io_error (error, local);
       return NULL;
     }
+  return gaze_model_file_read_data ((const guint8 *) contents, len, path, error);
+}
+
+GazeModelFile *
+gaze_model_file_read_data (const guint8 *data, gsize len, const char *path, GError **error)
+{
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+  if ((guint64) len > MAX_FILE_BYTES)
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_CORRUPT, "%s: larger than %d GiB", path,
+                   (int) (MAX_FILE_BYTES >> 30));
+      return NULL;
+    }
   int code = 0;
   g_autofree char *problem = NULL;
-  GazeModelFile *file = parse_file ((const guint8 *) contents, len, &code, &problem);
+  GazeModelFile *file = parse_file (data, len, &code, &problem);
   if (file == NULL)
     {
       g_set_error (error, GAZE_ERROR, code, "%s: %s", path, problem);
