@@ -58,6 +58,8 @@ fail (GError **error, const Reader *r, const char *format, ...)
   va_start (args, format);
   g_autofree char *message = g_strdup_vprintf (format, args);
   va_end (args);
+  /* The names quoted come from the file: one line, whatever they hold. */
+  g_strdelimit (message, "\r\n\v\f", ' ');
   g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA, "%s: %s", r->path, message);
   return FALSE;
 }

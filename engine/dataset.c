@@ -169,6 +169,7 @@ parse_file (const char *path, LineFunc line_func, Parser *parser, GError **error
   g_mapped_file_unref (mapped);
   if (!ok)
     {
+      g_strdelimit (local->message, "\r\n\v\f", ' '); /* it may quote the file */
       g_set_error (error, GAZE_ERROR, local->code, "%s: %s", path, local->message);
       g_error_free (local);
     }

@@ -397,6 +397,16 @@ corrupt (GazeFeatureCache *cache, GError **error, const char *problem)
   return NULL;
 }
 
+/* No control characters: an id is quoted in one-line messages. */
+static gboolean
+name_is_printable (const char *s)
+{
+  for (; *s != '\0'; s = g_utf8_next_char (s))
+    if (g_unichar_iscntrl (g_utf8_get_char (s)))
+      return FALSE;
+  return TRUE;
+}
+
 /* Whether grid i still has the hash it was written with. */
 static gboolean
 grid_is_intact (const GazeFeatureCache *cache, int i)
@@ -467,7 +477,7 @@ gaze_feature_cache_load (const char *path, const char *encoder_sha256, GError **
   const char *s = strings + strlen (strings) + 1;
   for (guint32 i = 0; i < n_images; i++)
     {
-      if (s >= end || !g_utf8_validate (s, -1, NULL)
+      if (s >= end || !g_utf8_validate (s, -1, NULL) || !name_is_printable (s)
           || !g_hash_table_insert (cache->index, (gpointer) s, GINT_TO_POINTER (i + 1)))
         return corrupt (cache, error, "bad image names");
       cache->ids[i] = s;

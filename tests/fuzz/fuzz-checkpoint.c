@@ -42,6 +42,9 @@ write_seed (const char *path)
   gaze_model_free (model);
 }
 
+static void read_checkpoint (GazeModel *model, GazeAdam *adam, const uint8_t *data,
+                             size_t size);
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -58,6 +61,18 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       model = tiny_model ();
       adam = gaze_adam_new (model->dec->n_params);
     }
+  read_checkpoint (model, adam, data, size);
+  /* And with the size and checksum repaired, to reach the parser behind them. */
+  guint8 *repaired = fuzz_repair_model_file (data, size);
+  if (repaired != NULL)
+    read_checkpoint (model, adam, repaired, size);
+  g_free (repaired);
+  return 0;
+}
+
+static void
+read_checkpoint (GazeModel *model, GazeAdam *adam, const uint8_t *data, size_t size)
+{
   const char *path = fuzz_write_file ("train.ckpt", data, size);
   GazeRng rng = { { 1, 2, 3, 4 } };
   GazeTrainProgress p = { 0 };
@@ -65,12 +80,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (!gaze_checkpoint_read (path, model, adam, &rng, &p, &error))
     {
       fuzz_check_error (error);
-      return 0;
+      return;
     }
   for (gsize i = 0; i < adam->n; i++)
     if (!isfinite (model->dec->params[i]) || !isfinite (adam->m[i]) || !(adam->v[i] >= 0.0f))
       __builtin_trap ();
   if (p.epoch < 0 || p.best_epoch > p.epoch)
     __builtin_trap ();
-  return 0;
 }

@@ -27,6 +27,11 @@ write_seed (const char *path)
   gaze_model_free (model);
 }
 
+static void
+read_model (const uint8_t *data, size_t size);
+
+/* Every input twice: as it is, and with its size and checksum repaired, so
+ * that mutations of the body are parsed rather than stopped by the checksum. */
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -40,19 +45,30 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           exit (0);
         }
     }
+  read_model (data, size);
+  guint8 *repaired = fuzz_repair_model_file (data, size);
+  if (repaired != NULL)
+    read_model (repaired, size);
+  g_free (repaired);
+  return 0;
+}
+
+static void
+read_model (const uint8_t *data, size_t size)
+{
   GError *error = NULL;
   GazeModelFile *file = gaze_model_file_read_data (data, size, "fuzz.gzm", &error);
   if (file == NULL)
     {
       fuzz_check_error (error);
-      return 0;
+      return;
     }
   GazeModel *model = gaze_model_from_file (file, "fuzz.gzm", &error);
   gaze_model_file_free (file);
   if (model == NULL)
     {
       fuzz_check_error (error);
-      return 0;
+      return;
     }
   const GazeDecoderSizes *s = &model->dec->sizes;
   if (model->dec->n_params < 200000 && s->vocab <= 1000)
@@ -70,5 +86,4 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       g_free (grid);
     }
   gaze_model_free (model);
-  return 0;
 }
