@@ -298,7 +298,7 @@ writer_begin (const char *path, const char *encoder_sha256, const char *images_d
     }
   if (ftruncate (w->fd, file_size) != 0)
     {
-      set_io_error (error, w->tmp_path, errno);
+      set_io_error (error, path, errno);
       writer_free (w);
       return NULL;
     }
@@ -329,7 +329,7 @@ writer_put_grid (Writer *w, int index, const float *grid, GError **error)
 {
   w->hashes[index] = gaze_feature_cache_hash (grid, w->grid_bytes);
   if (!pwrite_all (w->fd, grid, w->grid_bytes, w->data_offset + w->grid_bytes * index))
-    return set_io_error (error, w->tmp_path, errno ? errno : ENOSPC);
+    return set_io_error (error, w->path, errno ? errno : ENOSPC);
   return TRUE;
 }
 
@@ -344,7 +344,7 @@ writer_commit (Writer *w, GError **error)
                    w->header + CHECKSUMMED_HEADER_LEN);
   gboolean ok = pwrite_all (w->fd, w->header, w->data_offset, 0) && fsync (w->fd) == 0;
   if (!ok)
-    set_io_error (error, w->tmp_path, errno ? errno : ENOSPC);
+    set_io_error (error, w->path, errno ? errno : ENOSPC);
   else if (g_rename (w->tmp_path, w->path) != 0)
     ok = set_io_error (error, w->path, errno);
   else

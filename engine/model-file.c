@@ -395,11 +395,7 @@ gaze_model_file_write (const GazeModelFile *file, const char *path, GError **err
     {
       /* A temporary file in the same folder, synced, then renamed over path:
        * readers see the old file or the new one, never half of one. */
-      GError *local = NULL;
-      ok = g_file_set_contents_full (path, (const char *) out->data, out->len,
-                                     G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local);
-      if (!ok)
-        gaze_io_error (error, local);
+      ok = gaze_io_write_atomic (path, out->data, out->len, 0644, error);
     }
   g_byte_array_unref (out);
   return ok;
