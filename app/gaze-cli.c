@@ -6,8 +6,10 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "gaze-blas.h"
 #include "gaze-cli.h"
 #include "gaze-paths.h"
+#include "gaze.h"
 
 typedef struct {
   const char *name;
@@ -105,6 +107,7 @@ print_usage (FILE *out)
 int
 main (int argc, char **argv)
 {
+  gaze_blas_ensure_fast_kernels (argv);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
@@ -117,7 +120,8 @@ main (int argc, char **argv)
     }
   if (strcmp (argv[1], "--version") == 0)
     {
-      printf ("gaze-cli %s\n", PACKAGE_VERSION);
+      g_autofree char *blas = gaze_blas_describe ();
+      printf ("gaze-cli %s\n%s\n", PACKAGE_VERSION, blas);
       return 0;
     }
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
