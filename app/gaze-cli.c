@@ -22,8 +22,8 @@ static const GazeCliCommand commands[] = {
   { "classify", "print the top-5 ImageNet labels of photos", gaze_cli_classify },
   { "features", "cache the encoder's grids of a folder of photos", gaze_cli_features },
   { "eval", "caption a split and score it (BLEU, CIDEr-D, ROUGE-L)", gaze_cli_eval },
-  { "train", "train the caption decoder on Flickr8k", gaze_cli_train },
-  { "caption", "caption photos, with per-word attention as JSON", gaze_cli_caption },
+  { "train", "train the caption decoder (Flickr8k, Karpathy or COCO captions)", gaze_cli_train },
+  { "caption", "caption photos or folders, with per-word attention", gaze_cli_caption },
   { "info", "describe decoder models: encoder, training, dev scores", gaze_cli_info },
 };
 
