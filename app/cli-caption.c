@@ -328,7 +328,7 @@ catch_stop_signals (void)
 {
   struct sigaction action = { 0 };
   action.sa_handler = on_stop_signal;
-  action.sa_flags = SA_RESETHAND;
+  action.sa_flags = SA_RESETHAND | SA_RESTART; /* no EINTR in the writes under way */
   sigemptyset (&action.sa_mask);
   sigaction (SIGINT, &action, NULL);
   sigaction (SIGTERM, &action, NULL);
