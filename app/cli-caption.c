@@ -427,10 +427,10 @@ gaze_cli_caption (int argc, char **argv)
       for (guint i = 0; i < photos->len; i++)
         {
           char *path = export_path_for (o.export_dir, g_ptr_array_index (photos, i), taken);
+          g_ptr_array_add (export_paths, path);
           if (!o.force && g_file_test (path, G_FILE_TEST_EXISTS))
             return gaze_cli_fail ("%s: the file already exists (pass --force to replace it)",
                                   path);
-          g_ptr_array_add (export_paths, path);
         }
     }
 

@@ -17,6 +17,8 @@ shared=${GAZE_SHARED_DIR:?}
 flickr=$shared/data/flickr8k
 export GAZE_ENCODER=${GAZE_ENCODER:-$shared/models/mobilenet_v2_1.0_224_quant.tflite}
 [ -f "$GAZE_ENCODER" ] && [ -d "$flickr/images" ] || { echo "SKIP: no shared data"; exit 77; }
+# Under LeakSanitizer: fontconfig's caches (Pango renders the exports) are not leaks.
+export LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=${GAZE_SOURCE_DIR:?}/tests/lsan.supp
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0
