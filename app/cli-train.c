@@ -214,7 +214,7 @@ gaze_cli_train (int argc, char **argv)
   else if ((train = gaze_dataset_load (images_dir, captions, train_split, &error)) == NULL
            || (dev = gaze_dataset_load (images_dir, captions, dev_split, &error)) == NULL)
     return gaze_cli_fail_error (error);
-  if (train->n_skipped > 0 || dev->n_skipped > 0)
+  if (dataset == NULL && (train->n_skipped > 0 || dev->n_skipped > 0)) /* --dataset says it */
     fprintf (stderr, "skipped %d caption lines or ids naming missing photos\n",
              train->n_skipped + dev->n_skipped);
 
