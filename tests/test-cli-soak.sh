@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# test-cli-soak — one gaze-cli process captions many photos (N, default 120:
-# the 12 photos of ../shared/data/photos 10 times over, in 10 folders), and
+# test-cli-soak — one gaze-cli process captions many photos (N, default 72:
+# the 12 photos of ../shared/data/photos 6 times over, in 6 folders), and
 # its resident memory must stay flat: the growth from the RSS once warm
 # (after N/6 photos) to the RSS at the end must stay under BOUND_KIB
 # (default 4096).  Prints both.  bench/caption-folder.sh runs it on 2000.
 #   test-cli-soak.sh PATH/TO/gaze-cli [N [BOUND_KIB [PHOTO_DIR]]]
 set -uo pipefail
 cli=$1
-n=${2:-120}
+n=${2:-72}
 bound=${3:-4096}
 shared=${GAZE_SHARED_DIR:?}
 source_dir=${4:-$shared/data/photos}
@@ -15,7 +15,7 @@ export GAZE_ENCODER=${GAZE_ENCODER:-$shared/models/mobilenet_v2_1.0_224_quant.tf
 [ -d "$source_dir" ] || { echo "SKIP: no $source_dir"; exit 77; }
 # AddressSanitizer's quarantine keeps freed memory resident; its leak checker
 # covers that build instead.
-if ldd "$cli" 2>/dev/null | grep -q libasan; then
+if { readelf -d "$cli" 2>/dev/null || ldd "$cli" 2>/dev/null; } | grep -q 'libasan'; then
   echo "SKIP: resident memory is not measured under AddressSanitizer"; exit 77
 fi
 tmp=$(mktemp -d)
