@@ -1,7 +1,19 @@
 /* cli-caption.c — gaze-cli caption: caption photos from the command line.
  *
- *   gaze-cli caption [--model FILE] [--encoder FILE] [--beam K] [--json] PHOTO...
+ *   gaze-cli caption [--model FILE] [--encoder FILE] [--beam K] [--json] PHOTO|DIR...
  *   gaze-cli caption PHOTO --export OUT.png [--storyboard] [--word N] [--size WxH] [--force]
+ *   gaze-cli caption DIR... [--out results.json] [--export-dir DIR [--storyboard] …] [--force]
+ *
+ * A folder is searched recursively for photos (by extension; hidden entries
+ * and links to folders are left out), in name order.  With a folder, or
+ * --out or --export-dir, a progress bar with an ETA runs on stderr; --out
+ * writes the captions as COCO results ([{"image_id", "file_name",
+ * "caption"}]), --export-dir one annotated PNG (or storyboard) per photo,
+ * in the photo's relative folder.  A file that cannot be read is named, skipped
+ * and counted.  No file is replaced without --force: every output path is
+ * checked before the first photo.  SIGINT (Ctrl+C) or SIGTERM stops after
+ * the photo in hand; what is done is kept (the exports, and --out with the
+ * photos captioned so far) and the exit status is 130.
  *
  * Plain output is, per photo, the caption ("PHOTO: caption" when there are
  * several) and a line saying whether its attention is alive: the mean peak α
@@ -17,10 +29,13 @@
  * more option and one more emit function. */
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli-json.h"
+#include "cli-progress.h"
 #include "gaze-cli.h"
 #include "gaze-paths.h"
 #include "gaze-train.h"
@@ -38,6 +53,9 @@ typedef struct {
   char *size;
   int width, height;
   gboolean force;
+  /* folders of photos */
+  char *out_path;   /* --out: COCO results */
+  char *export_dir; /* --export-dir: one PNG per photo */
 } CaptionOptions;
 
 static void
@@ -47,15 +65,18 @@ caption_options_clear (CaptionOptions *o)
   g_free (o->encoder_path);
   g_free (o->export_path);
   g_free (o->size);
+  g_free (o->out_path);
+  g_free (o->export_dir);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CaptionOptions, caption_options_clear)
 
 
-/* The photo's grid through the encoder, then beam search. */
+/* The photo's grid through the encoder, then beam search; the photo itself
+ * into *image_out (for an export) when not NULL. */
 static GazeCaption *
 caption_photo (const CaptionOptions *o, const GazeModel *model, const GazeEncoder *encoder,
-               const char *photo, GError **error)
+               const char *photo, GazeImage **image_out, GError **error)
 {
   g_autoptr (GazeImage) image = gaze_image_load (photo, error);
   if (image == NULL)
@@ -64,7 +85,10 @@ caption_photo (const CaptionOptions *o, const GazeModel *model, const GazeEncode
   g_autofree float *grid = g_new (float, (gsize) cells * gaze_encoder_get_channels (encoder));
   if (!gaze_encoder_encode_image (encoder, image, grid, NULL, error))
     return NULL;
-  return gaze_model_caption (model, grid, o->beam, NULL, error);
+  GazeCaption *caption = gaze_model_caption (model, grid, o->beam, NULL, error);
+  if (caption != NULL && image_out != NULL)
+    *image_out = g_steal_pointer (&image);
+  return caption;
 }
 
 static void
@@ -153,32 +177,161 @@ append_caption_json (GString *out, const char *photo, const GazeCaption *caption
   g_string_append (out, "]}");
 }
 
-/* --export: the annotated PNG of one word of the best caption, or its
- * storyboard; an existing file is replaced only with --force. */
-static int
-emit_export (const CaptionOptions *o, const char *photo, const GazeCaption *caption)
+/* The annotated PNG of one word of the best caption, or its storyboard, to
+ * path; an existing file is replaced only with --force.  On failure the
+ * error names the photo or the file. */
+static gboolean
+export_png (const CaptionOptions *o, const GazeImage *image, const char *photo,
+            const GazeCaption *caption, const char *path, GError **error)
 {
-  GError *error = NULL;
-  g_autoptr (GazeImage) image = gaze_image_load (photo, &error);
-  if (image == NULL)
-    return gaze_cli_fail_error (error);
   cairo_surface_t *surface = gaze_render_image_surface (image);
   GazeOverlayStyle style = GAZE_OVERLAY_STYLE_INIT;
   cairo_surface_t *sheet
       = o->storyboard
-            ? gaze_render_storyboard (surface, caption, 0, &style, o->width, o->height, &error)
+            ? gaze_render_storyboard (surface, caption, 0, &style, o->width, o->height, error)
             : gaze_render_word (surface, caption, 0, o->word - 1, &style, o->width, o->height,
-                                &error);
+                                error);
   cairo_surface_destroy (surface);
   if (sheet == NULL)
     {
-      int status = gaze_cli_fail ("%s: %s", photo, error->message);
-      g_error_free (error);
-      return status;
+      g_prefix_error (error, "%s: ", photo);
+      return FALSE;
     }
-  gboolean saved = gaze_render_save_png (sheet, o->export_path, o->force, &error);
+  gboolean saved = gaze_render_save_png (sheet, path, o->force, error);
   cairo_surface_destroy (sheet);
-  return saved ? 0 : gaze_cli_fail_error (error);
+  return saved;
+}
+
+/* ── Folders of photos ───────────────────────────────────────────────────── */
+
+typedef struct {
+  char *path;     /* as opened */
+  char *relative; /* inside the folder given (the file name for a photo given) */
+} Photo;
+
+static void
+photo_free (gpointer data)
+{
+  Photo *p = data;
+  g_free (p->path);
+  g_free (p->relative);
+  g_free (p);
+}
+
+static gboolean
+has_photo_extension (const char *name)
+{
+  static const char *const extensions[] = { ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif",
+                                            ".tiff", ".webp", ".ppm", ".pgm", ".pnm",
+                                            ".heic", ".avif", ".jxl" };
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+  for (gsize i = 0; i < G_N_ELEMENTS (extensions); i++)
+    if (g_str_has_suffix (lower, extensions[i]) && strlen (lower) > strlen (extensions[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Adds the photos under dir (relative: its path inside the folder given, ""
+ * at the top), in name order; an unreadable folder is named and counted. */
+static void
+collect_folder (const char *dir, const char *relative, GPtrArray *photos, int *n_unreadable)
+{
+  GError *error = NULL;
+  g_autoptr (GDir) handle = g_dir_open (dir, 0, &error);
+  if (handle == NULL)
+    {
+      gaze_cli_fail_error (error);
+      (*n_unreadable)++;
+      return;
+    }
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while ((name = g_dir_read_name (handle)) != NULL)
+    if (name[0] != '.')
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_strings);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *entry = g_ptr_array_index (names, i);
+      g_autofree char *path = g_build_filename (dir, entry, NULL);
+      g_autofree char *rel = relative[0] ? g_build_filename (relative, entry, NULL)
+                                         : g_strdup (entry);
+      /* A link to a folder could make a loop; links to photos are followed. */
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+            collect_folder (path, rel, photos, n_unreadable);
+        }
+      else if (has_photo_extension (entry))
+        {
+          Photo *p = g_new (Photo, 1);
+          p->path = g_steal_pointer (&path);
+          p->relative = g_steal_pointer (&rel);
+          g_ptr_array_add (photos, p);
+        }
+    }
+}
+
+/* The export path of photo: its relative path under export_dir with the
+ * extension replaced by .png, unless another photo took that name. */
+static char *
+export_path_for (const char *export_dir, const Photo *photo, GHashTable *taken)
+{
+  g_autofree char *stem = g_strdup (photo->relative);
+  char *dot = strrchr (stem, '.');
+  char *slash = strrchr (stem, '/');
+  g_autofree char *ext = NULL;
+  if (dot != NULL && (slash == NULL || dot > slash))
+    {
+      ext = g_strdup (dot + 1);
+      *dot = '\0';
+    }
+  g_autofree char *name = g_strconcat (stem, ".png", NULL);
+  if (g_hash_table_contains (taken, name) && ext != NULL)
+    {
+      g_free (name);
+      name = g_strdup_printf ("%s-%s.png", stem, ext);
+    }
+  g_hash_table_add (taken, g_strdup (name));
+  return g_build_filename (export_dir, name, NULL);
+}
+
+/* The COCO image id of a photo: its relative path without the extension. */
+static char *
+image_id_for (const Photo *photo)
+{
+  char *id = g_strdup (photo->relative);
+  char *dot = strrchr (id, '.');
+  if (dot != NULL && dot != id && (strrchr (id, '/') == NULL || dot > strrchr (id, '/')))
+    *dot = '\0';
+  return id;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop_signal (int signum)
+{
+  stop_requested = signum;
+}
+
+/* SIGINT and SIGTERM stop the work after the photo in hand; a second one
+ * ends the process at once (SA_RESETHAND). */
+static void
+catch_stop_signals (void)
+{
+  struct sigaction action = { 0 };
+  action.sa_handler = on_stop_signal;
+  action.sa_flags = SA_RESETHAND | SA_RESTART; /* no EINTR in the writes under way */
+  sigemptyset (&action.sa_mask);
+  sigaction (SIGINT, &action, NULL);
+  sigaction (SIGTERM, &action, NULL);
 }
 
 int
@@ -195,25 +348,41 @@ gaze_cli_caption (int argc, char **argv)
       "Print per word α, β, probability and alternatives, and the beams, as JSON", NULL },
     { "export", 0, 0, G_OPTION_ARG_FILENAME, &o.export_path,
       "Write a PNG of the photo with a word's attention and the caption", "OUT.png" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &o.out_path,
+      "Write the captions as COCO results JSON", "results.json" },
+    { "export-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.export_dir,
+      "Write one PNG per photo into DIR (its folders mirror the photos')", "DIR" },
     { "storyboard", 0, 0, G_OPTION_ARG_NONE, &o.storyboard,
-      "With --export: one tile per word instead of one word", NULL },
-    { "word", 0, 0, G_OPTION_ARG_INT, &o.word, "With --export: the word to show (default 1)", "N" },
+      "With --export or --export-dir: one tile per word instead of one word", NULL },
+    { "word", 0, 0, G_OPTION_ARG_INT, &o.word,
+      "With --export or --export-dir: the word to show (default 1)", "N" },
     { "size", 0, 0, G_OPTION_ARG_STRING, &o.size,
-      "With --export: the PNG's size (default: the photo's full resolution)", "WxH" },
-    { "force", 0, 0, G_OPTION_ARG_NONE, &o.force, "With --export: replace an existing file", NULL },
+      "With --export or --export-dir: the PNG's size (default: the photo's full resolution)",
+      "WxH" },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &o.force,
+      "Replace existing files (--export, --out, --export-dir)", NULL },
     { NULL },
   };
-  if (!gaze_cli_parse_options ("caption", "PHOTO… — caption photos", entries, TRUE, &argc, &argv))
+  if (!gaze_cli_parse_options ("caption", "PHOTO|DIR… — caption photos", entries, TRUE, &argc,
+                               &argv))
     return 1;
   GError *error = NULL;
+  gboolean exporting = o.export_path != NULL || o.export_dir != NULL;
   if (argc < 2)
-    return gaze_cli_fail ("caption: no photo given (gaze-cli caption PHOTO…)");
+    return gaze_cli_fail ("caption: no photo given (gaze-cli caption PHOTO|DIR…)");
   if (o.beam < 1 || o.beam > 20)
     return gaze_cli_fail ("caption: --beam takes 1 to 20, not %d", o.beam);
-  if (o.export_path == NULL && (o.storyboard || o.size != NULL || o.force || o.word != 1))
-    return gaze_cli_fail ("caption: --storyboard, --word, --size and --force go with --export");
-  if (o.export_path != NULL && argc != 2)
-    return gaze_cli_fail ("caption: --export takes exactly one photo");
+  if (!exporting && (o.storyboard || o.size != NULL || o.word != 1))
+    return gaze_cli_fail ("caption: --storyboard, --word and --size go with --export or "
+                          "--export-dir");
+  if (o.force && !exporting && o.out_path == NULL)
+    return gaze_cli_fail ("caption: --force goes with --export, --export-dir or --out");
+  if (o.export_path != NULL && o.export_dir != NULL)
+    return gaze_cli_fail ("caption: --export writes one photo's PNG, --export-dir one per "
+                          "photo: give one of them");
+  if (o.export_path != NULL && (argc != 2 || g_file_test (argv[1], G_FILE_TEST_IS_DIR)))
+    return gaze_cli_fail ("caption: --export takes exactly one photo (use --export-dir for "
+                          "more)");
   if (o.word < 1)
     return gaze_cli_fail ("caption: --word counts from 1, not %d", o.word);
   if (o.size != NULL && !gaze_render_parse_size (o.size, &o.width, &o.height, &error))
@@ -221,6 +390,50 @@ gaze_cli_caption (int argc, char **argv)
   if (o.export_path != NULL && !o.force && g_file_test (o.export_path, G_FILE_TEST_EXISTS))
     return gaze_cli_fail ("%s: the file already exists (pass --force to replace it)",
                           o.export_path);
+  if (o.out_path != NULL && !o.force && g_file_test (o.out_path, G_FILE_TEST_EXISTS))
+    return gaze_cli_fail ("%s: the file already exists (pass --force to replace it)",
+                          o.out_path);
+  if (o.export_dir != NULL && g_file_test (o.export_dir, G_FILE_TEST_EXISTS)
+      && !g_file_test (o.export_dir, G_FILE_TEST_IS_DIR))
+    return gaze_cli_fail ("%s: not a folder", o.export_dir);
+
+  /* The photos: each argument, or every photo under it when it is a folder. */
+  g_autoptr (GPtrArray) photos = g_ptr_array_new_with_free_func (photo_free);
+  int n_skipped = 0;
+  gboolean folders = FALSE;
+  for (int i = 1; i < argc; i++)
+    if (g_file_test (argv[i], G_FILE_TEST_IS_DIR))
+      {
+        folders = TRUE;
+        collect_folder (argv[i], "", photos, &n_skipped);
+      }
+    else
+      {
+        Photo *p = g_new (Photo, 1);
+        p->path = g_strdup (argv[i]);
+        p->relative = g_path_get_basename (argv[i]);
+        g_ptr_array_add (photos, p);
+      }
+  if (photos->len == 0)
+    return gaze_cli_fail ("caption: no photos found in %s%s", argv[1], argc > 2 ? " …" : "");
+  gboolean batch = folders || o.out_path != NULL || o.export_dir != NULL;
+
+  /* Every export path, checked before the first photo: nothing is replaced
+   * without --force, and a refusal costs no work. */
+  g_autoptr (GPtrArray) export_paths = g_ptr_array_new_with_free_func (g_free);
+  if (o.export_dir != NULL)
+    {
+      g_autoptr (GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; i < photos->len; i++)
+        {
+          char *path = export_path_for (o.export_dir, g_ptr_array_index (photos, i), taken);
+          g_ptr_array_add (export_paths, path);
+          if (!o.force && g_file_test (path, G_FILE_TEST_EXISTS))
+            return gaze_cli_fail ("%s: the file already exists (pass --force to replace it)",
+                                  path);
+        }
+    }
+
   if (o.model_path == NULL)
     o.model_path = gaze_paths_default_model ();
   if (o.model_path == NULL)
@@ -235,33 +448,102 @@ gaze_cli_caption (int argc, char **argv)
   if (encoder == NULL || !gaze_model_check_encoder (model, encoder, &error))
     return gaze_cli_fail_error (error);
 
-  int status = 0;
-  GString *json = g_string_new ("[");
-  for (int i = 1; i < argc; i++)
+  if (batch)
+    catch_stop_signals ();
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  GazeCliProgress *bar = batch ? gaze_cli_progress_new ("captioning", photos->len) : NULL;
+  gint64 start_us = g_get_monotonic_time ();
+  gboolean print_text = !o.json && (!batch || o.out_path == NULL);
+  gboolean failed_write = FALSE;
+  int n_done = 0;
+  if (o.json)
+    fputs ("[", stdout);
+  for (guint i = 0; i < photos->len && !stop_requested && !failed_write; i++)
     {
-      g_autoptr (GazeCaption) caption = caption_photo (&o, model, encoder, argv[i], &error);
+      const Photo *photo = g_ptr_array_index (photos, i);
+      g_autoptr (GazeImage) image = NULL;
+      g_autoptr (GazeCaption) caption
+          = caption_photo (&o, model, encoder, photo->path, exporting ? &image : NULL, &error);
       if (caption == NULL)
         {
-          /* One bad photo does not stop the others; the exit status says so. */
-          status = gaze_cli_fail_error (error);
+          /* One bad photo does not stop the others; it is named and counted. */
+          gaze_cli_fail_error (error);
           error = NULL;
-          continue;
-        }
-      if (o.json)
-        {
-          g_string_append (json, json->len > 1 ? ",\n " : "\n ");
-          append_caption_json (json, argv[i], caption);
+          n_skipped++;
         }
       else
-        emit_text (argv[i], caption, argc > 2);
-      if (o.export_path != NULL && emit_export (&o, argv[i], caption) != 0)
-        status = 1;
+        {
+          n_done++;
+          if (o.json)
+            {
+              g_autoptr (GString) json = g_string_new (n_done > 1 ? ",\n " : "\n ");
+              append_caption_json (json, photo->path, caption);
+              fputs (json->str, stdout);
+            }
+          else if (print_text)
+            emit_text (photo->path, caption, photos->len > 1);
+          const char *export_to = o.export_dir != NULL ? g_ptr_array_index (export_paths, i)
+                                                       : o.export_path;
+          if (export_to != NULL)
+            {
+              g_autofree char *dir = g_path_get_dirname (export_to);
+              if (g_mkdir_with_parents (dir, 0755) != 0)
+                {
+                  int saved = errno;
+                  failed_write = TRUE;
+                  gaze_cli_fail ("%s: %s", dir, g_strerror (saved));
+                }
+              else if (!export_png (&o, image, photo->path, caption, export_to, &error))
+                {
+                  /* A write that fails (a full disk) or a size too small would
+                   * fail for the photos after it too: stop. */
+                  failed_write = TRUE;
+                  gaze_cli_fail_error (error);
+                  error = NULL;
+                }
+            }
+          g_ptr_array_add (ids, image_id_for (photo));
+          g_ptr_array_add (names, g_strdup (photo->path));
+          g_ptr_array_add (texts, gaze_beam_to_string (&caption->beams[0]));
+        }
+      if (bar != NULL)
+        {
+          double seconds = (g_get_monotonic_time () - start_us) / 1e6;
+          g_autofree char *detail = g_strdup_printf ("%.1f photos/s", (i + 1) / seconds);
+          gaze_cli_progress_update (bar, i + 1, detail);
+        }
     }
   if (o.json)
+    fputs ("\n]\n", stdout);
+  fflush (stdout);
+  g_clear_pointer (&bar, gaze_cli_progress_finish);
+
+  int status = n_skipped > 0 || failed_write ? 1 : 0;
+  if (o.out_path != NULL)
     {
-      g_string_append (json, "\n]\n");
-      fputs (json->str, stdout);
+      if (!gaze_json_write_results (o.out_path, ids->len, (char *const *) ids->pdata,
+                                    (char *const *) names->pdata, (char *const *) texts->pdata,
+                                    &error))
+        status = gaze_cli_fail_error (error);
     }
-  g_string_free (json, TRUE);
+  if (batch)
+    {
+      double seconds = (g_get_monotonic_time () - start_us) / 1e6;
+      fprintf (stderr, "captioned %d of %u photos in %.1f s (%.2f photos/s)", n_done,
+               photos->len, seconds, n_done / MAX (seconds, 1e-9));
+      if (n_skipped > 0)
+        fprintf (stderr, "; skipped %d unreadable (named above)", n_skipped);
+      if (o.out_path != NULL && status == 0)
+        fprintf (stderr, "; results in %s", o.out_path);
+      fprintf (stderr, "\n");
+    }
+  if (stop_requested)
+    {
+      gaze_cli_fail ("caption: stopped by %s after %d photos; what was done is kept",
+                     stop_requested == SIGINT ? "Ctrl+C" : "SIGTERM", n_done);
+      return 130;
+    }
   return status;
 }

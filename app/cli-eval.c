@@ -33,25 +33,7 @@
 static gboolean
 write_results (const char *path, const GazeDataset *ds, char **captions, GError **error)
 {
-  g_autoptr (GString) out = g_string_new ("[\n");
-  for (int i = 0; i < ds->n_images; i++)
-    {
-      g_string_append (out, "  {\"image_id\": ");
-      gaze_json_append_string (out, ds->image_ids[i]);
-      g_string_append (out, ", \"caption\": ");
-      gaze_json_append_string (out, captions[i]);
-      g_string_append (out, i + 1 < ds->n_images ? "},\n" : "}\n");
-    }
-  g_string_append (out, "]\n");
-  GError *local = NULL;
-  if (!g_file_set_contents_full (path, out->str, out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
-                                 &local))
-    {
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_IO, "%s", local->message);
-      g_error_free (local);
-      return FALSE;
-    }
-  return TRUE;
+  return gaze_json_write_results (path, ds->n_images, ds->image_ids, NULL, captions, error);
 }
 
 /* The feature cache at path if it holds this encoder's grids of images_dir. */

@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "gaze.h"
+
 void
 gaze_json_append_string (GString *out, const char *s)
 {
@@ -52,4 +54,34 @@ gaze_json_append_float (GString *out, double value)
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
   /* g_ascii_formatd ignores the locale: always a '.' decimal point. */
   g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.6g", value));
+}
+
+gboolean
+gaze_json_write_results (const char *path, int n, char *const *ids, char *const *file_names,
+                         char *const *captions, GError **error)
+{
+  g_autoptr (GString) out = g_string_new ("[\n");
+  for (int i = 0; i < n; i++)
+    {
+      g_string_append (out, "  {\"image_id\": ");
+      gaze_json_append_string (out, ids[i]);
+      if (file_names != NULL)
+        {
+          g_string_append (out, ", \"file_name\": ");
+          gaze_json_append_string (out, file_names[i]);
+        }
+      g_string_append (out, ", \"caption\": ");
+      gaze_json_append_string (out, captions[i]);
+      g_string_append (out, i + 1 < n ? "},\n" : "}\n");
+    }
+  g_string_append (out, "]\n");
+  g_autoptr (GError) local = NULL;
+  if (!g_file_set_contents_full (path, out->str, out->len, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
+                                 &local))
+    {
+      /* GLib names its temporary file; the user knows the file they asked for. */
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_IO, "%s: not written: %s", path, local->message);
+      return FALSE;
+    }
+  return TRUE;
 }

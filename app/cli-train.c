@@ -2,6 +2,7 @@
  *
  *   gaze-cli train [--encoder FILE] [--images DIR] [--captions FILE]
  *                  [--train-split FILE] [--dev-split FILE] [--cache FILE]
+ *                  [--dataset FILE.json [--dev-dataset FILE.json]]
  *                  --out MODEL.gzm [--epochs N] [--batch N] [--lr X] [--seed N]
  *                  [--resume] [--force] [--attention soft|hard]
  *                  [--embed N --hidden N --attn N] [--max-train N] [--max-dev N]
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli-dataset.h"
 #include "cli-progress.h"
 #include "gaze-cli.h"
 #include "gaze-paths.h"
@@ -113,7 +115,7 @@ gaze_cli_train (int argc, char **argv)
   gaze_train_config_init (&config);
   g_autofree char *encoder_path = NULL, *images_dir = NULL, *captions = NULL;
   g_autofree char *train_split = NULL, *dev_split = NULL, *cache_path = NULL, *out = NULL;
-  g_autofree char *attention = NULL, *init_path = NULL;
+  g_autofree char *attention = NULL, *init_path = NULL, *dataset = NULL, *dev_dataset = NULL;
   gboolean scst = FALSE;
   g_autofree char *baseline = NULL;
   double lr = config.lr, lr_decay = config.lr_decay, dropout = config.dropout;
@@ -127,6 +129,11 @@ gaze_cli_train (int argc, char **argv)
     { "captions", 0, 0, G_OPTION_ARG_FILENAME, &captions, "Flickr8k.token.txt", "FILE" },
     { "train-split", 0, 0, G_OPTION_ARG_FILENAME, &train_split, "Training image ids", "FILE" },
     { "dev-split", 0, 0, G_OPTION_ARG_FILENAME, &dev_split, "Dev image ids", "FILE" },
+    { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset,
+      "A Karpathy split or COCO captions JSON file, instead of --captions and the splits",
+      "FILE" },
+    { "dev-dataset", 0, 0, G_OPTION_ARG_FILENAME, &dev_dataset,
+      "With a COCO --dataset: the dev photos' captions JSON", "FILE" },
     { "cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_path, "The feature cache", "FILE" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Where to write the best model", "MODEL.gzm" },
     { "epochs", 0, 0, G_OPTION_ARG_INT, &config.epochs, "At most N epochs (20)", "N" },
@@ -201,7 +208,7 @@ gaze_cli_train (int argc, char **argv)
   config.scst = scst;
   if (scst && init_path == NULL)
     return gaze_cli_fail ("train: --scst fine-tunes a trained model: give it with --init");
-  if (config.scst_samples < 1 || config.scst_samples > config.batch_size)
+  if (scst && (config.scst_samples < 1 || config.scst_samples > config.batch_size))
     return gaze_cli_fail ("train: --samples must be 1..the batch size");
   if (baseline != NULL && strcmp (baseline, "greedy") != 0 && strcmp (baseline, "mean") != 0)
     return gaze_cli_fail ("train: --baseline takes greedy or mean, not '%s'", baseline);
@@ -228,6 +235,10 @@ gaze_cli_train (int argc, char **argv)
     return gaze_cli_fail ("train: %s exists; use --force to overwrite it or --resume to "
                           "continue its training", out);
 
+  if (dataset != NULL && (captions != NULL || train_split != NULL || dev_split != NULL))
+    return gaze_cli_fail ("train: --dataset replaces --captions, --train-split and --dev-split");
+  if (dev_dataset != NULL && dataset == NULL)
+    return gaze_cli_fail ("train: --dev-dataset goes with --dataset");
   if (images_dir == NULL)
     images_dir = gaze_cli_shared_path ("data/flickr8k/images");
   if (captions == NULL)
@@ -249,13 +260,17 @@ gaze_cli_train (int argc, char **argv)
   if (cache_path == NULL)
     cache_path = gaze_feature_cache_default_path (encoder);
 
-  g_autoptr (GazeDataset) train = gaze_dataset_load (images_dir, captions, train_split, &error);
-  if (train == NULL)
+  g_autoptr (GazeDataset) train = NULL, dev = NULL;
+  if (dataset != NULL)
+    {
+      if (!gaze_cli_load_json_datasets (dataset, dev_dataset, images_dir, config.min_count,
+                                        config.max_train, &train, &dev, &error))
+        return gaze_cli_fail_error (error);
+    }
+  else if ((train = gaze_dataset_load (images_dir, captions, train_split, &error)) == NULL
+           || (dev = gaze_dataset_load (images_dir, captions, dev_split, &error)) == NULL)
     return gaze_cli_fail_error (error);
-  g_autoptr (GazeDataset) dev = gaze_dataset_load (images_dir, captions, dev_split, &error);
-  if (dev == NULL)
-    return gaze_cli_fail_error (error);
-  if (train->n_skipped > 0 || dev->n_skipped > 0)
+  if (dataset == NULL && (train->n_skipped > 0 || dev->n_skipped > 0)) /* --dataset says it */
     fprintf (stderr, "skipped %d caption lines or ids naming missing photos\n",
              train->n_skipped + dev->n_skipped);
 

@@ -6,8 +6,10 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "gaze-blas.h"
 #include "gaze-cli.h"
 #include "gaze-paths.h"
+#include "gaze.h"
 
 typedef struct {
   const char *name;
@@ -20,8 +22,8 @@ static const GazeCliCommand commands[] = {
   { "classify", "print the top-5 ImageNet labels of photos", gaze_cli_classify },
   { "features", "cache the encoder's grids of a folder of photos", gaze_cli_features },
   { "eval", "caption a split and score it (BLEU, CIDEr-D, ROUGE-L)", gaze_cli_eval },
-  { "train", "train the caption decoder on Flickr8k", gaze_cli_train },
-  { "caption", "caption photos, with per-word attention as JSON", gaze_cli_caption },
+  { "train", "train the caption decoder (Flickr8k, Karpathy or COCO captions)", gaze_cli_train },
+  { "caption", "caption photos or folders, with per-word attention", gaze_cli_caption },
   { "info", "describe decoder models: encoder, training, dev scores", gaze_cli_info },
 };
 
@@ -105,6 +107,7 @@ print_usage (FILE *out)
 int
 main (int argc, char **argv)
 {
+  gaze_blas_ensure_fast_kernels (argv);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
@@ -117,7 +120,8 @@ main (int argc, char **argv)
     }
   if (strcmp (argv[1], "--version") == 0)
     {
-      printf ("gaze-cli %s\n", PACKAGE_VERSION);
+      g_autofree char *blas = gaze_blas_describe ();
+      printf ("gaze-cli %s\n%s\n", PACKAGE_VERSION, blas);
       return 0;
     }
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)

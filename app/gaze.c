@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "gaze-application.h"
+#include "gaze-blas.h"
 
 /* The installed translations, or those built in po/ when this program is the
  * one in the build tree (so `LANGUAGE=ko build/app/gaze` is Korean). */
@@ -21,6 +22,7 @@ locale_dir (void)
 int
 main (int argc, char **argv)
 {
+  gaze_blas_ensure_fast_kernels (argv); /* before anything: it may restart the program */
   setlocale (LC_ALL, "");
   g_autofree char *locales = locale_dir ();
   bindtextdomain (GETTEXT_PACKAGE, locales);

@@ -6,7 +6,7 @@
  * folder (Flickr8k's "2258277193_586949ec62.jpg.1", say): they are skipped and
  * counted in n_skipped, as are split entries naming missing images.  A
  * malformed line is an error naming the file and line; it never crashes. */
-#include "gaze-train.h"
+#include "dataset.h"
 #include "io.h"
 #include "vocab.h"
 
@@ -70,6 +70,17 @@ for_each_line (GMappedFile *mapped, LineFunc line_func, Parser *parser, GError *
   return TRUE;
 }
 
+gboolean
+gaze_dataset_photo_exists (const char *images_dir, const char *name)
+{
+  /* A name is a plain file name: "../x.jpg" or "a/b.jpg" never count. */
+  if (name[0] == '\0' || strchr (name, '/') != NULL || strcmp (name, ".") == 0
+      || strcmp (name, "..") == 0)
+    return FALSE;
+  g_autofree char *path = g_build_filename (images_dir, name, NULL);
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
+}
+
 /* Whether images_dir holds the regular file name; remembered per name. */
 static gboolean
 image_exists (Parser *parser, const char *name)
@@ -77,15 +88,7 @@ image_exists (Parser *parser, const char *name)
   int state = GPOINTER_TO_INT (g_hash_table_lookup (parser->exists, name));
   if (state == 0)
     {
-      /* A name is a plain file name: "../x.jpg" or "a/b.jpg" never count. */
-      gboolean ok = name[0] != '\0' && strchr (name, '/') == NULL && strcmp (name, ".") != 0
-                    && strcmp (name, "..") != 0;
-      if (ok)
-        {
-          g_autofree char *path = g_build_filename (parser->images_dir, name, NULL);
-          ok = g_file_test (path, G_FILE_TEST_IS_REGULAR);
-        }
-      state = ok ? 1 : 2;
+      state = gaze_dataset_photo_exists (parser->images_dir, name) ? 1 : 2;
       g_hash_table_insert (parser->exists, g_strdup (name), GINT_TO_POINTER (state));
     }
   return state == 1;
@@ -166,10 +169,33 @@ parse_file (const char *path, LineFunc line_func, Parser *parser, GError **error
   g_mapped_file_unref (mapped);
   if (!ok)
     {
+      g_strdelimit (local->message, "\r\n\v\f", ' '); /* it may quote the file */
       g_set_error (error, GAZE_ERROR, local->code, "%s: %s", path, local->message);
       g_error_free (local);
     }
   return ok;
+}
+
+GazeDataset *
+gaze_dataset_new_from_split (GPtrArray *split, GHashTable *captions, int n_skipped)
+{
+  GazeDataset *dataset = g_new0 (GazeDataset, 1);
+  dataset->n_images = split->len;
+  dataset->n_skipped = n_skipped;
+  dataset->image_ids = g_new0 (char *, dataset->n_images + 1);
+  dataset->captions = g_new0 (char **, dataset->n_images + 1);
+  for (int i = 0; i < dataset->n_images; i++)
+    {
+      const char *name = g_ptr_array_index (split, i);
+      GPtrArray *list = g_hash_table_lookup (captions, name);
+      dataset->image_ids[i] = g_str_has_suffix (name, ".jpg")
+                                ? g_strndup (name, strlen (name) - strlen (".jpg"))
+                                : g_strdup (name);
+      dataset->captions[i] = g_new0 (char *, list->len + 1);
+      for (guint j = 0; j < list->len; j++)
+        dataset->captions[i][j] = g_strdup (g_ptr_array_index (list, j));
+    }
+  return dataset;
 }
 
 GazeDataset *
@@ -211,22 +237,7 @@ gaze_dataset_load (const char *images_dir, const char *token_file, const char *s
       goto out;
     }
 
-  dataset = g_new0 (GazeDataset, 1);
-  dataset->n_images = parser.split->len;
-  dataset->n_skipped = parser.n_skipped;
-  dataset->image_ids = g_new0 (char *, dataset->n_images + 1);
-  dataset->captions = g_new0 (char **, dataset->n_images + 1);
-  for (int i = 0; i < dataset->n_images; i++)
-    {
-      const char *name = g_ptr_array_index (parser.split, i);
-      GPtrArray *list = g_hash_table_lookup (parser.captions, name);
-      dataset->image_ids[i] = g_str_has_suffix (name, ".jpg")
-                                ? g_strndup (name, strlen (name) - strlen (".jpg"))
-                                : g_strdup (name);
-      dataset->captions[i] = g_new0 (char *, list->len + 1);
-      for (guint j = 0; j < list->len; j++)
-        dataset->captions[i][j] = g_strdup (g_ptr_array_index (list, j));
-    }
+  dataset = gaze_dataset_new_from_split (parser.split, parser.captions, parser.n_skipped);
 
 out:
   g_hash_table_destroy (parser.in_split);
@@ -247,6 +258,47 @@ gaze_dataset_free (GazeDataset *dataset)
   g_free (dataset->captions);
   g_strfreev (dataset->image_ids);
   g_free (dataset);
+}
+
+int
+gaze_dataset_drop_unknown_captions (GazeDataset *dataset, const GazeVocab *vocab, char **example)
+{
+  g_return_val_if_fail (dataset != NULL && vocab != NULL, 0);
+  int n_dropped = 0, kept_images = 0;
+  for (int i = 0; i < dataset->n_images; i++)
+    {
+      char **captions = dataset->captions[i];
+      int kept = 0;
+      for (int j = 0; captions[j] != NULL; j++)
+        {
+          gboolean known = FALSE;
+          g_auto (GStrv) words = g_strsplit (captions[j], " ", -1);
+          for (char **w = words; *w != NULL && !known; w++)
+            known = (*w)[0] != '\0' && gaze_vocab_lookup (vocab, *w) != GAZE_TOKEN_UNK;
+          if (known)
+            captions[kept++] = captions[j];
+          else
+            {
+              if (n_dropped++ == 0 && example != NULL)
+                *example = g_strdup_printf ("%s: \"%s\"", dataset->image_ids[i], captions[j]);
+              g_free (captions[j]);
+            }
+        }
+      captions[kept] = NULL;
+      if (kept == 0)
+        {
+          g_free (captions);
+          g_free (dataset->image_ids[i]);
+          continue;
+        }
+      dataset->captions[kept_images] = captions;
+      dataset->image_ids[kept_images] = dataset->image_ids[i];
+      kept_images++;
+    }
+  dataset->captions[kept_images] = NULL;
+  dataset->image_ids[kept_images] = NULL;
+  dataset->n_images = kept_images;
+  return n_dropped;
 }
 
 typedef struct {

@@ -298,7 +298,7 @@ writer_begin (const char *path, const char *encoder_sha256, const char *images_d
     }
   if (ftruncate (w->fd, file_size) != 0)
     {
-      set_io_error (error, w->tmp_path, errno);
+      set_io_error (error, path, errno);
       writer_free (w);
       return NULL;
     }
@@ -329,7 +329,7 @@ writer_put_grid (Writer *w, int index, const float *grid, GError **error)
 {
   w->hashes[index] = gaze_feature_cache_hash (grid, w->grid_bytes);
   if (!pwrite_all (w->fd, grid, w->grid_bytes, w->data_offset + w->grid_bytes * index))
-    return set_io_error (error, w->tmp_path, errno ? errno : ENOSPC);
+    return set_io_error (error, w->path, errno ? errno : ENOSPC);
   return TRUE;
 }
 
@@ -344,7 +344,7 @@ writer_commit (Writer *w, GError **error)
                    w->header + CHECKSUMMED_HEADER_LEN);
   gboolean ok = pwrite_all (w->fd, w->header, w->data_offset, 0) && fsync (w->fd) == 0;
   if (!ok)
-    set_io_error (error, w->tmp_path, errno ? errno : ENOSPC);
+    set_io_error (error, w->path, errno ? errno : ENOSPC);
   else if (g_rename (w->tmp_path, w->path) != 0)
     ok = set_io_error (error, w->path, errno);
   else
@@ -395,6 +395,16 @@ corrupt (GazeFeatureCache *cache, GError **error, const char *problem)
   g_set_error (error, GAZE_ERROR, GAZE_ERROR_CORRUPT, "%s: %s", cache->path, problem);
   gaze_feature_cache_free (cache);
   return NULL;
+}
+
+/* No control characters: an id is quoted in one-line messages. */
+static gboolean
+name_is_printable (const char *s)
+{
+  for (; *s != '\0'; s = g_utf8_next_char (s))
+    if (g_unichar_iscntrl (g_utf8_get_char (s)))
+      return FALSE;
+  return TRUE;
 }
 
 /* Whether grid i still has the hash it was written with. */
@@ -467,7 +477,7 @@ gaze_feature_cache_load (const char *path, const char *encoder_sha256, GError **
   const char *s = strings + strlen (strings) + 1;
   for (guint32 i = 0; i < n_images; i++)
     {
-      if (s >= end || !g_utf8_validate (s, -1, NULL)
+      if (s >= end || !g_utf8_validate (s, -1, NULL) || !name_is_printable (s)
           || !g_hash_table_insert (cache->index, (gpointer) s, GINT_TO_POINTER (i + 1)))
         return corrupt (cache, error, "bad image names");
       cache->ids[i] = s;

@@ -55,6 +55,33 @@ GazeVocab *gaze_dataset_build_vocab (const GazeDataset *dataset, int min_count);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GazeDataset, gaze_dataset_free)
 
+/* The caption files that captioning code already reads, besides Flickr8k's. */
+typedef enum {
+  GAZE_DATASET_FLICKR8K, /* Flickr8k.token.txt and split lists (gaze_dataset_load) */
+  GAZE_DATASET_KARPATHY, /* dataset_{flickr8k,flickr30k,coco}.json: images[].filename, split,
+                            sentences[].tokens */
+  GAZE_DATASET_COCO,     /* captions_*.json: images[].id, file_name; annotations[].image_id,
+                            caption; one split a file */
+} GazeDatasetFormat;
+
+/* "Flickr8k", "Karpathy split JSON", "COCO captions JSON". */
+const char *gaze_dataset_format_to_string (GazeDatasetFormat format);
+/* Reads a JSON caption file, its format told from its content (format, if
+ * not NULL, receives it).  For a Karpathy file, the photos whose split is
+ * split ("train" also takes "restval"; NULL: all of them); a COCO file holds
+ * one split, all of it read whatever split says.  The photos must be
+ * directly in images_dir (a Karpathy filepath is not used); those missing
+ * are skipped and counted in n_skipped.  A missing field, an unknown
+ * image_id or an empty split is a one-line GAZE_ERROR_DATA naming the file. */
+GazeDataset *gaze_dataset_load_json (const char *images_dir, const char *json_file,
+                                     const char *split, GazeDatasetFormat *format,
+                                     GError **error);
+/* Removes the captions with no word in vocab (every word <unk>), and the
+ * photos left with none; returns how many captions went, and (if not NULL)
+ * the first one as "PHOTO: caption" in *example. */
+int gaze_dataset_drop_unknown_captions (GazeDataset *dataset, const GazeVocab *vocab,
+                                        char **example);
+
 /* ── Feature cache: encoder grids for a directory of images ──────────────── */
 
 typedef struct _GazeFeatureCache GazeFeatureCache;

@@ -156,4 +156,11 @@ void gaze_beam_attention_stats (const GazeBeam *beam, int n_cells, float *mean_p
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GazeCaption, gaze_caption_free)
 
+/* ── Run time ────────────────────────────────────────────────────────────── */
+
+/* One line on the linear algebra in use, for --version and the About
+ * window's debug information: "OpenBLAS 0.3.21, SkylakeX kernels (chosen by
+ * Gaze: …)", "(OPENBLAS_CORETYPE=… in the environment)" or "(detected)". */
+char *gaze_blas_describe (void);
+
 G_END_DECLS

@@ -10,10 +10,10 @@
  *   16      4     n_tensors  (at most 4096)
  *   20      8     file_size: the size of the whole file in bytes, checksum included
  *   28      …     n_meta entries, in the order they were set:
- *                   u32 key_len (1..256)   key
+ *                   u32 key_len (1..256)   key (no control characters)
  *                   u32 value_len (< 64 MiB) value
  *           …     n_tensors entries, in the order they were added:
- *                   u32 name_len (1..256)  name
+ *                   u32 name_len (1..256)  name (no control characters)
  *                   u32 dtype: 0 = float32, 1 = float16 (IEEE binary16)
  *                   u32 n_dims (1..8)
  *                   u32 dims[n_dims], each ≥ 1
@@ -165,11 +165,18 @@ gaze_model_file_free (GazeModelFile *file)
   g_free (file);
 }
 
+/* Keys and tensor names: 1 to 256 bytes of UTF-8 without control
+ * characters, so that an error message quoting one stays one line. */
 static gboolean
 name_is_valid (const char *name)
 {
   size_t len = strlen (name);
-  return len >= 1 && len <= MAX_NAME_LEN && g_utf8_validate (name, len, NULL);
+  if (len < 1 || len > MAX_NAME_LEN || !g_utf8_validate (name, len, NULL))
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return FALSE;
+  return TRUE;
 }
 
 /* Takes ownership of key and value. */
@@ -388,11 +395,7 @@ gaze_model_file_write (const GazeModelFile *file, const char *path, GError **err
     {
       /* A temporary file in the same folder, synced, then renamed over path:
        * readers see the old file or the new one, never half of one. */
-      GError *local = NULL;
-      ok = g_file_set_contents_full (path, (const char *) out->data, out->len,
-                                     G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local);
-      if (!ok)
-        gaze_io_error (error, local);
+      ok = gaze_io_write_atomic (path, out->data, out->len, 0644, error);
     }
   g_byte_array_unref (out);
   return ok;
@@ -439,7 +442,7 @@ parse_body (GazeModelFile *file, Reader *r, guint32 n_meta, guint32 n_tensors, c
   for (guint32 i = 0; i < n_meta; i++)
     {
       char *key = get_string (r, 1, MAX_NAME_LEN);
-      char *value = key ? get_string (r, 0, MAX_VALUE_LEN - 1) : NULL;
+      char *value = key && name_is_valid (key) ? get_string (r, 0, MAX_VALUE_LEN - 1) : NULL;
       if (value == NULL || g_hash_table_contains (file->meta, key))
         {
           *problem = g_strdup_printf ("bad metadata entry %u", i);
@@ -453,7 +456,8 @@ parse_body (GazeModelFile *file, Reader *r, guint32 n_meta, guint32 n_tensors, c
     {
       g_autofree char *name = get_string (r, 1, MAX_NAME_LEN);
       guint32 dtype = 0, n_dims = 0;
-      if (name == NULL || g_hash_table_contains (file->by_name, name) || !get_u32 (r, &dtype)
+      if (name == NULL || !name_is_valid (name) || g_hash_table_contains (file->by_name, name)
+          || !get_u32 (r, &dtype)
           || !get_u32 (r, &n_dims))
         {
           *problem = g_strdup_printf ("bad tensor entry %u", i);
@@ -621,9 +625,23 @@ gaze_model_file_read (const char *path, GError **error)
       gaze_io_error (error, local);
       return NULL;
     }
+  return gaze_model_file_read_data ((const guint8 *) contents, len, path, error);
+}
+
+GazeModelFile *
+gaze_model_file_read_data (const guint8 *data, gsize len, const char *path, GError **error)
+{
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+  if ((guint64) len > MAX_FILE_BYTES)
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_CORRUPT, "%s: larger than %d GiB", path,
+                   (int) (MAX_FILE_BYTES >> 30));
+      return NULL;
+    }
   int code = 0;
   g_autofree char *problem = NULL;
-  GazeModelFile *file = parse_file ((const guint8 *) contents, len, &code, &problem);
+  GazeModelFile *file = parse_file (data, len, &code, &problem);
   if (file == NULL)
     {
       g_set_error (error, GAZE_ERROR, code, "%s: %s", path, problem);

@@ -210,8 +210,9 @@ gaze_model_from_file (const GazeModelFile *file, const char *path, GError **erro
   const char *attention = gaze_model_file_get_meta (file, "attention");
   if (strcmp (attention, "soft") != 0 && strcmp (attention, "hard") != 0)
     {
+      g_autofree char *shown = g_strescape (attention, NULL); /* one line, whatever it holds */
       g_set_error (error, GAZE_ERROR, GAZE_ERROR_CORRUPT,
-                   "%s: attention is '%.32s', not soft or hard", where, attention);
+                   "%s: attention is '%.32s', not soft or hard", where, shown);
       return NULL;
     }
 

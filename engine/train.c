@@ -9,8 +9,7 @@
  * epoch: dev BLEU-4, the best model saved, a checkpoint written; training stops
  * after `patience` epochs without improvement.
  */
-#include "adam.h"
-#include "model.h"
+#include "checkpoint.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -103,96 +102,6 @@ train_set_build (TrainSet *s, const GazeDataset *data, int n_images, const GazeV
       train_set_clear (s);
       return FALSE;
     }
-  return TRUE;
-}
-
-/* ── Checkpoints ───────────────────────────────────────────────────────────── */
-
-typedef struct {
-  int epoch;        /* epochs completed */
-  int best_epoch;
-  int bad_epochs;   /* since the best */
-  double best_bleu4;
-  float baseline;   /* hard attention's moving average */
-  double wall_time; /* seconds of training, over all runs */
-} Progress;
-
-static void
-set_meta_printf (GazeModelFile *file, const char *key, const char *format, ...)
-  G_GNUC_PRINTF (3, 4);
-
-static void
-set_meta_printf (GazeModelFile *file, const char *key, const char *format, ...)
-{
-  va_list args;
-  va_start (args, format);
-  g_autofree char *value = g_strdup_vprintf (format, args);
-  va_end (args);
-  gaze_model_file_set_meta (file, key, value);
-}
-
-static gboolean
-checkpoint_write (const char *path, const GazeModel *model, const GazeAdam *adam,
-                  const GazeRng *rng, const Progress *p, GError **error)
-{
-  g_autoptr (GazeModelFile) file = gaze_model_to_file (model, FALSE);
-  int dims[1] = { (int) adam->n };
-  gaze_model_file_add_tensor (file, "adam.m", 1, dims, adam->m, FALSE);
-  gaze_model_file_add_tensor (file, "adam.v", 1, dims, adam->v, FALSE);
-  set_meta_printf (file, "checkpoint.adam_step", "%" G_GINT64_FORMAT, adam->step);
-  set_meta_printf (file, "checkpoint.rng", "%016" G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER
-                   "x %016" G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER "x",
-                   rng->s[0], rng->s[1], rng->s[2], rng->s[3]);
-  /* %a: exact binary round trips. */
-  set_meta_printf (file, "checkpoint.progress", "%d %d %d %a %a %a", p->epoch, p->best_epoch,
-                   p->bad_epochs, p->best_bleu4, (double) p->baseline, p->wall_time);
-  return gaze_model_file_write (file, path, error);
-}
-
-static gboolean
-checkpoint_read (const char *path, const GazeModel *model, GazeAdam *adam, GazeRng *rng,
-                 Progress *p, GError **error)
-{
-  g_autoptr (GazeModelFile) file = gaze_model_file_read (path, error);
-  if (file == NULL)
-    return FALSE;
-  g_autoptr (GazeModel) saved = gaze_model_from_file (file, path, error);
-  if (saved == NULL)
-    return FALSE;
-  const GazeDecoderSizes *a = &saved->dec->sizes, *b = &model->dec->sizes;
-  if (memcmp (a, b, sizeof *a) != 0 || saved->attention != model->attention)
-    {
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH,
-                   "%s: the checkpoint holds another model (sizes, vocabulary or attention "
-                   "differ from these options)", path);
-      return FALSE;
-    }
-  int dims[1] = { (int) adam->n };
-  const float *m = gaze_model_file_get_tensor (file, "adam.m", 1, dims, error);
-  const float *v = m ? gaze_model_file_get_tensor (file, "adam.v", 1, dims, error) : NULL;
-  if (v == NULL)
-    return FALSE;
-  const char *step = gaze_model_file_get_meta (file, "checkpoint.adam_step");
-  const char *rs = gaze_model_file_get_meta (file, "checkpoint.rng");
-  const char *ps = gaze_model_file_get_meta (file, "checkpoint.progress");
-  double baseline = 0.0;
-  guint64 s[4];
-  if (step == NULL || rs == NULL || ps == NULL
-      || sscanf (step, "%" G_GINT64_FORMAT, &adam->step) != 1
-      || sscanf (rs, "%" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER
-                 "x %" G_GINT64_MODIFIER "x", &s[0], &s[1], &s[2], &s[3]) != 4
-      || sscanf (ps, "%d %d %d %la %la %la", &p->epoch, &p->best_epoch, &p->bad_epochs,
-                 &p->best_bleu4, &baseline, &p->wall_time) != 6
-      || p->epoch < 0 || adam->step < 0)
-    {
-      g_set_error (error, GAZE_ERROR, GAZE_ERROR_CORRUPT, "%s: not a training checkpoint", path);
-      return FALSE;
-    }
-  memcpy (rng->s, s, sizeof s);
-  p->baseline = (float) baseline;
-  memcpy (model->dec->params, saved->dec->params, sizeof (float) * model->dec->n_params);
-  memcpy (adam->m, m, sizeof (float) * adam->n);
-  memcpy (adam->v, v, sizeof (float) * adam->n);
   return TRUE;
 }
 
@@ -340,7 +249,7 @@ typedef struct {
   GazeDecoder *dec; /* model's */
   GazeRng rng;
   GazeAdam *adam;
-  Progress prog;
+  GazeTrainProgress prog;
   char *ckpt;
   BatchBuffers bb;
   int *order;
@@ -464,8 +373,8 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   tr->ckpt = c->checkpoint_path != NULL ? g_strdup (c->checkpoint_path)
                                         : g_strconcat (out_path, ".ckpt", NULL);
   tr->adam = gaze_adam_new (tr->dec->n_params);
-  tr->prog = (Progress) { .best_bleu4 = -1.0 };
-  if (c->resume && !checkpoint_read (tr->ckpt, tr->model, tr->adam, &tr->rng, &tr->prog, error))
+  tr->prog = (GazeTrainProgress) { .best_bleu4 = -1.0 };
+  if (c->resume && !gaze_checkpoint_read (tr->ckpt, tr->model, tr->adam, &tr->rng, &tr->prog, error))
     return FALSE;
 
   const int B = c->batch_size;
@@ -728,7 +637,7 @@ trainer_end_epoch (Trainer *tr, int epoch, GazeTrainStatus *status, GazeScores *
   gaze_evaluation_clear (&eval);
   *scores = eval.scores;
   status->eval_seconds = (g_get_monotonic_time () - e0) * 1e-6;
-  Progress *p = &tr->prog;
+  GazeTrainProgress *p = &tr->prog;
   p->epoch = epoch + 1;
   *improved = scores->bleu[3] > p->best_bleu4;
   if (*improved)
@@ -747,7 +656,7 @@ trainer_end_epoch (Trainer *tr, int epoch, GazeTrainStatus *status, GazeScores *
     }
   else
     p->bad_epochs++;
-  return checkpoint_write (tr->ckpt, tr->model, tr->adam, &tr->rng, p, error);
+  return gaze_checkpoint_write (tr->ckpt, tr->model, tr->adam, &tr->rng, p, error);
 }
 
 gboolean

@@ -48,9 +48,10 @@ gaze_vocab_new (const char *const *words, int n_words, GError **error)
   for (int i = 0; i < GAZE_VOCAB_N_SPECIAL; i++)
     if (g_strcmp0 (words[i], gaze_vocab_special_tokens[i]) != 0)
       {
+        g_autofree char *shown = g_strescape (words[i] ? words[i] : "(null)", NULL);
         g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID,
-                     "vocabulary word %d is '%s', expected '%s'", i,
-                     words[i] ? words[i] : "(null)", gaze_vocab_special_tokens[i]);
+                     "vocabulary word %d is '%.64s', expected '%s'", i, shown,
+                     gaze_vocab_special_tokens[i]);
         return NULL;
       }
 
@@ -69,8 +70,9 @@ gaze_vocab_new (const char *const *words, int n_words, GError **error)
       vocab->words[i] = g_strdup (words[i]);
       if (!g_hash_table_insert (vocab->index, vocab->words[i], GINT_TO_POINTER (i + 1)))
         {
+          g_autofree char *shown = g_strescape (words[i], NULL);
           g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID,
-                       "vocabulary word '%s' appears twice", words[i]);
+                       "vocabulary word '%.64s' appears twice", shown);
           return NULL;
         }
     }

@@ -141,6 +141,7 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
   static const char *developers[] = { "The Gaze developers", NULL };
+  g_autofree char *blas = gaze_blas_describe (); /* the kernels in use, for bug reports */
   GtkWidget *about = g_object_new (
       ADW_TYPE_ABOUT_WINDOW, "transient-for", gtk_application_get_active_window (app),
       "application-name", _("Gaze"), "application-icon", APP_ID, "version", PACKAGE_VERSION,
@@ -149,7 +150,7 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
       "comments",
       _("Writes a caption for a photo and shows, word by word, where in the photo the model "
         "looked. An implementation of “Show, Attend and Tell” (Xu et al., 2015)."),
-      "translator-credits", _("translator-credits"), NULL);
+      "translator-credits", _("translator-credits"), "debug-info", blas, NULL);
   gtk_window_present (GTK_WINDOW (about));
 }
 

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# test-cli-dataset — gaze-cli train --dataset, end to end on the hand-made
+# files of tests/datasets and real photos: a Karpathy split file and COCO
+# captions (with --dev-dataset) each train a model, the format is reported,
+# a missing photo and a caption with no word in the vocabulary are skipped
+# and counted, and broken files fail with one line naming the file.
+#   test-cli-dataset.sh PATH/TO/gaze-cli     (GAZE_SHARED_DIR, GAZE_SOURCE_DIR set by meson)
+set -uo pipefail
+cli=$1
+shared=${GAZE_SHARED_DIR:?}
+datasets=${GAZE_SOURCE_DIR:?}/tests/datasets
+export GAZE_ENCODER=${GAZE_ENCODER:-$shared/models/mobilenet_v2_1.0_224_quant.tflite}
+[ -f "$GAZE_ENCODER" ] && [ -d "$shared/data/flickr8k/images" ] || { echo "SKIP: no shared data"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+mkdir "$tmp/images"
+for p in 2090545563_a4e66ec76b 3393035454_2d2370ffd4 3695064885_a6922f06b2 1679557684_50a206e4a9 \
+         3582685410_05315a15b8 1579798212_d30844b4c5 1000268201_693b08cb0e; do
+  ln -s "$shared/data/flickr8k/images/$p.jpg" "$tmp/images/"
+done
+train=("$cli" train --images "$tmp/images" --cache "$tmp/features.bin" --embed 8 --hidden 16
+       --attn 8 --batch 4 --epochs 1 --eval-beam 1)
+
+"${train[@]}" --dataset "$datasets/karpathy.json" --out "$tmp/k.gzm" >"$tmp/out" 2>"$tmp/err" \
+  || fail "Karpathy: $(cat "$tmp/err")"
+grep -qF "dataset: $datasets/karpathy.json is a Karpathy split JSON file" "$tmp/out" \
+  || fail "Karpathy: format not reported: $(cat "$tmp/out")"
+grep -q "^train: 4 photos from .*; 1 skipped, not in" "$tmp/out" || fail "Karpathy: train: $(cat "$tmp/out")"
+grep -q "^dev: 2 photos" "$tmp/out" || fail "Karpathy: dev: $(cat "$tmp/out")"
+grep -qF 'skipped 1 training captions with no word in the vocabulary (seen at least 5 times), first 3695064885_a6922f06b2: "two children play in the water"' \
+  "$tmp/out" || fail "Karpathy: unknown-word caption not reported: $(cat "$tmp/out")"
+[ -s "$tmp/k.gzm" ] || fail "Karpathy: no model written"
+"$cli" info "$tmp/k.gzm" | grep -q -- "--dataset" || fail "Karpathy: the command is not recorded"
+
+"${train[@]}" --dataset "$datasets/coco-train.json" --dev-dataset "$datasets/coco-val.json" \
+  --out "$tmp/c.gzm" >"$tmp/out" 2>"$tmp/err" || fail "COCO: $(cat "$tmp/err")"
+grep -q "is a COCO captions JSON file" "$tmp/out" || fail "COCO: format not reported: $(cat "$tmp/out")"
+grep -q "^train: 3 photos .*; 1 skipped" "$tmp/out" || fail "COCO: train: $(cat "$tmp/out")"
+[ -s "$tmp/c.gzm" ] || fail "COCO: no model written"
+
+# One line each, naming the file.
+expect_error() {
+  local what=$1 part=$2; shift 2
+  "${train[@]}" --out "$tmp/x.gzm" "$@" >"$tmp/out" 2>"$tmp/err" && fail "$what: accepted"
+  [ "$(grep -c . "$tmp/err")" -eq 1 ] || fail "$what: not one line: $(cat "$tmp/err")"
+  grep -qF -- "$part" "$tmp/err" || fail "$what: '$part' not in: $(cat "$tmp/err")"
+  [ -e "$tmp/x.gzm" ] && fail "$what: a model was written"
+}
+expect_error "missing field" "karpathy-no-sentences.json: images[1] (3393035454_2d2370ffd4.jpg) has no \"sentences\" array" \
+  --dataset "$datasets/karpathy-no-sentences.json"
+expect_error "empty split" "karpathy-no-val.json: no photos in split \"val\"" \
+  --dataset "$datasets/karpathy-no-val.json"
+expect_error "no known word" "karpathy-unknown-words.json: no training caption has a word seen at least 5 times" \
+  --dataset "$datasets/karpathy-unknown-words.json"
+expect_error "COCO without dev" "coco-train.json: a COCO captions file holds one split; give the dev photos' file with --dev-dataset" \
+  --dataset "$datasets/coco-train.json"
+expect_error "unknown image" "coco-unknown-image.json: annotations[1]: image_id 2 is not in \"images\"" \
+  --dataset "$datasets/coco-unknown-image.json"
+expect_error "both layouts" "--dataset replaces --captions" \
+  --dataset "$datasets/karpathy.json" --captions "$datasets/karpathy.json"
+
+[ $failures -eq 0 ] || exit 1
+echo "ok"
