@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "gaze-application.h"
+#include "gaze-inspector.h"
 #include "gaze-paths.h"
 #include "gaze-window.h"
 #include "test-util.h"
@@ -23,6 +24,7 @@
 #define WAIT_MS 90000 /* encoding and beam search on a busy 2-core machine */
 
 static GazeApplication *app;
+static GazeCaptioner *captioner;
 static GazeWindow *window;
 static char *tmp_dir;
 
@@ -53,7 +55,21 @@ wait_for (Condition condition, const char *what)
 static gboolean
 model_settled (void)
 {
-  return !gaze_application_is_loading (app);
+  return gaze_captioner_get_state (captioner) != GAZE_CAPTIONER_LOADING;
+}
+
+/* Every listed model has its name from its metadata. */
+static gboolean
+names_read (void)
+{
+  GListModel *models = gaze_captioner_get_models (captioner);
+  for (guint i = 0; i < g_list_model_get_n_items (models); i++)
+    {
+      g_autoptr (GazeModelInfo) info = g_list_model_get_item (models, i);
+      if (gaze_model_info_get_description (info) == NULL)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -93,7 +109,7 @@ settle (void)
 static void
 load_model (const char *path)
 {
-  gaze_application_load_model (app, path);
+  gaze_captioner_load_model (captioner, path);
   wait_for (model_settled, "the model to load");
   settle ();
 }
@@ -212,7 +228,7 @@ test_corrupt_model (void)
   load_model (corrupt);
   const char *banner = gaze_window_get_banner (window);
   g_assert_nonnull (banner);
-  g_assert_null (gaze_application_get_runtime (app));
+  g_assert_cmpint (gaze_captioner_get_state (captioner), !=, GAZE_CAPTIONER_READY);
   /* The window still works: the photo is there. */
   g_assert_nonnull (gaze_window_get_photo (window));
 }
@@ -232,6 +248,31 @@ test_bad_photo (void)
   g_assert_true (gaze_window_get_photo (window) == before);
 }
 
+/* Whether widget has a shortcut of its own from trigger to action. */
+static gboolean
+has_shortcut (GtkWidget *widget, const char *trigger, const char *action)
+{
+  g_autoptr (GtkShortcutTrigger) want = gtk_shortcut_trigger_parse_string (trigger);
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutAction *named = gtk_shortcut_get_action (shortcut);
+          if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (shortcut), want)
+              && GTK_IS_NAMED_ACTION (named)
+              && g_strcmp0 (gtk_named_action_get_action_name (GTK_NAMED_ACTION (named)), action)
+                     == 0)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* The keys are the actions' accelerators. */
 static void
 test_keys (void)
@@ -246,7 +287,15 @@ test_keys (void)
     {
       g_auto (GStrv) accels
           = gtk_application_get_accels_for_action (GTK_APPLICATION (app), keys[i][0]);
-      g_assert_true (g_strv_contains ((const char *const *) accels, keys[i][1]));
+      /* The word keys are the photo's and the caption's own (see
+       * /window/keys-scoped); the others are the application's. */
+      if (i < 4)
+        {
+          g_assert_true (has_shortcut (gaze_window_get_photo_view (window), keys[i][1], keys[i][0]));
+          g_assert_true (has_shortcut (gaze_window_get_word_strip (window), keys[i][1], keys[i][0]));
+        }
+      else
+        g_assert_true (g_strv_contains ((const char *const *) accels, keys[i][1]));
       /* And the window has every action it names. */
       if (g_str_has_prefix (keys[i][0], "win."))
         g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), keys[i][0] + 4));
@@ -392,7 +441,7 @@ test_caption (void)
     }
   load_model (model);
   g_assert_null (gaze_window_get_banner (window));
-  g_assert_nonnull (gaze_application_get_runtime (app));
+  g_assert_cmpint (gaze_captioner_get_state (captioner), ==, GAZE_CAPTIONER_READY);
 
   gaze_window_set_beam_width (window, 3);
   g_autofree char *path = photo_path (PHOTO);
@@ -493,9 +542,8 @@ test_caption (void)
   gaze_window_open_files (window, &fourth_file, 1);
   wait_for (has_caption, "the fourth caption");
   g_assert_true (gaze_window_get_photo (window) != left);
-  const char *model_path = gaze_application_get_runtime (app)->model_path;
-  g_assert_null (gaze_photo_lookup_caption (left, model_path, 3));
-  g_assert_nonnull (gaze_photo_lookup_caption (gaze_window_get_photo (window), model_path, 3));
+  g_assert_null (gaze_captioner_lookup (captioner, left, 3));
+  g_assert_nonnull (gaze_captioner_lookup (captioner, gaze_window_get_photo (window), 3));
   open_path (path);
 
   /* Two models installed: the chooser appears, and picking the other one
@@ -509,24 +557,29 @@ test_caption (void)
   g_assert_true (g_file_set_contents (copy, contents, length, NULL));
   g_action_group_activate_action (G_ACTION_GROUP (app), "reload-model", NULL);
   wait_for (model_settled, "the models to be listed");
-  AdwComboRow *chooser = ADW_COMBO_ROW (
-      gtk_widget_get_template_child (GTK_WIDGET (window), GAZE_TYPE_WINDOW, "model_row"));
+  wait_for (names_read, "the models' names");
+  GtkDropDown *chooser = GTK_DROP_DOWN (
+      gtk_widget_get_template_child (GTK_WIDGET (window), GAZE_TYPE_WINDOW, "model_dropdown"));
   g_assert_true (gtk_widget_is_visible (GTK_WIDGET (chooser)));
-  GListModel *names = adw_combo_row_get_model (chooser);
+  GListModel *names = gtk_drop_down_get_model (chooser);
   guint n_models = g_list_model_get_n_items (names);
   g_assert_cmpuint (n_models, >=, 2);
   guint second_model = n_models;
   for (guint i = 0; i < n_models; i++)
-    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (names), i), "zz-second") == 0)
-      second_model = i;
+    {
+      g_autoptr (GazeModelInfo) info = g_list_model_get_item (names, i);
+      /* The same metadata as the default: told apart by the file name. */
+      if (strstr (gaze_model_info_get_name (info), "zz-second") != NULL)
+        second_model = i;
+    }
   g_assert_cmpuint (second_model, <, n_models);
-  adw_combo_row_set_selected (chooser, second_model);
+  gtk_drop_down_set_selected (chooser, second_model);
   wait_for (model_settled, "the second model");
-  g_assert_cmpstr (gaze_application_get_model_path (app), ==, copy);
+  g_assert_cmpstr (gaze_captioner_get_model_path (captioner), ==, copy);
   wait_for (has_caption, "the second model's caption");
   g_assert_true (gaze_window_get_caption (window) != caption);
   g_unlink (copy);
-  gaze_application_load_model (app, model);
+  gaze_captioner_load_model (captioner, model);
   wait_for (has_caption, "the first model's caption again");
   g_assert_true (gaze_window_get_caption (window) == caption);
 
@@ -577,8 +630,8 @@ test_korean (void)
   AdwStatusPage *empty = ADW_STATUS_PAGE (
       gtk_widget_get_template_child (GTK_WIDGET (window), GAZE_TYPE_WINDOW, "empty_page"));
   g_assert_cmpstr (adw_status_page_get_title (empty), ==, "사진 열기");
-  AdwPreferencesRow *beta = ADW_PREFERENCES_ROW (
-      gtk_widget_get_template_child (GTK_WIDGET (window), GAZE_TYPE_WINDOW, "beta_row"));
+  AdwPreferencesRow *beta = ADW_PREFERENCES_ROW (gtk_widget_get_template_child (
+      gaze_window_get_inspector (window), GAZE_TYPE_INSPECTOR, "beta_row"));
   g_assert_cmpstr (adw_preferences_row_get_title (beta), ==, "게이트 β");
   /* Messages made in C, too. */
   load_model (NULL);
@@ -628,6 +681,7 @@ main (int argc, char **argv)
   g_application_activate (G_APPLICATION (app));
   window = GAZE_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_nonnull (window);
+  captioner = gaze_application_get_captioner (app);
   wait_for (model_settled, "the start-up model");
 
   /* In this order: each builds on the window the one before left. */
