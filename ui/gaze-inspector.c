@@ -6,6 +6,7 @@
 #include "gaze-render.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 /* One of the top-5 rows, made once and refilled for each word. */
 typedef struct {
@@ -260,6 +261,20 @@ position_to_nick (const GValue *value, const GVariantType *type, gpointer user_d
   return item != NULL ? g_variant_new_string (adw_enum_list_item_get_nick (item)) : NULL;
 }
 
+/* An integer key ↔ an adjustment's double value. */
+static gboolean
+int_to_double (GValue *value, GVariant *variant, gpointer user_data)
+{
+  g_value_set_double (value, g_variant_get_int32 (variant));
+  return TRUE;
+}
+
+static GVariant *
+double_to_int (const GValue *value, const GVariantType *type, gpointer user_data)
+{
+  return g_variant_new_int32 ((gint32) lround (g_value_get_double (value)));
+}
+
 static void
 bind_enum_row (GSettings *settings, const char *key, AdwComboRow *row)
 {
@@ -295,7 +310,8 @@ gaze_inspector_bind_settings (GazeInspector *self, GSettings *settings)
   bind_enum_row (settings, "colormap", self->colormap_row);
   g_settings_bind (settings, "opacity", self->opacity, "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "show-grid", self->grid_switch, "active", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "beam-width", self->beam_width, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (settings, "beam-width", self->beam_width, "value",
+                                G_SETTINGS_BIND_DEFAULT, int_to_double, double_to_int, NULL, NULL);
   g_signal_connect_object (settings, "changed::overlay-style", G_CALLBACK (update_colormap_row),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (settings, "changed::show-grid", G_CALLBACK (update_colormap_row), self,

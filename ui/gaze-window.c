@@ -176,6 +176,26 @@ update_model_chooser (GazeWindow *self)
           : _("Soft attention: a weighted view of all cells (section 4.2)"));
 }
 
+/* The chooser's rows: a model's name, shortened to fit a narrow header bar. */
+static void
+setup_model_item (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 28);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_model_item (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  GazeModelInfo *info = gtk_list_item_get_item (item);
+  GtkWidget *label = gtk_list_item_get_child (item);
+  g_object_bind_property (info, "name", label, "label", G_BINDING_SYNC_CREATE);
+  gtk_widget_set_tooltip_text (label, gaze_model_info_get_path (info));
+}
+
 /* The model finished loading, failed, or started loading another. */
 static void
 captioner_changed (GazeWindow *self)
@@ -551,12 +571,10 @@ gaze_window_set_style (GazeWindow *self, const GazeOverlayStyle *style)
 {
   g_return_if_fail (GAZE_IS_WINDOW (self));
   g_return_if_fail (style != NULL);
-  g_settings_delay (self->settings);
   g_settings_set_enum (self->settings, "overlay-style", style->mode);
   g_settings_set_enum (self->settings, "colormap", style->colormap);
   g_settings_set_double (self->settings, "opacity", style->opacity);
   g_settings_set_boolean (self->settings, "show-grid", style->show_grid);
-  g_settings_apply (self->settings);
 }
 
 void
@@ -712,9 +730,10 @@ gaze_window_new (GtkApplication *app, GazeCaptioner *captioner)
   g_signal_connect_swapped (captioner, "notify::state", G_CALLBACK (captioner_changed), self);
   g_signal_connect_swapped (gaze_captioner_get_models (captioner), "items-changed",
                             G_CALLBACK (update_model_chooser), self);
-  GtkExpression *name = gtk_property_expression_new (GAZE_TYPE_MODEL_INFO, NULL, "name");
-  gtk_drop_down_set_expression (self->model_dropdown, name);
-  gtk_expression_unref (name);
+  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_model_item), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_model_item), NULL);
+  gtk_drop_down_set_factory (self->model_dropdown, factory);
   gtk_drop_down_set_model (self->model_dropdown, gaze_captioner_get_models (captioner));
   g_object_bind_property (captioner, "selected", self->model_dropdown, "selected",
                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
