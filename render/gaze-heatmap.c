@@ -269,6 +269,6 @@ gaze_heatmap_grid_surface_new (const float *alpha, int grid_size, GazeColormap c
 {
   int n = grid_size * grid_size;
   g_autofree float *map = g_memdup2 (alpha, sizeof (float) * n);
-  gaze_heatmap_normalize (map, n);
+  gaze_heatmap_fixed_scale (map, n);
   return surface_from_values (map, grid_size, grid_size, GAZE_OVERLAY_COLORMAP, cmap);
 }

@@ -10,8 +10,8 @@
  * v = α / GAZE_HEATMAP_ALPHA_CEILING, clamped.  A flat map (every α near
  * 1/49) therefore looks flat and dark, and only attention that really
  * gathers on a few cells is bright; stretching each map to its own maximum
- * would make a flat map look as confident as a sharp one.  The raw grid
- * colours its cells relative to the word's peak, with each α printed on it.
+ * would make a flat map look as confident as a sharp one.  The raw grid uses
+ * the same scale, with each α printed on its cell.
  */
 #pragma once
 
@@ -69,7 +69,7 @@ cairo_surface_t *gaze_heatmap_surface_new (const float *alpha, int grid_size, in
                                            int photo_height, GazeOverlayMode mode,
                                            GazeColormap cmap);
 /* The raw grid: a grid_size × grid_size surface, one colour-mapped pixel a
- * cell, to be painted with a nearest-neighbour filter. */
+ * cell (on the fixed scale), to be painted with a nearest-neighbour filter. */
 cairo_surface_t *gaze_heatmap_grid_surface_new (const float *alpha, int grid_size,
                                                 GazeColormap cmap);
 

@@ -182,6 +182,7 @@ setup_model_item (GtkSignalListItemFactory *factory, GtkListItem *item)
 {
   GtkWidget *label = gtk_label_new (NULL);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_width_chars (GTK_LABEL (label), 16);
   gtk_label_set_max_width_chars (GTK_LABEL (label), 28);
   gtk_label_set_xalign (GTK_LABEL (label), 0.0);
   gtk_list_item_set_child (item, label);
