@@ -22,6 +22,10 @@ GazeApplication *gaze_application_new (void);
  * window.  GSK_RENDERER, when set, wins.  Call before GTK starts. */
 void gaze_application_choose_renderer (void);
 
+/* The mmap threshold (bytes) that the programs showing the window set with
+ * mallopt (M_MMAP_THRESHOLD, …): see app/gaze.c. */
+#define GAZE_MMAP_THRESHOLD (1 << 20)
+
 /* The models and the captioning work (made at start-up). */
 GazeCaptioner *gaze_application_get_captioner (GazeApplication *app);
 

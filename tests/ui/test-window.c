@@ -20,9 +20,9 @@
 #include "gaze-photo-view.h"
 #include "gaze-window.h"
 #include "test-util.h"
+#include "window-util.h"
 
 #define PHOTO "1022454332_6af2c1449a.jpg"
-#define WAIT_MS 90000 /* encoding and beam search on a busy 2-core machine */
 
 static GazeApplication *app;
 static GazeCaptioner *captioner;
@@ -30,28 +30,6 @@ static GazeWindow *window;
 static char *tmp_dir;
 
 /* ── Helpers ─────────────────────────────────────────────────────────────── */
-
-typedef gboolean (*Condition) (void);
-
-static gboolean
-timed_out (gpointer flag)
-{
-  *(gboolean *) flag = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until condition holds; fails the test after WAIT_MS. */
-static void
-wait_for (Condition condition, const char *what)
-{
-  gboolean late = FALSE;
-  guint timer = g_timeout_add (WAIT_MS, timed_out, &late);
-  while (!condition () && !late)
-    g_main_context_iteration (NULL, TRUE);
-  if (late)
-    g_error ("timed out waiting for %s", what);
-  g_source_remove (timer);
-}
 
 static gboolean
 model_settled (void)
@@ -96,15 +74,6 @@ static gboolean
 is_drawn (void)
 {
   return gtk_widget_get_mapped (GTK_WIDGET (window)) && gtk_widget_get_width (GTK_WIDGET (window)) > 0;
-}
-
-/* A few rounds of the main loop, for layout and drawing to catch up. */
-static void
-settle (void)
-{
-  for (int i = 0; i < 20; i++)
-    while (g_main_context_iteration (NULL, FALSE))
-      ;
 }
 
 static void
@@ -634,16 +603,6 @@ captioned_photo (void)
   return TRUE;
 }
 
-/* Runs the main loop for ms milliseconds. */
-static void
-run_for (int ms)
-{
-  gboolean done = FALSE;
-  g_timeout_add (ms, timed_out, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 /* Left, Right, Home and End are not application-wide: with the opacity
  * slider or the beam width focused they move the slider or the text cursor. */
 static void
@@ -1007,40 +966,11 @@ test_korean (void)
 int
 main (int argc, char **argv)
 {
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_printerr ("no display: run under xvfb-run (as .ci/test does)\n");
-      return 77; /* skipped */
-    }
-  /* Without a session bus GTK's accessibility warns, and g_test makes
-   * warnings fatal: then leave accessibility out. */
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    g_setenv ("GTK_A11Y", "none", TRUE);
-  tmp_dir = g_dir_make_tmp ("gaze-window-XXXXXX", NULL);
-  g_assert_nonnull (tmp_dir);
-  /* Recent files and settings go to the scratch folder, not the user's. */
-  g_autofree char *data = g_build_filename (tmp_dir, "data", NULL);
-  g_setenv ("XDG_DATA_HOME", data, TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  /* The default encoder, from the read-only models. */
-  g_autofree char *encoder = g_build_filename (g_getenv ("GAZE_SHARED_DIR"), "models",
-                                               GAZE_DEFAULT_ENCODER ".tflite", NULL);
-  g_setenv ("GAZE_ENCODER", encoder, TRUE);
-
-  setlocale (LC_ALL, "");
-  const char *locales = g_getenv ("GAZE_TEST_LOCALEDIR");
-  bindtextdomain (GETTEXT_PACKAGE, locales != NULL ? locales : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-
+  if (!window_util_has_display ())
+    return 77; /* skipped */
+  tmp_dir = window_util_scratch ("gaze-window-XXXXXX");
   g_test_init (&argc, &argv, NULL);
-  gaze_application_choose_renderer ();
-  app = gaze_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_application_activate (G_APPLICATION (app));
+  app = window_util_start ();
   window = GAZE_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_nonnull (window);
   captioner = gaze_application_get_captioner (app);
