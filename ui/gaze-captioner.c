@@ -82,8 +82,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Runtime, runtime_unref)
 static void
 prefix_error (GError *error, const char *what)
 {
-  if (error->domain == GAZE_ERROR && error->code == GAZE_ERROR_NOT_INSTALLED)
-    return;
   g_autofree char *message = g_strdup_printf (what, error->message);
   g_free (error->message);
   error->message = g_steal_pointer (&message);
@@ -104,10 +102,15 @@ load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       g_task_return_error (task, error);
       return;
     }
+  /* A missing encoder's message says what to do: it stands as it is. */
   g_autofree char *encoder_path
       = gaze_paths_resolve_encoder (gaze_model_get_encoder_name (runtime->model), &error);
-  if (encoder_path != NULL)
-    runtime->encoder = gaze_encoder_load (encoder_path, &error);
+  if (encoder_path == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  runtime->encoder = gaze_encoder_load (encoder_path, &error);
   if (runtime->encoder == NULL
       || !gaze_model_check_encoder (runtime->model, runtime->encoder, &error))
     {

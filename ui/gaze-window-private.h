@@ -34,6 +34,7 @@ struct _GazeWindow {
   GazeWordStrip *word_strip;
   GtkToggleButton *play_button;
   GtkWidget *export_button;
+  GtkWidget *paste_button;
   GtkDropDown *model_dropdown;
   GMenu *recent_section;
 

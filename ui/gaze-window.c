@@ -182,7 +182,7 @@ setup_model_item (GtkSignalListItemFactory *factory, GtkListItem *item)
 {
   GtkWidget *label = gtk_label_new (NULL);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_width_chars (GTK_LABEL (label), 16);
+  gtk_label_set_width_chars (GTK_LABEL (label), 10);
   gtk_label_set_max_width_chars (GTK_LABEL (label), 28);
   gtk_label_set_xalign (GTK_LABEL (label), 0.0);
   gtk_list_item_set_child (item, label);
@@ -512,6 +512,9 @@ set_folded (GazeWindow *self, gboolean folded)
   AdwFlapFoldPolicy policy = folded ? ADW_FLAP_FOLD_POLICY_ALWAYS : ADW_FLAP_FOLD_POLICY_NEVER;
   adw_flap_set_fold_policy (self->sidebar_flap, policy);
   adw_flap_set_fold_policy (self->inspector_flap, policy);
+  /* Room for the title in a narrow header bar; Paste stays in the menu and
+   * on Ctrl+V. */
+  gtk_widget_set_visible (self->paste_button, !folded);
   /* Folded, the panes slide over the photo on demand; unfolded, they are
    * where the user last left them. */
   adw_flap_set_reveal_flap (self->sidebar_flap,
@@ -539,6 +542,17 @@ gaze_window_size_allocate (GtkWidget *widget, int width, int height, int baselin
   /* Folding changes the layout: not from inside the allocation. */
   if ((width < FOLD_WIDTH) != self->folded && self->layout_source == 0)
     self->layout_source = g_idle_add (layout_from_idle, self);
+}
+
+/* A size asked for (a saved one, or by a program): fold first, so that the
+ * narrower size is not refused for the unfolded panes' sake. */
+static void
+default_size_changed (GazeWindow *self)
+{
+  int width, height;
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (width > 0 && (width < FOLD_WIDTH) != self->folded)
+    set_folded (self, width < FOLD_WIDTH);
 }
 
 /* A pane shown or hidden by the user in a wide window is remembered. */
@@ -684,6 +698,7 @@ gaze_window_class_init (GazeWindowClass *klass)
   BIND (word_strip);
   BIND (play_button);
   BIND (export_button);
+  BIND (paste_button);
   BIND (model_dropdown);
   BIND (recent_section);
 #undef BIND
@@ -713,6 +728,7 @@ gaze_window_init (GazeWindow *self)
   _gaze_window_scope_word_keys (GTK_WIDGET (self->word_strip));
 
   bind_settings (self);
+  g_signal_connect_swapped (self, "notify::default-width", G_CALLBACK (default_size_changed), self);
   g_signal_connect_swapped (self->sidebar_flap, "notify::reveal-flap", G_CALLBACK (pane_toggled),
                             self);
   g_signal_connect_swapped (self->inspector_flap, "notify::reveal-flap",

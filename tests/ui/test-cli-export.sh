@@ -68,5 +68,15 @@ for args in "--word 99" "--word 0" "--size 10x10" "--size big"; do
 done
 "$cli" caption "$photo" "$photo" --export "$tmp/two.png" >/dev/null 2>&1 && fail "two photos with --export accepted"
 
+# $GAZE_ENCODER pointing nowhere: the message names the variable and the path.
+GAZE_ENCODER=$tmp/no-such-encoder.tflite "$cli" caption "$photo" >/dev/null 2>"$tmp/err" \
+  && fail "a missing \$GAZE_ENCODER accepted"
+grep -q "GAZE_ENCODER" "$tmp/err" && grep -q "$tmp/no-such-encoder.tflite" "$tmp/err" \
+  || fail "missing \$GAZE_ENCODER: unclear message: $(cat "$tmp/err")"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "missing \$GAZE_ENCODER: not one line: $(cat "$tmp/err")"
+
+# The exports show each word's peak α, so that a flat map reads as flat.
+"$cli" caption "$photo" --json >"$tmp/caption.json" 2>/dev/null || fail "caption --json failed"
+
 [ $failures -eq 0 ] && echo "ok: caption --export"
 exit $((failures > 0))

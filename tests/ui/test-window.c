@@ -603,6 +603,43 @@ captioned_photo (void)
   return TRUE;
 }
 
+/* The encoder's own problems are called the encoder's (issue 11 §7):
+ * $GAZE_ENCODER pointing nowhere names the variable and the path, and a
+ * corrupt encoder is not "the caption model". */
+static void
+test_encoder_errors (void)
+{
+  g_autofree char *model = gaze_paths_default_model ();
+  if (model == NULL)
+    {
+      g_test_skip ("no trained model is installed");
+      return;
+    }
+  g_autofree char *encoder = g_strdup (g_getenv ("GAZE_ENCODER"));
+  g_autofree char *missing = g_build_filename (tmp_dir, "no-such-encoder.tflite", NULL);
+  g_setenv ("GAZE_ENCODER", missing, TRUE);
+  load_model (model);
+  const char *banner = gaze_window_get_banner (window);
+  g_assert_nonnull (banner);
+  g_assert_nonnull (strstr (banner, "GAZE_ENCODER"));
+  g_assert_nonnull (strstr (banner, missing));
+  g_assert_null (strstr (banner, "gaze-fetch-encoder"));
+
+  g_autofree char *corrupt = g_build_filename (tmp_dir, "corrupt.tflite", NULL);
+  g_assert_true (g_file_set_contents (corrupt, "TFL3 but not a model at all", -1, NULL));
+  g_setenv ("GAZE_ENCODER", corrupt, TRUE);
+  load_model (model);
+  banner = gaze_window_get_banner (window);
+  g_assert_nonnull (banner);
+  g_assert_nonnull (strstr (banner, _("The encoder cannot be used")));
+  g_assert_null (strstr (banner, _("caption model")));
+  g_assert_nonnull (strstr (banner, "corrupt.tflite"));
+
+  g_setenv ("GAZE_ENCODER", encoder, TRUE);
+  load_model (model);
+  g_assert_null (gaze_window_get_banner (window));
+}
+
 /* Left, Right, Home and End are not application-wide: with the opacity
  * slider or the beam width focused they move the slider or the text cursor. */
 static void
@@ -676,7 +713,9 @@ test_narrow (void)
   GtkWidget *strip = gaze_window_get_word_strip (window);
   g_test_message ("800×600: photo view %d×%d, word strip %d high", gtk_widget_get_width (view),
                   gtk_widget_get_height (view), gtk_widget_get_height (strip));
-  g_assert_cmpint (gtk_widget_get_width (view), >=, 600);
+  /* The photo keeps the room: nearly the whole width (Xvfb, with no window
+   * manager, keeps the window at the width it had when the panes folded). */
+  g_assert_cmpint (gtk_widget_get_width (view), >=, gtk_widget_get_width (GTK_WIDGET (window)) * 85 / 100);
   g_assert_cmpint (gtk_widget_get_height (view), >=, 300);
   g_assert_cmpint (gtk_widget_get_height (strip), <=, 80);
   save_screenshot ("screenshot-800x600.png");
@@ -985,6 +1024,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/corrupt-model", test_corrupt_model);
   g_test_add_func ("/window/bad-photo", test_bad_photo);
   g_test_add_func ("/window/caption", test_caption);
+  g_test_add_func ("/window/encoder-errors", test_encoder_errors);
   g_test_add_func ("/window/keys-scoped", test_keys_scoped);
   g_test_add_func ("/window/beam-typed", test_beam_typed);
   g_test_add_func ("/window/narrow", test_narrow);
