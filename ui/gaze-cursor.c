@@ -188,3 +188,13 @@ gaze_cursor_get_word (GazeCursor *self)
   g_return_val_if_fail (GAZE_IS_CURSOR (self), -1);
   return self->word;
 }
+
+gboolean
+gaze_cursor_follow (GazeCursor **slot, GSignalGroup *signals, GazeCursor *cursor)
+{
+  g_return_val_if_fail (cursor == NULL || GAZE_IS_CURSOR (cursor), FALSE);
+  if (!g_set_object (slot, cursor))
+    return FALSE;
+  g_signal_group_set_target (signals, cursor);
+  return TRUE;
+}

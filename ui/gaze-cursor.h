@@ -34,4 +34,8 @@ const GazeBeam *gaze_cursor_get_current_beam (GazeCursor *cursor);
 const GazeWord *gaze_cursor_get_current_word (GazeCursor *cursor);
 int gaze_cursor_get_n_words (GazeCursor *cursor);
 
+/* For a widget that follows a cursor: keeps cursor in *slot, points signals
+ * (a GSignalGroup for GAZE_TYPE_CURSOR) at it, and says whether it changed. */
+gboolean gaze_cursor_follow (GazeCursor **slot, GSignalGroup *signals, GazeCursor *cursor);
+
 G_END_DECLS

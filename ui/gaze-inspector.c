@@ -45,9 +45,6 @@ struct _GazeInspector {
 
 G_DEFINE_FINAL_TYPE (GazeInspector, gaze_inspector, GTK_TYPE_WIDGET)
 
-enum { PROP_0, PROP_CURSOR, N_PROPS };
-static GParamSpec *properties[N_PROPS];
-
 /* ── The word ────────────────────────────────────────────────────────────── */
 
 static void
@@ -198,11 +195,9 @@ gaze_inspector_set_cursor (GazeInspector *self, GazeCursor *cursor)
 {
   g_return_if_fail (GAZE_IS_INSPECTOR (self));
   g_return_if_fail (cursor == NULL || GAZE_IS_CURSOR (cursor));
-  if (!g_set_object (&self->cursor, cursor))
+  if (!gaze_cursor_follow (&self->cursor, self->cursor_signals, cursor))
     return;
-  g_signal_group_set_target (self->cursor_signals, cursor);
   sync_cursor (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURSOR]);
 }
 
 /* ── Settings ────────────────────────────────────────────────────────────── */
@@ -325,8 +320,7 @@ static void
 gaze_inspector_dispose (GObject *object)
 {
   GazeInspector *self = GAZE_INSPECTOR (object);
-  g_signal_group_set_target (self->cursor_signals, NULL);
-  g_clear_object (&self->cursor);
+  gaze_cursor_follow (&self->cursor, self->cursor_signals, NULL);
   self->caption = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), GAZE_TYPE_INSPECTOR);
   G_OBJECT_CLASS (gaze_inspector_parent_class)->dispose (object);
@@ -342,45 +336,12 @@ gaze_inspector_finalize (GObject *object)
 }
 
 static void
-gaze_inspector_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CURSOR:
-      g_value_set_object (value, GAZE_INSPECTOR (object)->cursor);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-gaze_inspector_set_property (GObject *object, guint prop_id, const GValue *value,
-                             GParamSpec *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CURSOR:
-      gaze_inspector_set_cursor (GAZE_INSPECTOR (object), g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 gaze_inspector_class_init (GazeInspectorClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   object_class->dispose = gaze_inspector_dispose;
   object_class->finalize = gaze_inspector_finalize;
-  object_class->get_property = gaze_inspector_get_property;
-  object_class->set_property = gaze_inspector_set_property;
-  properties[PROP_CURSOR] = g_param_spec_object ("cursor", NULL, NULL, GAZE_TYPE_CURSOR,
-                                                 G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-                                                     | G_PARAM_EXPLICIT_NOTIFY);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "inspector");

@@ -1,7 +1,7 @@
 /* gaze-inspector.h — the right-hand pane: the word's numbers (peak α, β, p,
  * the top 5), the overlay's settings and the beams.
  *
- * It shows what its "cursor" points at, and binds its rows to the window's
+ * It shows what its cursor points at, and binds its rows to the window's
  * GSettings ("settings"): the overlay style, colour map, opacity, grid and
  * beam width live there, not here.  A beam row activates win.select-beam. */
 #pragma once

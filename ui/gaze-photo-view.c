@@ -172,9 +172,8 @@ gaze_photo_view_set_cursor (GazePhotoView *self, GazeCursor *cursor)
 {
   g_return_if_fail (GAZE_IS_PHOTO_VIEW (self));
   g_return_if_fail (cursor == NULL || GAZE_IS_CURSOR (cursor));
-  if (!g_set_object (&self->cursor, cursor))
+  if (!gaze_cursor_follow (&self->cursor, self->cursor_signals, cursor))
     return;
-  g_signal_group_set_target (self->cursor_signals, cursor);
   sync_cursor (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURSOR]);
 }
@@ -296,8 +295,7 @@ gaze_photo_view_dispose (GObject *object)
 {
   GazePhotoView *self = GAZE_PHOTO_VIEW (object);
   forget_overlays (self);
-  g_signal_group_set_target (self->cursor_signals, NULL);
-  g_clear_object (&self->cursor);
+  gaze_cursor_follow (&self->cursor, self->cursor_signals, NULL);
   self->caption = NULL;
   G_OBJECT_CLASS (gaze_photo_view_parent_class)->dispose (object);
 }

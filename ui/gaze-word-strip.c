@@ -20,9 +20,6 @@ struct _GazeWordStrip {
 
 G_DEFINE_FINAL_TYPE (GazeWordStrip, gaze_word_strip, GTK_TYPE_WIDGET)
 
-enum { PROP_0, PROP_CURSOR, N_PROPS };
-static GParamSpec *properties[N_PROPS];
-
 static GtkWidget *
 word_button (const GazeWord *word, int index, int n_words)
 {
@@ -93,11 +90,9 @@ gaze_word_strip_set_cursor (GazeWordStrip *self, GazeCursor *cursor)
 {
   g_return_if_fail (GAZE_IS_WORD_STRIP (self));
   g_return_if_fail (cursor == NULL || GAZE_IS_CURSOR (cursor));
-  if (!g_set_object (&self->cursor, cursor))
+  if (!gaze_cursor_follow (&self->cursor, self->cursor_signals, cursor))
     return;
-  g_signal_group_set_target (self->cursor_signals, cursor);
   sync_cursor (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURSOR]);
 }
 
 void
@@ -111,8 +106,7 @@ static void
 gaze_word_strip_dispose (GObject *object)
 {
   GazeWordStrip *self = GAZE_WORD_STRIP (object);
-  g_signal_group_set_target (self->cursor_signals, NULL);
-  g_clear_object (&self->cursor);
+  gaze_cursor_follow (&self->cursor, self->cursor_signals, NULL);
   self->beam = NULL;
   g_ptr_array_set_size (self->buttons, 0);
   g_clear_pointer (&self->scroller, gtk_widget_unparent);
@@ -130,44 +124,11 @@ gaze_word_strip_finalize (GObject *object)
 }
 
 static void
-gaze_word_strip_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CURSOR:
-      g_value_set_object (value, GAZE_WORD_STRIP (object)->cursor);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-gaze_word_strip_set_property (GObject *object, guint prop_id, const GValue *value,
-                              GParamSpec *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CURSOR:
-      gaze_word_strip_set_cursor (GAZE_WORD_STRIP (object), g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 gaze_word_strip_class_init (GazeWordStripClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   object_class->dispose = gaze_word_strip_dispose;
   object_class->finalize = gaze_word_strip_finalize;
-  object_class->get_property = gaze_word_strip_get_property;
-  object_class->set_property = gaze_word_strip_set_property;
-  properties[PROP_CURSOR] = g_param_spec_object ("cursor", NULL, NULL, GAZE_TYPE_CURSOR,
-                                                 G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-                                                     | G_PARAM_EXPLICIT_NOTIFY);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
   gtk_widget_class_set_layout_manager_type (GTK_WIDGET_CLASS (klass), GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "wordstrip");
   gtk_widget_class_set_accessible_role (GTK_WIDGET_CLASS (klass), GTK_ACCESSIBLE_ROLE_GROUP);

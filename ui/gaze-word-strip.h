@@ -1,7 +1,7 @@
 /* gaze-word-strip.h — the caption as one row of word buttons, scrolling
  * sideways when it is wider than the window.
  *
- * It shows the beam its "cursor" (GazeCursor) points at and highlights the
+ * It shows the beam its cursor (GazeCursor) points at and highlights the
  * word; each button activates win.select-word with its index. */
 #pragma once
 

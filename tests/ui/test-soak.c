@@ -135,12 +135,9 @@ step_words (void)
 static void
 test_soak (void)
 {
-  g_autofree char *model = gaze_paths_default_model ();
+  g_autofree char *model = window_util_model_or_skip ();
   if (model == NULL)
-    {
-      g_test_skip ("no trained model is installed");
-      return;
-    }
+    return;
   g_autoptr (GPtrArray) photos = make_photos ();
   GListModel *models = gaze_captioner_get_models (captioner);
   guint n_models = g_list_model_get_n_items (models);

@@ -102,3 +102,12 @@ window_util_start (void)
   wait_for (no_model_loading, "the start-up model");
   return app;
 }
+
+char *
+window_util_model_or_skip (void)
+{
+  char *model = gaze_paths_default_model ();
+  if (model == NULL)
+    g_test_skip ("no trained model (*.gzm) is installed or in resources/models");
+  return model;
+}

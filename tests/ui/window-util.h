@@ -28,4 +28,7 @@ char *window_util_scratch (const char *template);
 /* The application, registered (not unique) and activated: one window. */
 GazeApplication *window_util_start (void);
 
+/* The default model, or NULL with the test marked skipped (none installed). */
+char *window_util_model_or_skip (void);
+
 G_END_DECLS
