@@ -202,10 +202,5 @@ main (int argc, char **argv)
   captioner = gaze_application_get_captioner (app);
   g_test_add_func ("/soak/window", test_soak);
   int status = g_test_run ();
-  gtk_window_destroy (GTK_WINDOW (window));
-  settle ();
-  g_object_unref (app);
-  test_util_remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return status;
+  return window_util_finish (app, GTK_WINDOW (window), tmp_dir, status);
 }

@@ -1031,12 +1031,5 @@ main (int argc, char **argv)
   g_test_add_func ("/window/settings-survive", test_settings_survive);
   g_test_add_func ("/window/close-while-working", test_close_while_working);
   int status = g_test_run ();
-
-  if (window != NULL)
-    gtk_window_destroy (GTK_WINDOW (window));
-  settle ();
-  g_object_unref (app);
-  test_util_remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  return status;
+  return window_util_finish (app, GTK_WINDOW (window), tmp_dir, status);
 }

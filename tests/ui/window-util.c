@@ -3,6 +3,7 @@
 
 #include "window-util.h"
 #include "gaze-paths.h"
+#include "test-util.h"
 
 #include <locale.h>
 #include <glib/gi18n.h>
@@ -110,4 +111,16 @@ window_util_model_or_skip (void)
   if (model == NULL)
     g_test_skip ("no trained model (*.gzm) is installed or in resources/models");
   return model;
+}
+
+int
+window_util_finish (GazeApplication *app, GtkWindow *window, char *scratch, int status)
+{
+  if (window != NULL)
+    gtk_window_destroy (window);
+  settle ();
+  g_object_unref (app);
+  test_util_remove_tree (scratch);
+  g_free (scratch);
+  return status;
 }

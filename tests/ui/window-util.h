@@ -28,6 +28,9 @@ char *window_util_scratch (const char *template);
 /* The application, registered (not unique) and activated: one window. */
 GazeApplication *window_util_start (void);
 
+/* Closes window (if any), lets the work end, drops app and the scratch
+ * folder (freed); returns status. */
+int window_util_finish (GazeApplication *app, GtkWindow *window, char *scratch, int status);
 /* The default model, or NULL with the test marked skipped (none installed). */
 char *window_util_model_or_skip (void);
 
