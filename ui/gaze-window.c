@@ -645,7 +645,10 @@ gaze_window_dispose (GObject *object)
   g_clear_weak_pointer (&self->last_toast);
   g_signal_handlers_disconnect_by_data (gtk_recent_manager_get_default (), self);
   if (self->captioner != NULL)
-    g_signal_handlers_disconnect_by_data (self->captioner, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->captioner, self);
+      g_signal_handlers_disconnect_by_data (gaze_captioner_get_models (self->captioner), self);
+    }
   if (self->cursor != NULL)
     g_signal_handlers_disconnect_by_data (self->cursor, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), GAZE_TYPE_WINDOW);

@@ -947,6 +947,11 @@ test_settings_survive (void)
   g_assert_cmpstr (adw_enum_list_item_get_nick (item), ==, "spotlight");
   g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (inspector_child ("beam_width_spin"))),
                      ==, 5);
+  /* The captioner outlives the old window: listing the models again must
+   * reach only the new one. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "reload-model", NULL);
+  wait_for (model_settled, "the models to be listed");
+  wait_for (names_read, "the models' names");
   /* Back to the defaults for what follows. */
   GazeOverlayStyle defaults = GAZE_OVERLAY_STYLE_INIT;
   gaze_window_set_style (window, &defaults);
