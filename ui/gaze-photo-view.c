@@ -96,23 +96,20 @@ overlay_made (GObject *source, GAsyncResult *result, gpointer user_data)
     g_hash_table_insert (self->heat, key, g_steal_pointer (&job->heat));
 }
 
-/* Starts making the overlays of the beam shown that are not made yet. */
+/* Hands the overlays of the beam shown that are not made yet to worker
+ * threads, as soon as its caption arrives.  The word on screen is left to its
+ * first frame, which would otherwise make it at the same time. */
 static void
-make_overlays (GazePhotoView *self)
+launch_overlays (GazePhotoView *self)
 {
-  if (self->caption == NULL || self->photo == NULL || self->beam == self->making_beam
-      || self->beam >= self->caption->n_beams)
-    return;
-  if (self->making == NULL)
-    self->making = g_cancellable_new ();
-  self->making_beam = self->beam;
   GazePhoto *photo = gaze_cursor_get_photo (self->cursor);
   const GazeBeam *beam = &self->caption->beams[self->beam];
-  /* The word shown first goes first. */
-  for (int k = 0; k < beam->n_words; k++)
+  /* The words after the one shown go first: they are the next steps. */
+  for (int k = 1; k <= beam->n_words; k++)
     {
       int w = (MAX (self->word, 0) + k) % beam->n_words;
-      if (g_hash_table_contains (self->heat, heat_key (self->beam, w)))
+      if (g_hash_table_contains (self->heat, heat_key (self->beam, w))
+          || (w == self->word && gtk_widget_get_mapped (GTK_WIDGET (self))))
         continue;
       OverlayJob *job = g_new0 (OverlayJob, 1);
       job->photo = g_object_ref (photo);
@@ -123,10 +120,23 @@ make_overlays (GazePhotoView *self)
       job->photo_height = cairo_image_surface_get_height (self->photo);
       job->style = self->style;
       g_autoptr (GTask) task = g_task_new (self, self->making, overlay_made, NULL);
-      g_task_set_source_tag (task, make_overlays);
+      g_task_set_source_tag (task, launch_overlays);
       g_task_set_task_data (task, job, overlay_job_free);
       g_task_run_in_thread (task, overlay_thread);
     }
+}
+
+/* Makes the overlays of the beam shown ahead of time. */
+static void
+make_overlays (GazePhotoView *self)
+{
+  if (self->caption == NULL || self->photo == NULL || self->beam == self->making_beam
+      || self->beam >= self->caption->n_beams)
+    return;
+  if (self->making == NULL)
+    self->making = g_cancellable_new ();
+  self->making_beam = self->beam;
+  launch_overlays (self);
 }
 
 int
