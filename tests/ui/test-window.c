@@ -947,6 +947,11 @@ test_settings_survive (void)
   g_assert_cmpstr (adw_enum_list_item_get_nick (item), ==, "spotlight");
   g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (inspector_child ("beam_width_spin"))),
                      ==, 5);
+  /* The chosen model is remembered by its file name, for the next start. */
+  const char *chosen = gaze_captioner_get_model_path (captioner);
+  g_autofree char *remembered = g_settings_get_string (gaze_window_get_settings (window), "model");
+  g_autofree char *base = chosen != NULL ? g_path_get_basename (chosen) : g_strdup ("");
+  g_assert_cmpstr (remembered, ==, base);
   /* The captioner outlives the old window: listing the models again must
    * reach only the new one. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "reload-model", NULL);
