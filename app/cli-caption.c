@@ -46,7 +46,7 @@ typedef struct {
   char *encoder_path;
   int beam;
   gboolean json;
-  /* --export: drawn by ui/gaze-render.c, as the window's Ctrl+S and Ctrl+E */
+  /* --export: drawn by render/gaze-render.c, as the window's Ctrl+S and Ctrl+E */
   char *export_path;
   gboolean storyboard;
   int word; /* counted from 1 */
@@ -442,8 +442,11 @@ gaze_cli_caption (int argc, char **argv)
   g_autoptr (GazeModel) model = gaze_model_load (o.model_path, &error);
   if (model == NULL)
     return gaze_cli_fail_error (error);
-  if (o.encoder_path == NULL)
-    o.encoder_path = gaze_cli_encoder_path (gaze_model_get_encoder_name (model));
+  if (o.encoder_path == NULL
+      && (o.encoder_path = gaze_paths_resolve_encoder (gaze_model_get_encoder_name (model),
+                                                       &error))
+             == NULL)
+    return gaze_cli_fail_error (error);
   g_autoptr (GazeEncoder) encoder = gaze_encoder_load (o.encoder_path, &error);
   if (encoder == NULL || !gaze_model_check_encoder (model, encoder, &error))
     return gaze_cli_fail_error (error);

@@ -85,8 +85,9 @@ gaze_cli_classify (int argc, char **argv)
     return gaze_cli_fail ("classify: no photo given (try 'gaze-cli classify --help')");
 
   gboolean default_encoder = encoder_path == NULL;
-  if (default_encoder)
-    encoder_path = gaze_cli_encoder_path (GAZE_DEFAULT_ENCODER);
+  if (default_encoder
+      && (encoder_path = gaze_paths_resolve_encoder (GAZE_DEFAULT_ENCODER, &error)) == NULL)
+    return gaze_cli_fail_error (error);
   if (labels_path == NULL)
     labels_path = default_labels ();
   g_autoptr (GazeEncoder) encoder = gaze_encoder_load (encoder_path, &error);

@@ -30,28 +30,13 @@ static const GazeCliCommand commands[] = {
 char *
 gaze_cli_shared_path (const char *relative)
 {
-  const char *shared = g_getenv ("GAZE_SHARED_DIR");
-  if (shared != NULL && *shared != '\0')
-    return g_build_filename (shared, relative, NULL);
-  return g_build_filename (GAZE_SOURCE_DIR, "..", "shared", relative, NULL);
+  return gaze_paths_shared (relative);
 }
 
 char *
 gaze_cli_encoder_path (const char *name)
 {
-  char *path = gaze_paths_find_encoder (name);
-  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    return path;
-  /* A development checkout: the read-only shared folder has the encoders. */
-  g_autofree char *file = g_strconcat ("models/", name, ".tflite", NULL);
-  char *shared = gaze_cli_shared_path (file);
-  if (g_file_test (shared, G_FILE_TEST_IS_REGULAR))
-    {
-      g_free (path);
-      return shared;
-    }
-  g_free (shared);
-  return path;
+  return gaze_paths_find_encoder (name);
 }
 
 int

@@ -13,11 +13,9 @@ int gaze_cli_eval (int argc, char **argv);
 int gaze_cli_train (int argc, char **argv);
 int gaze_cli_caption (int argc, char **argv);
 
-/* relative inside the read-only shared folder: $GAZE_SHARED_DIR, else
- * ../shared beside the source tree. */
+/* gaze_paths_shared and gaze_paths_find_encoder (render/gaze-paths.h), under
+ * the names the sub-commands use. */
 char *gaze_cli_shared_path (const char *relative);
-/* The encoder file called name: gaze_paths_find_encoder's, else the shared
- * folder's models/<name>.tflite when that exists (a development checkout). */
 char *gaze_cli_encoder_path (const char *name);
 
 /* Parses the sub-command name's options (summary follows "Usage: … [OPTION…]"

@@ -27,6 +27,7 @@
 #define STEP_ROUNDS 5
 
 static GazeApplication *app;
+static GazeCaptioner *captioner;
 static GazeWindow *window;
 
 /* Spins the main loop until ready (window) is TRUE or 120 s pass. */
@@ -59,7 +60,7 @@ caption_shown (void)
 static gboolean
 model_ready (void)
 {
-  return !gaze_application_is_loading (app);
+  return gaze_captioner_get_state (captioner) != GAZE_CAPTIONER_LOADING;
 }
 
 /* One frame of the photo view, as its snapshot draws it; returns seconds. */
@@ -192,13 +193,14 @@ main (int argc, char **argv)
     return 1;
   g_application_activate (G_APPLICATION (app));
   window = GAZE_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  captioner = gaze_application_get_captioner (app);
   spin_until (model_ready);
   GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
   g_signal_connect (clock, "before-paint", G_CALLBACK (before_paint), NULL);
   g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint), NULL);
-  gboolean have_model = gaze_application_get_runtime (app) != NULL;
+  gboolean have_model = gaze_captioner_get_state (captioner) == GAZE_CAPTIONER_READY;
   printf ("bench-ui: %u photos, view %d×%d, model %s, %d threads\n", photos->len, VIEW_WIDTH,
-          VIEW_HEIGHT, have_model ? gaze_application_get_model_path (app) : "(none)",
+          VIEW_HEIGHT, have_model ? gaze_captioner_get_model_path (captioner) : "(none)",
           (int) g_get_num_processors ());
 
   /* Show: photos open and drawn, without captioning in the way. */
@@ -208,7 +210,7 @@ main (int argc, char **argv)
   g_autoptr (GArray) first = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) view_only = g_array_new (FALSE, FALSE, sizeof (double));
   if (have_model)
-    gaze_application_load_model (app, NULL); /* photos only */
+    gaze_captioner_load_model (captioner, NULL); /* photos only */
   for (guint i = 0; i < photos->len; i++)
     {
       double ms = 1e3 * open_and_time (photos->pdata[i], photo_loaded);
@@ -219,7 +221,7 @@ main (int argc, char **argv)
   if (have_model)
     {
       g_autofree char *model = gaze_paths_default_model ();
-      gaze_application_load_model (app, model);
+      gaze_captioner_load_model (captioner, model);
       spin_until (model_ready);
       /* One photo first, so the first measurement is not a cold start. */
       open_and_time (photos->pdata[0], caption_shown);

@@ -37,6 +37,7 @@ typedef enum {
   GAZE_ERROR_MISMATCH,    /* a model and an encoder that do not belong together, wrong shapes */
   GAZE_ERROR_DATA,        /* a dataset problem: missing split, no captions */
   GAZE_ERROR_INVALID,     /* an invalid argument */
+  GAZE_ERROR_NOT_INSTALLED, /* something Gaze needs (an encoder, a model) is not installed */
 } GazeError;
 
 /* ── Images ──────────────────────────────────────────────────────────────── */

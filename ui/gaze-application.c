@@ -1,8 +1,9 @@
-/* gaze-application.c — the GtkApplication: windows, the model, accelerators. */
+/* gaze-application.c — the GtkApplication: windows, the captioner, accelerators. */
 #include "config.h"
 
 #include "gaze-application.h"
 #include "gaze-paths.h"
+#include "gaze-settings.h"
 #include "gaze-window.h"
 
 #include <glib/gi18n.h>
@@ -10,20 +11,15 @@
 struct _GazeApplication {
   AdwApplication parent_instance;
 
-  char **models;
-  char *model_path;
-  GazeRuntime *runtime;
-  GError *runtime_error;
-  gboolean loading;
-  GCancellable *loading_cancel;
+  GazeCaptioner *captioner;
+  GSettings *settings;
 };
 
 G_DEFINE_FINAL_TYPE (GazeApplication, gaze_application, ADW_TYPE_APPLICATION)
 
-enum { PROP_0, PROP_RUNTIME, N_PROPS };
-static GParamSpec *properties[N_PROPS];
-
-/* Every keyboard accelerator of the application, in one place. */
+/* Every application-wide keyboard accelerator, in one place.  The word keys
+ * (Left, Right, Home, End) are not here: they belong to the photo view and the
+ * word strip. */
 static const struct {
   const char *action;
   const char *accels[3];
@@ -34,98 +30,45 @@ static const struct {
   { "win.close-photo", { "<Control>w", NULL } },
   { "win.export-png", { "<Control>s", NULL } },
   { "win.export-storyboard", { "<Control>e", NULL } },
-  { "win.prev-word", { "Left", NULL } },
-  { "win.next-word", { "Right", NULL } },
-  { "win.first-word", { "Home", NULL } },
-  { "win.last-word", { "End", NULL } },
   { "win.play", { "F5", NULL } },
   { "win.show-grid", { "<Control>g", NULL } },
   { "win.show-help-overlay", { "<Control>question", NULL } },
 };
 
+GazeCaptioner *
+gaze_application_get_captioner (GazeApplication *self)
+{
+  g_return_val_if_fail (GAZE_IS_APPLICATION (self), NULL);
+  return self->captioner;
+}
+
 /* ── The model ───────────────────────────────────────────────────────────── */
 
-static void
-set_runtime (GazeApplication *self, GazeRuntime *runtime, GError *error)
+/* $GAZE_MODEL, else the model chosen last time when it is still installed,
+ * else the default. */
+static char *
+model_to_load (GazeApplication *self)
 {
-  g_clear_pointer (&self->runtime, gaze_runtime_unref);
-  g_clear_error (&self->runtime_error);
-  self->runtime = runtime;
-  self->runtime_error = error;
-  self->loading = FALSE;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNTIME]);
-}
-
-static void
-runtime_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GazeApplication) self = user_data;
-  GError *error = NULL;
-  GazeRuntime *runtime = gaze_runtime_load_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (g_getenv ("GAZE_MODEL") != NULL && *g_getenv ("GAZE_MODEL") != '\0')
+    return gaze_paths_default_model ();
+  g_autofree char *chosen = g_settings_get_string (self->settings, "model");
+  g_auto (GStrv) models = gaze_paths_list_models ();
+  for (char **m = models; *chosen != '\0' && *m != NULL; m++)
     {
-      /* Another model was chosen meanwhile; its load reports. */
-      g_error_free (error);
-      return;
+      g_autofree char *base = g_path_get_basename (*m);
+      if (g_strcmp0 (base, chosen) == 0)
+        return g_strdup (*m);
     }
-  set_runtime (self, runtime, error);
+  return gaze_paths_default_model ();
 }
 
-void
-gaze_application_load_model (GazeApplication *self, const char *model_path)
+/* The choice is remembered by file name, which survives reinstalling. */
+static void
+remember_model (GazeApplication *self)
 {
-  if (self->loading_cancel != NULL)
-    g_cancellable_cancel (self->loading_cancel);
-  g_clear_object (&self->loading_cancel);
-  g_free (self->model_path);
-  self->model_path = g_strdup (model_path);
-  if (model_path == NULL)
-    {
-      g_autofree char *folder = g_build_filename (g_get_user_data_dir (), "gaze", "models", NULL);
-      set_runtime (self, NULL,
-                   g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                                _("No caption model is installed, so photos open without "
-                                  "captions. Install Gaze with its models (“meson install”) "
-                                  "or put a .gzm model in %s."),
-                                folder));
-      return;
-    }
-  g_clear_pointer (&self->runtime, gaze_runtime_unref);
-  g_clear_error (&self->runtime_error);
-  self->loading = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNTIME]);
-  self->loading_cancel = g_cancellable_new ();
-  gaze_runtime_load_async (model_path, self->loading_cancel, runtime_loaded, g_object_ref (self));
-}
-
-GazeRuntime *
-gaze_application_get_runtime (GazeApplication *self)
-{
-  return self->runtime;
-}
-
-const GError *
-gaze_application_get_runtime_error (GazeApplication *self)
-{
-  return self->runtime_error;
-}
-
-gboolean
-gaze_application_is_loading (GazeApplication *self)
-{
-  return self->loading;
-}
-
-const char *const *
-gaze_application_get_models (GazeApplication *self)
-{
-  return (const char *const *) self->models;
-}
-
-const char *
-gaze_application_get_model_path (GazeApplication *self)
-{
-  return self->model_path;
+  const char *path = gaze_captioner_get_model_path (self->captioner);
+  g_autofree char *base = path != NULL ? g_path_get_basename (path) : g_strdup ("");
+  g_settings_set_string (self->settings, "model", base);
 }
 
 /* ── Actions ─────────────────────────────────────────────────────────────── */
@@ -154,32 +97,10 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   gtk_window_present (GTK_WINDOW (about));
 }
 
-/* The installed models, with chosen (say, from $GAZE_MODEL) first when it
- * lives elsewhere. */
-static void
-list_models (GazeApplication *self, const char *chosen)
-{
-  g_strfreev (self->models);
-  self->models = gaze_paths_list_models ();
-  if (chosen != NULL && !g_strv_contains ((const char *const *) self->models, chosen))
-    {
-      GStrvBuilder *builder = g_strv_builder_new ();
-      g_strv_builder_add (builder, chosen);
-      g_strv_builder_addv (builder, (const char **) self->models);
-      g_strfreev (self->models);
-      self->models = g_strv_builder_end (builder);
-      g_strv_builder_unref (builder);
-    }
-}
-
 static void
 reload_model_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  GazeApplication *self = user_data;
-  g_autofree char *path = self->model_path != NULL ? g_strdup (self->model_path)
-                                                   : gaze_paths_default_model ();
-  list_models (self, path);
-  gaze_application_load_model (self, path);
+  gaze_captioner_reload (GAZE_APPLICATION (user_data)->captioner);
 }
 
 static const GActionEntry app_actions[] = {
@@ -195,7 +116,7 @@ ensure_window (GazeApplication *self)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window == NULL)
-    window = GTK_WINDOW (gaze_window_new (GTK_APPLICATION (self)));
+    window = GTK_WINDOW (gaze_window_new (GTK_APPLICATION (self), self->captioner));
   gtk_window_present (window);
   return GAZE_WINDOW (window);
 }
@@ -217,9 +138,12 @@ gaze_application_startup (GApplication *application)
                                            accelerators[i].accels);
 
   /* The model loads once, in the background, while the window opens. */
-  g_autofree char *model = gaze_paths_default_model ();
-  list_models (self, model);
-  gaze_application_load_model (self, model);
+  self->settings = gaze_settings_new ();
+  self->captioner = gaze_captioner_new ();
+  g_autofree char *model = model_to_load (self);
+  gaze_captioner_load_model (self->captioner, model);
+  g_signal_connect_object (self->captioner, "notify::selected", G_CALLBACK (remember_model), self,
+                           G_CONNECT_SWAPPED);
 }
 
 static void
@@ -238,8 +162,8 @@ static void
 gaze_application_shutdown (GApplication *application)
 {
   GazeApplication *self = GAZE_APPLICATION (application);
-  if (self->loading_cancel != NULL)
-    g_cancellable_cancel (self->loading_cancel);
+  if (self->captioner != NULL)
+    g_object_run_dispose (G_OBJECT (self->captioner));
   G_APPLICATION_CLASS (gaze_application_parent_class)->shutdown (application);
 }
 
@@ -247,26 +171,9 @@ static void
 gaze_application_finalize (GObject *object)
 {
   GazeApplication *self = GAZE_APPLICATION (object);
-  g_strfreev (self->models);
-  g_free (self->model_path);
-  g_clear_pointer (&self->runtime, gaze_runtime_unref);
-  g_clear_error (&self->runtime_error);
-  g_clear_object (&self->loading_cancel);
+  g_clear_object (&self->captioner);
+  g_clear_object (&self->settings);
   G_OBJECT_CLASS (gaze_application_parent_class)->finalize (object);
-}
-
-static void
-gaze_application_get_property (GObject *object, guint prop_id, GValue *value,
-                               GParamSpec *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_RUNTIME:
-      g_value_set_pointer (value, GAZE_APPLICATION (object)->runtime);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -275,16 +182,10 @@ gaze_application_class_init (GazeApplicationClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
   object_class->finalize = gaze_application_finalize;
-  object_class->get_property = gaze_application_get_property;
   app_class->startup = gaze_application_startup;
   app_class->activate = gaze_application_activate;
   app_class->open = gaze_application_open;
   app_class->shutdown = gaze_application_shutdown;
-
-  /* Notified whenever the model's state changes: loading, loaded or failed. */
-  properties[PROP_RUNTIME] = g_param_spec_pointer ("runtime", NULL, NULL,
-                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void

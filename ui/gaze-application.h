@@ -1,12 +1,15 @@
-/* gaze-application.h — the application: one instance, opens photos, owns the
- * caption model (loaded once in the background and shared by the windows).
+/* gaze-application.h — the application: one instance, opens photos, and
+ * owns the GazeCaptioner that its windows bind to (the model is loaded once,
+ * in the background, and shared by the windows).
  *
- * Actions: app.quit  app.about  app.reload-model  app.model(s)
- * Every keyboard accelerator of Gaze is set in gaze-application.c. */
+ * Actions: app.quit  app.about  app.reload-model
+ * Every application-wide keyboard accelerator of Gaze is set in
+ * gaze-application.c; the word keys are the photo view's and the word
+ * strip's own (gaze-window-actions.c). */
 #pragma once
 
 #include <adwaita.h>
-#include "gaze-job.h"
+#include "gaze-captioner.h"
 
 G_BEGIN_DECLS
 
@@ -19,16 +22,11 @@ GazeApplication *gaze_application_new (void);
  * window.  GSK_RENDERER, when set, wins.  Call before GTK starts. */
 void gaze_application_choose_renderer (void);
 
-/* The loaded model and encoder, or NULL while loading or after a failure. */
-GazeRuntime *gaze_application_get_runtime (GazeApplication *app);
-/* Why there is no runtime (NULL while loading or when loaded).  When nothing
- * is installed, G_IO_ERROR_NOT_FOUND with a message saying what to do. */
-const GError *gaze_application_get_runtime_error (GazeApplication *app);
-gboolean gaze_application_is_loading (GazeApplication *app);
-/* The installed models (gaze_paths_list_models) and the one chosen. */
-const char *const *gaze_application_get_models (GazeApplication *app);
-const char *gaze_application_get_model_path (GazeApplication *app);
-/* Loads another model in the background; "runtime" is notified when done. */
-void gaze_application_load_model (GazeApplication *app, const char *model_path);
+/* The mmap threshold (bytes) that the programs showing the window set with
+ * mallopt (M_MMAP_THRESHOLD, …): see app/gaze.c. */
+#define GAZE_MMAP_THRESHOLD (1 << 20)
+
+/* The models and the captioning work (made at start-up). */
+GazeCaptioner *gaze_application_get_captioner (GazeApplication *app);
 
 G_END_DECLS

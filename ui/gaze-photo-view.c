@@ -2,22 +2,37 @@
 #include "config.h"
 
 #include "gaze-photo-view.h"
+#include "gaze-enums.h"
 
 struct _GazePhotoView {
   GtkWidget parent_instance;
 
+  GazeCursor *cursor;
+  GSignalGroup *cursor_signals;
+  GazeOverlayStyle style;
+
+  /* What is drawn, as last taken from the cursor. */
   cairo_surface_t *photo;
   const GazeCaption *caption;
   int beam, word;
-  GazeOverlayStyle style;
 
   cairo_surface_t *scaled; /* the photo at the size last drawn */
   int scaled_width, scaled_height;
-  GHashTable *heat; /* beam << 16 | word → overlay surface for style */
-  guint warm_source; /* makes the beam's overlays ahead, when idle */
+  GHashTable *heat;      /* beam << 16 | word → overlay surface for style */
+  GCancellable *making;  /* the overlays being made for caption and style */
+  int making_beam;       /* … of this beam (−1: none) */
 };
 
 G_DEFINE_FINAL_TYPE (GazePhotoView, gaze_photo_view, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_CURSOR, PROP_OVERLAY_MODE, PROP_COLORMAP, PROP_OPACITY, PROP_SHOW_GRID, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+static gpointer
+heat_key (int beam, int word)
+{
+  return GINT_TO_POINTER (beam << 16 | word);
+}
 
 static void
 clear_scaled (GazePhotoView *self)
@@ -26,16 +41,175 @@ clear_scaled (GazePhotoView *self)
   self->scaled_width = self->scaled_height = 0;
 }
 
+/* The overlays made so far no longer match caption or style. */
 static void
-gaze_photo_view_finalize (GObject *object)
+forget_overlays (GazePhotoView *self)
 {
-  GazePhotoView *self = GAZE_PHOTO_VIEW (object);
-  g_clear_handle_id (&self->warm_source, g_source_remove);
-  g_clear_pointer (&self->photo, cairo_surface_destroy);
-  clear_scaled (self);
-  g_hash_table_unref (self->heat);
-  G_OBJECT_CLASS (gaze_photo_view_parent_class)->finalize (object);
+  if (self->making != NULL)
+    g_cancellable_cancel (self->making);
+  g_clear_object (&self->making);
+  self->making_beam = -1;
+  g_hash_table_remove_all (self->heat);
 }
+
+/* ── Making overlays off the draw path ───────────────────────────────────── */
+
+typedef struct {
+  GazePhoto *photo; /* keeps caption alive */
+  const GazeCaption *caption;
+  int beam, word;
+  int photo_width, photo_height;
+  GazeOverlayStyle style;
+  cairo_surface_t *heat;
+} OverlayJob;
+
+static void
+overlay_job_free (gpointer data)
+{
+  OverlayJob *job = data;
+  g_clear_object (&job->photo);
+  g_clear_pointer (&job->heat, cairo_surface_destroy);
+  g_free (job);
+}
+
+static void
+overlay_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  OverlayJob *job = task_data;
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  const GazeWord *word = &job->caption->beams[job->beam].words[job->word];
+  job->heat = gaze_render_heat_surface (job->caption, word, job->photo_width, job->photo_height,
+                                        &job->style);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+overlay_made (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GazePhotoView *self = GAZE_PHOTO_VIEW (source);
+  OverlayJob *job = g_task_get_task_data (G_TASK (result));
+  if (!g_task_propagate_boolean (G_TASK (result), NULL) || job->heat == NULL)
+    return;
+  gpointer key = heat_key (job->beam, job->word);
+  if (!g_hash_table_contains (self->heat, key))
+    g_hash_table_insert (self->heat, key, g_steal_pointer (&job->heat));
+}
+
+/* Hands the overlays of the beam shown that are not made yet to worker
+ * threads, as soon as its caption arrives.  The word on screen is left to its
+ * first frame, which would otherwise make it at the same time. */
+static void
+launch_overlays (GazePhotoView *self)
+{
+  GazePhoto *photo = gaze_cursor_get_photo (self->cursor);
+  const GazeBeam *beam = &self->caption->beams[self->beam];
+  /* The words after the one shown go first: they are the next steps. */
+  for (int k = 1; k <= beam->n_words; k++)
+    {
+      int w = (MAX (self->word, 0) + k) % beam->n_words;
+      if (g_hash_table_contains (self->heat, heat_key (self->beam, w))
+          || (w == self->word && gtk_widget_get_mapped (GTK_WIDGET (self))))
+        continue;
+      OverlayJob *job = g_new0 (OverlayJob, 1);
+      job->photo = g_object_ref (photo);
+      job->caption = self->caption;
+      job->beam = self->beam;
+      job->word = w;
+      job->photo_width = cairo_image_surface_get_width (self->photo);
+      job->photo_height = cairo_image_surface_get_height (self->photo);
+      job->style = self->style;
+      g_autoptr (GTask) task = g_task_new (self, self->making, overlay_made, NULL);
+      g_task_set_source_tag (task, launch_overlays);
+      g_task_set_task_data (task, job, overlay_job_free);
+      g_task_run_in_thread (task, overlay_thread);
+    }
+}
+
+/* Makes the overlays of the beam shown ahead of time. */
+static void
+make_overlays (GazePhotoView *self)
+{
+  if (self->caption == NULL || self->photo == NULL || self->beam == self->making_beam
+      || self->beam >= self->caption->n_beams)
+    return;
+  if (self->making == NULL)
+    self->making = g_cancellable_new ();
+  self->making_beam = self->beam;
+  launch_overlays (self);
+}
+
+int
+gaze_photo_view_get_n_ready (GazePhotoView *self)
+{
+  g_return_val_if_fail (GAZE_IS_PHOTO_VIEW (self), 0);
+  int n = 0;
+  const GazeBeam *beam = self->caption != NULL && self->beam < self->caption->n_beams
+                             ? &self->caption->beams[self->beam]
+                             : NULL;
+  for (int w = 0; beam != NULL && w < beam->n_words; w++)
+    n += g_hash_table_contains (self->heat, heat_key (self->beam, w));
+  return n;
+}
+
+/* ── Following the cursor ────────────────────────────────────────────────── */
+
+static void
+sync_cursor (GazePhotoView *self)
+{
+  GazePhoto *photo = self->cursor != NULL ? gaze_cursor_get_photo (self->cursor) : NULL;
+  cairo_surface_t *surface = photo != NULL ? gaze_photo_get_surface (photo) : NULL;
+  if (surface != self->photo)
+    {
+      g_clear_pointer (&self->photo, cairo_surface_destroy);
+      self->photo = surface != NULL ? cairo_surface_reference (surface) : NULL;
+      clear_scaled (self);
+    }
+  const GazeCaption *caption = self->cursor != NULL ? gaze_cursor_get_caption (self->cursor) : NULL;
+  if (caption != self->caption)
+    {
+      forget_overlays (self);
+      self->caption = caption;
+    }
+  self->beam = self->cursor != NULL ? gaze_cursor_get_beam (self->cursor) : 0;
+  self->word = self->cursor != NULL ? gaze_cursor_get_word (self->cursor) : -1;
+  make_overlays (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+gaze_photo_view_set_cursor (GazePhotoView *self, GazeCursor *cursor)
+{
+  g_return_if_fail (GAZE_IS_PHOTO_VIEW (self));
+  g_return_if_fail (cursor == NULL || GAZE_IS_CURSOR (cursor));
+  if (!gaze_cursor_follow (&self->cursor, self->cursor_signals, cursor))
+    return;
+  sync_cursor (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURSOR]);
+}
+
+/* ── Style ───────────────────────────────────────────────────────────────── */
+
+void
+gaze_photo_view_get_style (GazePhotoView *self, GazeOverlayStyle *style)
+{
+  g_return_if_fail (GAZE_IS_PHOTO_VIEW (self));
+  *style = self->style;
+}
+
+/* Opacity is applied when painting; the rest changes the overlays. */
+static void
+restyle (GazePhotoView *self, gboolean overlays_change)
+{
+  if (overlays_change)
+    {
+      forget_overlays (self);
+      make_overlays (self);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* ── Drawing ─────────────────────────────────────────────────────────────── */
 
 /* The rectangle of a width × height area that the photo fills. */
 static void
@@ -80,14 +254,16 @@ current_word (GazePhotoView *self)
   return &beam->words[self->word];
 }
 
+/* The overlay of the word shown; made here only when its worker has not
+ * finished yet. */
 static cairo_surface_t *
-heat_surface (GazePhotoView *self, int beam, int index)
+heat_surface (GazePhotoView *self)
 {
-  gpointer key = GINT_TO_POINTER (beam << 16 | index);
+  gpointer key = heat_key (self->beam, self->word);
   cairo_surface_t *heat = g_hash_table_lookup (self->heat, key);
   if (heat == NULL)
     {
-      heat = gaze_render_heat_surface (self->caption, &self->caption->beams[beam].words[index],
+      heat = gaze_render_heat_surface (self->caption, current_word (self),
                                        cairo_image_surface_get_width (self->photo),
                                        cairo_image_surface_get_height (self->photo), &self->style);
       g_hash_table_insert (self->heat, key, heat);
@@ -95,33 +271,10 @@ heat_surface (GazePhotoView *self, int beam, int index)
   return heat;
 }
 
-/* One overlay of the shown beam made ahead of time, per idle moment, so that
- * even the first step to a word only paints. */
-static gboolean
-warm_step (gpointer data)
-{
-  GazePhotoView *self = data;
-  const GazeBeam *beam = self->caption != NULL ? &self->caption->beams[self->beam] : NULL;
-  for (int i = 0; beam != NULL && i < beam->n_words; i++)
-    if (!g_hash_table_contains (self->heat, GINT_TO_POINTER (self->beam << 16 | i)))
-      {
-        heat_surface (self, self->beam, i);
-        return G_SOURCE_CONTINUE;
-      }
-  self->warm_source = 0;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-warm_overlays (GazePhotoView *self)
-{
-  if (self->warm_source == 0 && self->caption != NULL && self->photo != NULL)
-    self->warm_source = g_idle_add_full (G_PRIORITY_LOW, warm_step, self, NULL);
-}
-
 void
 gaze_photo_view_draw (GazePhotoView *self, cairo_t *cr, int width, int height)
 {
+  g_return_if_fail (GAZE_IS_PHOTO_VIEW (self));
   if (self->photo == NULL || width < 1 || height < 1)
     return;
   int x, y, w, h;
@@ -132,8 +285,7 @@ gaze_photo_view_draw (GazePhotoView *self, cairo_t *cr, int width, int height)
   cairo_paint (cr);
   const GazeWord *word = current_word (self);
   if (word != NULL)
-    gaze_render_overlay (cr, heat_surface (self, self->beam, self->word), self->caption, word,
-                         &self->style, w, h);
+    gaze_render_overlay (cr, heat_surface (self), self->caption, word, &self->style, w, h);
   cairo_restore (cr);
 }
 
@@ -146,15 +298,119 @@ gaze_photo_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cairo_destroy (cr);
 }
 
+/* ── GObject ─────────────────────────────────────────────────────────────── */
+
+static void
+gaze_photo_view_dispose (GObject *object)
+{
+  GazePhotoView *self = GAZE_PHOTO_VIEW (object);
+  forget_overlays (self);
+  gaze_cursor_follow (&self->cursor, self->cursor_signals, NULL);
+  self->caption = NULL;
+  G_OBJECT_CLASS (gaze_photo_view_parent_class)->dispose (object);
+}
+
+static void
+gaze_photo_view_finalize (GObject *object)
+{
+  GazePhotoView *self = GAZE_PHOTO_VIEW (object);
+  g_clear_object (&self->cursor_signals);
+  g_clear_pointer (&self->photo, cairo_surface_destroy);
+  clear_scaled (self);
+  g_hash_table_unref (self->heat);
+  G_OBJECT_CLASS (gaze_photo_view_parent_class)->finalize (object);
+}
+
+static void
+gaze_photo_view_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GazePhotoView *self = GAZE_PHOTO_VIEW (object);
+  switch (prop_id)
+    {
+    case PROP_CURSOR:
+      g_value_set_object (value, self->cursor);
+      break;
+    case PROP_OVERLAY_MODE:
+      g_value_set_enum (value, self->style.mode);
+      break;
+    case PROP_COLORMAP:
+      g_value_set_enum (value, self->style.colormap);
+      break;
+    case PROP_OPACITY:
+      g_value_set_double (value, self->style.opacity);
+      break;
+    case PROP_SHOW_GRID:
+      g_value_set_boolean (value, self->style.show_grid);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gaze_photo_view_set_property (GObject *object, guint prop_id, const GValue *value,
+                              GParamSpec *pspec)
+{
+  GazePhotoView *self = GAZE_PHOTO_VIEW (object);
+  switch (prop_id)
+    {
+    case PROP_CURSOR:
+      gaze_photo_view_set_cursor (self, g_value_get_object (value));
+      return;
+    case PROP_OVERLAY_MODE:
+      if (self->style.mode == (GazeOverlayMode) g_value_get_enum (value))
+        return;
+      self->style.mode = g_value_get_enum (value);
+      restyle (self, TRUE);
+      break;
+    case PROP_COLORMAP:
+      if (self->style.colormap == (GazeColormap) g_value_get_enum (value))
+        return;
+      self->style.colormap = g_value_get_enum (value);
+      restyle (self, TRUE);
+      break;
+    case PROP_OPACITY:
+      if (self->style.opacity == g_value_get_double (value))
+        return;
+      self->style.opacity = g_value_get_double (value);
+      restyle (self, FALSE);
+      break;
+    case PROP_SHOW_GRID:
+      if (self->style.show_grid == g_value_get_boolean (value))
+        return;
+      self->style.show_grid = g_value_get_boolean (value);
+      restyle (self, TRUE);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      return;
+    }
+  g_object_notify_by_pspec (object, pspec);
+}
+
 static void
 gaze_photo_view_class_init (GazePhotoViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = gaze_photo_view_dispose;
   object_class->finalize = gaze_photo_view_finalize;
+  object_class->get_property = gaze_photo_view_get_property;
+  object_class->set_property = gaze_photo_view_set_property;
   widget_class->snapshot = gaze_photo_view_snapshot;
   gtk_widget_class_set_css_name (widget_class, "photoview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  properties[PROP_CURSOR] = g_param_spec_object ("cursor", NULL, NULL, GAZE_TYPE_CURSOR, flags);
+  properties[PROP_OVERLAY_MODE] = g_param_spec_enum ("overlay-mode", NULL, NULL,
+                                                     GAZE_TYPE_OVERLAY_MODE, GAZE_OVERLAY_COLORMAP,
+                                                     flags);
+  properties[PROP_COLORMAP] = g_param_spec_enum ("colormap", NULL, NULL, GAZE_TYPE_COLORMAP,
+                                                 GAZE_COLORMAP_INFERNO, flags);
+  properties[PROP_OPACITY] = g_param_spec_double ("opacity", NULL, NULL, 0.0, 1.0, 0.6, flags);
+  properties[PROP_SHOW_GRID] = g_param_spec_boolean ("show-grid", NULL, NULL, FALSE, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -162,9 +418,11 @@ gaze_photo_view_init (GazePhotoView *self)
 {
   GazeOverlayStyle style = GAZE_OVERLAY_STYLE_INIT;
   self->style = style;
-  self->beam = 0;
   self->word = -1;
+  self->making_beam = -1;
   self->heat = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cairo_surface_destroy);
+  self->cursor_signals = g_signal_group_new (GAZE_TYPE_CURSOR);
+  g_signal_group_connect_swapped (self->cursor_signals, "notify", G_CALLBACK (sync_cursor), self);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
@@ -174,50 +432,4 @@ GtkWidget *
 gaze_photo_view_new (void)
 {
   return g_object_new (GAZE_TYPE_PHOTO_VIEW, NULL);
-}
-
-void
-gaze_photo_view_set_photo (GazePhotoView *self, cairo_surface_t *photo)
-{
-  if (photo == self->photo)
-    return;
-  g_clear_pointer (&self->photo, cairo_surface_destroy);
-  self->photo = photo != NULL ? cairo_surface_reference (photo) : NULL;
-  clear_scaled (self);
-  gaze_photo_view_set_caption (self, NULL);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-void
-gaze_photo_view_set_caption (GazePhotoView *self, const GazeCaption *caption)
-{
-  self->caption = caption;
-  self->beam = 0;
-  self->word = -1;
-  g_hash_table_remove_all (self->heat);
-  warm_overlays (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-void
-gaze_photo_view_set_word (GazePhotoView *self, int beam, int word)
-{
-  if (beam == self->beam && word == self->word)
-    return;
-  self->beam = beam;
-  self->word = word;
-  warm_overlays (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-void
-gaze_photo_view_set_style (GazePhotoView *self, const GazeOverlayStyle *style)
-{
-  /* Opacity is applied when painting; the rest changes the cached surfaces. */
-  if (style->mode != self->style.mode || style->colormap != self->style.colormap
-      || style->show_grid != self->style.show_grid)
-    g_hash_table_remove_all (self->heat);
-  self->style = *style;
-  warm_overlays (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
 }

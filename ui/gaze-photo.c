@@ -16,11 +16,24 @@ struct _GazePhoto {
   GazeImage *image;
   cairo_surface_t *surface;
   GdkTexture *thumbnail;
-  GHashTable *grids;    /* encoder sha256 → float[] */
-  GHashTable *captions; /* "beam width:model path" → GazeCaption */
+  GHashTable *cache; /* key (from GazeCaptioner) → CacheEntry */
 };
 
 G_DEFINE_FINAL_TYPE (GazePhoto, gaze_photo, G_TYPE_OBJECT)
+
+typedef struct {
+  gpointer data;
+  GDestroyNotify destroy;
+} CacheEntry;
+
+static void
+cache_entry_free (gpointer data)
+{
+  CacheEntry *entry = data;
+  if (entry->destroy != NULL)
+    entry->destroy (entry->data);
+  g_free (entry);
+}
 
 enum { PROP_0, PROP_TITLE, PROP_THUMBNAIL, N_PROPS };
 static GParamSpec *properties[N_PROPS];
@@ -34,8 +47,7 @@ gaze_photo_finalize (GObject *object)
   g_clear_pointer (&self->image, gaze_image_free);
   g_clear_pointer (&self->surface, cairo_surface_destroy);
   g_clear_object (&self->thumbnail);
-  g_hash_table_unref (self->grids);
-  g_hash_table_unref (self->captions);
+  g_hash_table_unref (self->cache);
   G_OBJECT_CLASS (gaze_photo_parent_class)->finalize (object);
 }
 
@@ -72,9 +84,7 @@ gaze_photo_class_init (GazePhotoClass *klass)
 static void
 gaze_photo_init (GazePhoto *self)
 {
-  self->grids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->captions
-      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) gaze_caption_free);
+  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cache_entry_free);
 }
 
 GazePhoto *
@@ -163,34 +173,26 @@ gaze_photo_set_image (GazePhoto *self, GazeImage *image, cairo_surface_t *surfac
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THUMBNAIL]);
 }
 
-const float *
-gaze_photo_lookup_grid (GazePhoto *self, const char *encoder_sha256)
+gconstpointer
+gaze_photo_lookup (GazePhoto *self, const char *key)
 {
-  return g_hash_table_lookup (self->grids, encoder_sha256);
+  CacheEntry *entry = g_hash_table_lookup (self->cache, key);
+  return entry != NULL ? entry->data : NULL;
 }
 
-void
-gaze_photo_store_grid (GazePhoto *self, const char *encoder_sha256, float *grid)
+gconstpointer
+gaze_photo_store (GazePhoto *self, const char *key, gpointer data, GDestroyNotify destroy)
 {
-  g_hash_table_replace (self->grids, g_strdup (encoder_sha256), grid);
-}
-
-static char *
-caption_key (const char *model_path, int beam_width)
-{
-  return g_strdup_printf ("%d:%s", beam_width, model_path);
-}
-
-const GazeCaption *
-gaze_photo_lookup_caption (GazePhoto *self, const char *model_path, int beam_width)
-{
-  g_autofree char *key = caption_key (model_path, beam_width);
-  return g_hash_table_lookup (self->captions, key);
-}
-
-void
-gaze_photo_store_caption (GazePhoto *self, const char *model_path, int beam_width,
-                          GazeCaption *caption)
-{
-  g_hash_table_replace (self->captions, caption_key (model_path, beam_width), caption);
+  CacheEntry *entry = g_hash_table_lookup (self->cache, key);
+  if (entry != NULL)
+    {
+      if (destroy != NULL)
+        destroy (data);
+      return entry->data;
+    }
+  entry = g_new (CacheEntry, 1);
+  entry->data = data;
+  entry->destroy = destroy;
+  g_hash_table_insert (self->cache, g_strdup (key), entry);
+  return data;
 }

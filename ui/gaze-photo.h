@@ -1,10 +1,11 @@
 /* gaze-photo.h — one open photo: its pixels, and the work done on it so far.
  *
- * The window keeps a GListStore of these for its sidebar.  The encoder grid
- * is cached per encoder and the caption per model and beam width, so going
- * back to a photo, or back to a beam width, costs nothing.  Touched only on
- * the main thread; the jobs in gaze-job.c read the image, which never changes
- * once set. */
+ * The window keeps a GListStore of these for its sidebar.  Each photo holds
+ * a cache that GazeCaptioner fills (grids per encoder, captions per model and
+ * beam width), so going back to a photo, or back to a beam width, costs
+ * nothing.  Touched only on the main thread; worker threads read the image,
+ * which never changes once set, and the cached captions, which are never
+ * replaced. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -33,13 +34,12 @@ GdkTexture *gaze_photo_get_thumbnail (GazePhoto *photo);
 /* Sets the loaded pixels (takes image and surface). */
 void gaze_photo_set_image (GazePhoto *photo, GazeImage *image, cairo_surface_t *surface);
 
-/* Encoder grids, keyed by the encoder's sha256; the photo takes grid. */
-const float *gaze_photo_lookup_grid (GazePhoto *photo, const char *encoder_sha256);
-void gaze_photo_store_grid (GazePhoto *photo, const char *encoder_sha256, float *grid);
-/* Captions, keyed by model file and beam width; the photo takes caption. */
-const GazeCaption *gaze_photo_lookup_caption (GazePhoto *photo, const char *model_path,
-                                              int beam_width);
-void gaze_photo_store_caption (GazePhoto *photo, const char *model_path, int beam_width,
-                               GazeCaption *caption);
+/* What has been worked out for the photo (encoder grids, captions), under
+ * keys that GazeCaptioner makes; the photo takes data.  A key is stored once
+ * and kept as long as the photo: storing it again frees the new data and
+ * returns the old, so a pointer handed out stays valid while the photo lives. */
+gconstpointer gaze_photo_lookup (GazePhoto *photo, const char *key);
+gconstpointer gaze_photo_store (GazePhoto *photo, const char *key, gpointer data,
+                                GDestroyNotify destroy);
 
 G_END_DECLS

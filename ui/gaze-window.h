@@ -1,13 +1,17 @@
 /* gaze-window.h — the main window: open photos, their captions, attention.
  *
- * Actions (accelerators are set in gaze-application.c):
+ * Actions (gaze-window-actions.c; accelerators in gaze-application.c):
  *   win.open  win.paste  win.close-photo  win.open-recent(s)
- *   win.export-png  win.export-storyboard
+ *   win.export-png  win.export-storyboard  win.open-export(s)
  *   win.prev-word  win.next-word  win.first-word  win.last-word  win.select-word(i)
- *   win.play (a toggle)  win.select-beam(i)  win.show-grid (a toggle) */
+ *   win.play (a toggle)  win.select-beam(i)  win.show-grid (a toggle)
+ * Left, Right, Home and End step through the words only while the photo or
+ * the word strip has the focus, so that they still move a text cursor or a
+ * slider elsewhere. */
 #pragma once
 
 #include <adwaita.h>
+#include "gaze-captioner.h"
 #include "gaze-photo.h"
 #include "gaze-render.h"
 
@@ -21,7 +25,9 @@ typedef enum {
   GAZE_EXPORT_STORYBOARD, /* one tile per word */
 } GazeExportKind;
 
-GazeWindow *gaze_window_new (GtkApplication *application);
+/* A window of application that captions with captioner; it restores its
+ * size and the overlay settings from GSettings. */
+GazeWindow *gaze_window_new (GtkApplication *application, GazeCaptioner *captioner);
 
 /* Adds the photos to the sidebar (a photo already open is not added twice)
  * and shows the last one. */
@@ -32,6 +38,9 @@ void gaze_window_open_image (GazeWindow *window, GazeImage *image, const char *t
  * chooser has asked), width pixels wide, or at full resolution when 0. */
 gboolean gaze_window_export (GazeWindow *window, GazeExportKind kind, GFile *file, int width,
                              GError **error);
+/* The same, then says so in a toast ("Saved", with an Open button) or why not. */
+void gaze_window_export_and_tell (GazeWindow *window, GazeExportKind kind, GFile *file,
+                                  int width);
 
 /* What the window shows, for tests and the benchmark. */
 GazePhoto *gaze_window_get_photo (GazeWindow *window);
@@ -40,8 +49,16 @@ int gaze_window_get_word (GazeWindow *window);
 gboolean gaze_window_is_busy (GazeWindow *window);
 /* The message shown in the banner, or NULL when it is hidden. */
 const char *gaze_window_get_banner (GazeWindow *window);
+/* The last toast shown (NULL: none, or it has gone). */
+AdwToast *gaze_window_get_last_toast (GazeWindow *window);
 void gaze_window_set_beam_width (GazeWindow *window, int beam_width);
 void gaze_window_set_style (GazeWindow *window, const GazeOverlayStyle *style);
 GtkWidget *gaze_window_get_photo_view (GazeWindow *window);
+GtkWidget *gaze_window_get_word_strip (GazeWindow *window);
+GtkWidget *gaze_window_get_inspector (GazeWindow *window);
+GazeCaptioner *gaze_window_get_captioner (GazeWindow *window);
+GSettings *gaze_window_get_settings (GazeWindow *window);
+/* Whether the side panes are folded away (a window narrower than 1000 px). */
+gboolean gaze_window_is_folded (GazeWindow *window);
 
 G_END_DECLS

@@ -1,11 +1,12 @@
-/* gaze-word-strip.h — the caption as a row of word buttons.
+/* gaze-word-strip.h — the caption as one row of word buttons, scrolling
+ * sideways when it is wider than the window.
  *
- * Each button activates win.select-word with its index; the current word is
- * highlighted. */
+ * It shows the beam its cursor (GazeCursor) points at and highlights the
+ * word; each button activates win.select-word with its index. */
 #pragma once
 
 #include <gtk/gtk.h>
-#include "gaze.h"
+#include "gaze-cursor.h"
 
 G_BEGIN_DECLS
 
@@ -13,11 +14,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GazeWordStrip, gaze_word_strip, GAZE, WORD_STRIP, GtkWidget)
 
 GtkWidget *gaze_word_strip_new (void);
-/* The words of beam (borrowed; NULL: none). */
-void gaze_word_strip_set_beam (GazeWordStrip *strip, const GazeBeam *beam);
+void gaze_word_strip_set_cursor (GazeWordStrip *strip, GazeCursor *cursor);
 /* What the strip says while it has no words (NULL: nothing). */
 void gaze_word_strip_set_placeholder (GazeWordStrip *strip, const char *text);
-/* Highlights word index (−1: none). */
-void gaze_word_strip_set_current (GazeWordStrip *strip, int index);
 
 G_END_DECLS

@@ -2,7 +2,8 @@
 # test-cli-export — gaze-cli caption --export, end to end: the annotated PNG
 # of a word (full resolution and a chosen size), the storyboard, and the
 # errors (an existing file kept, a word or size out of range, options
-# without --export), each one line on stderr and a non-zero exit.
+# without --export, $GAZE_ENCODER pointing nowhere), each one line on stderr
+# and a non-zero exit.
 #   test-cli-export.sh PATH/TO/gaze-cli     (GAZE_SHARED_DIR set by meson)
 # Needs a trained model ($GAZE_MODEL or an installed one); skipped without.
 set -uo pipefail
@@ -67,6 +68,13 @@ for args in "--word 99" "--word 0" "--size 10x10" "--size big"; do
   [ ! -e "$tmp/bad.png" ] || fail "$args left a file"
 done
 "$cli" caption "$photo" "$photo" --export "$tmp/two.png" >/dev/null 2>&1 && fail "two photos with --export accepted"
+
+# $GAZE_ENCODER pointing nowhere: the message names the variable and the path.
+GAZE_ENCODER=$tmp/no-such-encoder.tflite "$cli" caption "$photo" >/dev/null 2>"$tmp/err" \
+  && fail "a missing \$GAZE_ENCODER accepted"
+grep -q "GAZE_ENCODER" "$tmp/err" && grep -q "$tmp/no-such-encoder.tflite" "$tmp/err" \
+  || fail "missing \$GAZE_ENCODER: unclear message: $(cat "$tmp/err")"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "missing \$GAZE_ENCODER: not one line: $(cat "$tmp/err")"
 
 [ $failures -eq 0 ] && echo "ok: caption --export"
 exit $((failures > 0))

@@ -216,6 +216,84 @@ test_surfaces (void)
   cairo_surface_destroy (grid);
 }
 
+/* Relative luminance (Rec. 709) of an opaque ARGB32 pixel, 0 … 1. */
+static double
+pixel_luminance (guint32 p)
+{
+  return (0.2126 * (p >> 16 & 0xff) + 0.7152 * (p >> 8 & 0xff) + 0.0722 * (p & 0xff)) / 255.0;
+}
+
+static void
+luminance_range (cairo_surface_t *surface, double *lo, double *hi)
+{
+  *lo = 1.0;
+  *hi = 0.0;
+  for (int y = 0; y < cairo_image_surface_get_height (surface); y++)
+    for (int x = 0; x < cairo_image_surface_get_width (surface); x++)
+      {
+        double l = pixel_luminance (pixel (surface, x, y));
+        *lo = MIN (*lo, l);
+        *hi = MAX (*hi, l);
+      }
+}
+
+/* The display must not lie: uniform attention (every α = 1/49) looks flat and
+ * dark, a map whose peak holds a third of the mass looks bright where it is;
+ * and a nearly flat map (peak 1.5 × uniform) stays dim, not stretched to the
+ * full range as a per-map maximum would. */
+static void
+test_flat_looks_flat (void)
+{
+  float uniform[GRID * GRID], peaked[GRID * GRID], nearly[GRID * GRID];
+  for (int i = 0; i < GRID * GRID; i++)
+    {
+      uniform[i] = 1.0f / (GRID * GRID);
+      peaked[i] = (1.0f - 0.35f) / (GRID * GRID - 1);
+      nearly[i] = (1.0f - 1.5f / 49) / (GRID * GRID - 1);
+    }
+  peaked[24] = 0.35f;
+  nearly[24] = 1.5f / 49;
+  double flat_lo, flat_hi, peak_lo, peak_hi, near_lo, near_hi;
+  for (int cmap = 0; cmap < GAZE_N_COLORMAPS; cmap++)
+    {
+      cairo_surface_t *flat = gaze_heatmap_surface_new (uniform, GRID, 500, 375,
+                                                        GAZE_OVERLAY_COLORMAP, cmap);
+      cairo_surface_t *peak = gaze_heatmap_surface_new (peaked, GRID, 500, 375,
+                                                        GAZE_OVERLAY_COLORMAP, cmap);
+      cairo_surface_t *near = gaze_heatmap_surface_new (nearly, GRID, 500, 375,
+                                                        GAZE_OVERLAY_COLORMAP, cmap);
+      luminance_range (flat, &flat_lo, &flat_hi);
+      luminance_range (peak, &peak_lo, &peak_hi);
+      luminance_range (near, &near_lo, &near_hi);
+      g_test_message ("colour map %d: uniform %.3f…%.3f, 1.5× uniform %.3f…%.3f, peaked %.3f…%.3f",
+                      cmap, flat_lo, flat_hi, near_lo, near_hi, peak_lo, peak_hi);
+      /* Flat: one colour, within rounding. */
+      g_assert_cmpfloat (flat_hi - flat_lo, <, 0.01);
+      /* Dim beside the peak, whose brightest is the top of the map. */
+      g_assert_cmpfloat (peak_hi, >, 0.85);
+      g_assert_cmpfloat (flat_hi, <, peak_hi / 2);
+      /* A nearly flat map is still dim: less than a third of the range used. */
+      g_assert_cmpfloat (near_hi - near_lo, <, (peak_hi - peak_lo) / 3);
+      g_assert_cmpfloat (near_hi, <, peak_hi / 2);
+      cairo_surface_destroy (flat);
+      cairo_surface_destroy (peak);
+      cairo_surface_destroy (near);
+    }
+  /* Spotlight: uniform attention lights nothing up; the peak is clear. */
+  cairo_surface_t *flat = gaze_heatmap_surface_new (uniform, GRID, 500, 375,
+                                                    GAZE_OVERLAY_SPOTLIGHT, GAZE_COLORMAP_INFERNO);
+  cairo_surface_t *peak = gaze_heatmap_surface_new (peaked, GRID, 500, 375,
+                                                    GAZE_OVERLAY_SPOTLIGHT, GAZE_COLORMAP_INFERNO);
+  g_assert_cmpuint (pixel (flat, 128, 96) >> 24, >, 200);
+  g_assert_cmpuint (pixel (peak, 128, 96) >> 24, <, 30);
+  cairo_surface_destroy (flat);
+  cairo_surface_destroy (peak);
+  /* The raw grid is on the same scale. */
+  cairo_surface_t *grid = gaze_heatmap_grid_surface_new (uniform, GRID, GAZE_COLORMAP_INFERNO);
+  g_assert_cmpfloat (pixel_luminance (pixel (grid, 3, 3)), <, 0.1);
+  cairo_surface_destroy (grid);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -227,5 +305,6 @@ main (int argc, char **argv)
   g_test_add_func ("/heatmap/normalize", test_normalize);
   g_test_add_func ("/heatmap/colormaps", test_colormaps);
   g_test_add_func ("/heatmap/surfaces", test_surfaces);
+  g_test_add_func ("/heatmap/flat-looks-flat", test_flat_looks_flat);
   return g_test_run ();
 }

@@ -211,12 +211,13 @@ test_grid (Fixture *f, gconstpointer data)
   style.opacity = 1.0;
   cairo_surface_t *sheet = render_word (f, 0, &style);
   /* The raw grid: flat cells, the attended one the top of inferno, the others
-   * α / max α down the map (checked away from the lines and the numbers). */
+   * on the fixed scale, α / GAZE_HEATMAP_ALPHA_CEILING, down the map (checked
+   * away from the lines and the numbers). */
   int pw = f->image->width, ph = f->image->height;
   g_assert_cmphex (pixel (sheet, 3 * pw / GRID + 4, 3 * ph / GRID + 4), ==, 0xfcffa4);
   save_artifact (sheet, "render-grid.png");
   guint8 low[3];
-  gaze_colormap_lookup (GAZE_COLORMAP_INFERNO, 0.01f / 0.52f, low);
+  gaze_colormap_lookup (GAZE_COLORMAP_INFERNO, 0.01f / GAZE_HEATMAP_ALPHA_CEILING, low);
   g_assert_cmphex (pixel (sheet, 4, 4), ==, (guint32) low[0] << 16 | low[1] << 8 | low[2]);
   cairo_surface_destroy (sheet);
 }

@@ -196,6 +196,13 @@ gaze_heatmap_normalize (float *map, int n)
     map[i] /= top;
 }
 
+void
+gaze_heatmap_fixed_scale (float *map, int n)
+{
+  for (int i = 0; i < n; i++)
+    map[i] = CLAMP (map[i] / GAZE_HEATMAP_ALPHA_CEILING, 0.0f, 1.0f);
+}
+
 /* ── Surfaces ────────────────────────────────────────────────────────────── */
 
 void
@@ -253,7 +260,7 @@ gaze_heatmap_surface_new (const float *alpha, int grid_size, int photo_width, in
    * moving the peak. */
   float cell = (float) MAX (width, height) / grid_size;
   gaze_heatmap_blur (map, width, height, 0.25f * cell);
-  gaze_heatmap_normalize (map, width * height);
+  gaze_heatmap_fixed_scale (map, width * height);
   return surface_from_values (map, width, height, mode, cmap);
 }
 
@@ -262,6 +269,6 @@ gaze_heatmap_grid_surface_new (const float *alpha, int grid_size, GazeColormap c
 {
   int n = grid_size * grid_size;
   g_autofree float *map = g_memdup2 (alpha, sizeof (float) * n);
-  gaze_heatmap_normalize (map, n);
+  gaze_heatmap_fixed_scale (map, n);
   return surface_from_values (map, grid_size, grid_size, GAZE_OVERLAY_COLORMAP, cmap);
 }

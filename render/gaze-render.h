@@ -4,9 +4,13 @@
  * Ctrl+S / Ctrl+E) and gaze-cli (caption --export) draw the very same thing:
  *
  *   annotated word:  the photo, the word's α over it, and the caption below
- *                    with that word highlighted;
+ *                    with that word highlighted, its β, p and peak α;
  *   storyboard:      one tile per word, the photo with that word's α and the
- *                    word above it, like Figure 3 of Xu et al. (2015).
+ *                    word, its β and peak α above it, like Figure 3 of Xu et
+ *                    al. (2015).
+ *
+ * The smooth maps are on gaze-heatmap.h's fixed scale (0 … α = 0.25), so
+ * that a flat map looks flat; the peak α is printed with each map.
  */
 #pragma once
 
@@ -24,6 +28,10 @@ typedef struct {
 } GazeOverlayStyle;
 
 #define GAZE_OVERLAY_STYLE_INIT { GAZE_OVERLAY_COLORMAP, GAZE_COLORMAP_INFERNO, 0.6, FALSE }
+
+/* The largest of the n weights alpha: how concentrated a word's attention
+ * is (1/n when uniform).  The window and every export show it beside the map. */
+float gaze_render_peak_alpha (const float *alpha, int n);
 
 /* The photo as an RGB24 Cairo surface, at its own size. */
 cairo_surface_t *gaze_render_image_surface (const GazeImage *image);

@@ -16,6 +16,23 @@
 #define BACKGROUND 0.118, 0.118, 0.118 /* #1e1e1e */
 #define HIGHLIGHT "#f6d32d"            /* yellow 2: the selected word, the attended cell */
 
+float
+gaze_render_peak_alpha (const float *alpha, int n)
+{
+  float peak = 0.0f;
+  for (int i = 0; i < n; i++)
+    peak = MAX (peak, alpha[i]);
+  return peak;
+}
+
+/* "peak α 0.031 (1.5× uniform)", as exports print it. */
+static char *
+peak_text (const GazeWord *word, int n_cells)
+{
+  float peak = gaze_render_peak_alpha (word->alpha, n_cells);
+  return g_strdup_printf ("peak \u03b1 %.3f (%.1f\u00d7 uniform)", peak, peak * n_cells);
+}
+
 /* ── Photo ───────────────────────────────────────────────────────────────── */
 
 cairo_surface_t *
@@ -289,7 +306,7 @@ typedef struct {
 
 static void
 caption_band_init (CaptionBand *band, cairo_t *cr, const GazeBeam *beam, int word_index,
-                   int width)
+                   int n_cells, int width)
 {
   double font_px = CLAMP (width / 30.0, 12.0, 120.0);
   band->pad = font_px * 0.7;
@@ -301,8 +318,10 @@ caption_band_init (CaptionBand *band, cairo_t *cr, const GazeBeam *beam, int wor
 
   const GazeWord *word = &beam->words[word_index];
   band->detail = text_layout (cr, font_px * 0.6, FALSE);
-  g_autofree char *detail = g_strdup_printf ("%d / %d    \u03b2 %.2f    p %.2f", word_index + 1,
-                                             beam->n_words, word->beta, word->prob);
+  g_autofree char *peak = peak_text (word, n_cells);
+  g_autofree char *detail = g_strdup_printf ("%d / %d    \u03b2 %.2f    p %.2f    %s",
+                                             word_index + 1, beam->n_words, word->beta,
+                                             word->prob, peak);
   pango_layout_set_text (band->detail, detail, -1);
   band->height
       = ceil (layout_height (band->caption) + layout_height (band->detail) + 2.5 * band->pad);
@@ -346,7 +365,7 @@ gaze_render_word (cairo_surface_t *photo, const GazeCaption *caption, int beam_i
   int sheet_width = width > 0 ? width : pw;
   cairo_t *measure = measuring_context ();
   CaptionBand band;
-  caption_band_init (&band, measure, beam, word_index, sheet_width);
+  caption_band_init (&band, measure, beam, word_index, caption->n_cells, sheet_width);
   cairo_destroy (measure);
 
   int band_height = (int) band.height;
@@ -405,19 +424,21 @@ sheet_measure (Sheet *sheet, cairo_t *cr, const char *text, double tile_w, doubl
 }
 
 static void
-draw_tile_label (cairo_t *cr, const Sheet *sheet, const GazeWord *word, double x, double y)
+draw_tile_label (cairo_t *cr, const Sheet *sheet, const GazeWord *word, int n_cells, double x,
+                 double y)
 {
   g_autoptr (PangoLayout) label = text_layout (cr, sheet->font_px, TRUE);
   pango_layout_set_text (label, word->word, -1);
-  pango_layout_set_width (label, (int) (sheet->tile_w * 0.7 * PANGO_SCALE));
+  pango_layout_set_width (label, (int) (sheet->tile_w * 0.5 * PANGO_SCALE));
   pango_layout_set_ellipsize (label, PANGO_ELLIPSIZE_END);
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_move_to (cr, x, y);
   pango_cairo_show_layout (cr, label);
 
   g_autoptr (PangoLayout) beta = text_layout (cr, sheet->font_px * 0.6, FALSE);
-  char text[32];
-  g_snprintf (text, sizeof text, "\u03b2 %.2f", word->beta);
+  char text[64];
+  g_snprintf (text, sizeof text, "\u03b2 %.2f  peak \u03b1 %.2f", word->beta,
+              gaze_render_peak_alpha (word->alpha, n_cells));
   pango_layout_set_text (beta, text, -1);
   int bw, bh;
   pango_layout_get_pixel_size (beta, &bw, &bh);
@@ -482,7 +503,7 @@ gaze_render_storyboard (cairo_surface_t *photo, const GazeCaption *caption, int 
       double x = sheet.gap + (i % sheet.cols) * (sheet.tile_w + sheet.gap);
       double y = sheet.header_h + sheet.gap
                  + (i / sheet.cols) * (sheet.label_h + sheet.tile_h + sheet.gap);
-      draw_tile_label (cr, &sheet, &beam->words[i], x, y);
+      draw_tile_label (cr, &sheet, &beam->words[i], caption->n_cells, x, y);
       draw_photo_in_box (cr, photo, caption, &beam->words[i], style, x, y + sheet.label_h,
                          sheet.tile_w, sheet.tile_h);
     }

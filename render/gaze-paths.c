@@ -1,6 +1,10 @@
+/* gaze-paths.c — the folders Gaze searches, and the encoder resolution. */
 #include "config.h"
 
 #include "gaze-paths.h"
+#include "gaze.h"
+
+#include <glib/gi18n.h>
 
 static char **
 data_dirs (const char *kind, gboolean with_source_tree)
@@ -20,10 +24,30 @@ gaze_paths_encoder_dirs (void)
 }
 
 char *
-gaze_paths_find_encoder (const char *name)
+gaze_paths_shared (const char *relative)
+{
+  const char *shared = g_getenv ("GAZE_SHARED_DIR");
+  if (shared != NULL && *shared != '\0')
+    return g_build_filename (shared, relative, NULL);
+  return g_build_filename (GAZE_SOURCE_DIR, "..", "shared", relative, NULL);
+}
+
+/* $GAZE_ENCODER stands for the default encoder only: a model trained on
+ * another one must not be paired with it by accident. */
+static const char *
+encoder_from_environment (const char *name)
 {
   const char *env = g_getenv ("GAZE_ENCODER");
   if (env != NULL && *env != '\0' && g_strcmp0 (name, GAZE_DEFAULT_ENCODER) == 0)
+    return env;
+  return NULL;
+}
+
+char *
+gaze_paths_find_encoder (const char *name)
+{
+  const char *env = encoder_from_environment (name);
+  if (env != NULL)
     return g_strdup (env);
 
   g_auto (GStrv) dirs = gaze_paths_encoder_dirs ();
@@ -35,7 +59,32 @@ gaze_paths_find_encoder (const char *name)
         return path;
       g_free (path);
     }
+  /* A development checkout: the read-only shared folder has the encoders. */
+  g_autofree char *relative = g_build_filename ("models", file, NULL);
+  char *shared = gaze_paths_shared (relative);
+  if (g_file_test (shared, G_FILE_TEST_IS_REGULAR))
+    return shared;
+  g_free (shared);
   return g_build_filename (dirs[0], file, NULL);
+}
+
+char *
+gaze_paths_resolve_encoder (const char *name, GError **error)
+{
+  char *path = gaze_paths_find_encoder (name);
+  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return path;
+  if (encoder_from_environment (name) != NULL)
+    g_set_error (error, GAZE_ERROR, GAZE_ERROR_IO,
+                 _("GAZE_ENCODER is set to %s, which is not a file. Point it at the encoder "
+                   "“%s.tflite”, or unset it."),
+                 path, name);
+  else
+    g_set_error (error, GAZE_ERROR, GAZE_ERROR_NOT_INSTALLED,
+                 _("The encoder “%s” is not installed. Run “gaze-fetch-encoder” to install it."),
+                 name);
+  g_free (path);
+  return NULL;
 }
 
 char **
