@@ -8,9 +8,11 @@
  * checks, over the words of the best beams:
  *   - every word's α sums to 1 (a sanity check, true of dead attention too);
  *   - PEAK: the mean peak α (gaze_beam_attention_stats) is at least
- *     PEAK_MIN_RATIO × uniform (1/49);
+ *     peak_ratio × uniform (1/49);
  *   - CHANGE: consecutive words' maps differ: mean total-variation distance
- *     at least CHANGE_MIN;
+ *     at least change;
+ *   - FAITH: removing the top-3 α cells lowers p(word) at least faithfulness
+ *     times as much as removing 3 random cells changes it (evidence.c);
  *   - FROZEN: the photos (of at least 4 words) on which all words share one
  *     argmax cell are at most a quarter of them.  (Not "none": a sharp model
  *     may look at the one boy of a photo for every word — the λ = 0 soft and
@@ -26,27 +28,31 @@
 
 #include "model.h"
 
-/* Calibration: the models the C trainer wrote (MobileNetV2, beam 3, these 12
- * photos; GAZE_MODEL=FILE test-attention --verbose prints the numbers):
- *                                      mean peak α        mean change   frozen
- *   soft, λ = 1 (default), epoch 3     0.0298 (1.46×)     0.065         0/12
- *   soft, λ = 0, epoch 1               0.0414 (2.03×)     0.094         0/12
- *   soft, λ = 0, epoch 2               0.0646 (3.17×)     0.095         1/12
- *   hard, λ = 0, epoch 1               0.0755 (3.70×)     0.169         0/12
- *   hard, λ = 0, epoch 2               0.1356 (6.64×)     0.360         1/12
- *   any of them with w = 0             0.0204 (1.00×)     0.000        12/12
- * The soft λ = 1 model is the most diffuse (the doubly stochastic penalty
- * pulls Σ_t α_ti towards the same value in every cell), so the peak
- * threshold sits between it and uniform: 1.25×, leaving it a 17% margin;
- * the change threshold is under half of its 0.065. */
 typedef struct {
   double peak_ratio;   /* mean peak α, × uniform */
   double change;       /* mean α change between consecutive words */
   double faithfulness; /* gaze_faithfulness_ratio */
 } Thresholds;
 
-static const Thresholds soft_thresholds = { 1.25, 0.03, 0.0 };
-static const Thresholds hard_thresholds = { 1.25, 0.03, 0.0 };
+/* Calibration: the models the C trainer wrote (MobileNetV2, beam 3, these 12
+ * photos; GAZE_MODEL=FILE test-attention --verbose prints the numbers):
+ *                                       peak α            change  faithful  frozen
+ *   soft, λ = 1, epoch 3 (first shipped) 0.0298 (1.46×)   0.065   0.60      0/12
+ *   soft, λ = 0, epoch 3                 0.090  (4.4×)    0.077   2.49
+ *   soft, λ = 0, epoch 6                 0.1617 (7.92×)   0.115   1.70      1/12
+ *   the same + SCST, epoch 4 (shipped)   0.2345 (11.49×)  0.145   3.90      2/12
+ *   hard, λ_r = 0.3 (shipped)            0.0553 (2.71×)   0.101   5.00      2/12
+ *   the soft ones with w = 0             0.0204 (1.00×)   0.000   0.27     12/12
+ * The thresholds sit about a quarter below the shipped models' figures, so
+ * that the first shipped default, whose maps were a broad wash, fails every
+ * soft one (peak, change and faithfulness).  Faithfulness (evidence.c) is
+ * the drop in log p(word) when the top-3 α cells are removed over the size of
+ * the drop for 3 random cells.  The hard model keeps its own, lower bar: it
+ * was not retrained with the new recipe. */
+static const Thresholds soft_thresholds = { .peak_ratio = 8.5, .change = 0.11,
+                                            .faithfulness = 2.9 };
+static const Thresholds hard_thresholds = { .peak_ratio = 2.0, .change = 0.08,
+                                            .faithfulness = 3.0 };
 #define MIN_WORDS_FROZEN 4
 #define MAX_FROZEN_FRACTION 0.25
 #define BEAM 3
@@ -304,11 +310,11 @@ test_zeroed_attention_is_dead (void)
   if (!measure_or_skip (FALSE, TRUE, &l))
     return;
   /* A hard model with uniform α still attends to one cell, the first argmax,
-   * and its words do depend on that cell: faithfulness rightly stays high. */
+   * and its words do depend on that cell: its faithfulness may stay high. */
   int expect = DEAD_PEAK | DEAD_CHANGE | DEAD_FROZEN;
   if (l.attention == GAZE_ATTENTION_SOFT)
     expect |= DEAD_FAITH;
-  g_assert_cmpint (dead_checks (&l), ==, expect);
+  g_assert_cmpint (dead_checks (&l) & expect, ==, expect);
   liveness_clear (&l);
 }
 
@@ -319,11 +325,11 @@ static const struct {
   const char *photo;
   const char *caption;
 } golden[] = {
-  /* resources/models/gaze-mobilenet_v2-soft.gzm as first shipped (λ = 1,
-   * epoch 3, dev BLEU-4 19.6). */
-  { "1022454332_6af2c1449a.jpg", "a man in a blue shirt is jumping into the water" },
-  { "103106960_e8a41d64f8.jpg", "a boy in a red shirt is playing with a red ball" },
-  { "1077931201_1e0bb83105.jpg", "a skateboarder jumps off of a ramp" },
+  /* resources/models/gaze-mobilenet_v2-soft.gzm (λ = 0 for 6 epochs, then
+   * self-critical training for 4; dev BLEU-4 20.5). */
+  { "1022454332_6af2c1449a.jpg", "a girl is standing on a lake in the water" },
+  { "103106960_e8a41d64f8.jpg", "a little boy is playing on a playground" },
+  { "1077931201_1e0bb83105.jpg", "a skateboarder is jumping into a air" },
 };
 
 static void
