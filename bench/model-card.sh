@@ -5,12 +5,10 @@
 #   bench/model-card.sh [MODEL.gzm...]   (default: every model in resources/models;
 #                                          BUILD: the build folder, default build)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-build=${BUILD:-build}
-shared=${GAZE_SHARED_DIR:-$PWD/../shared}
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 flickr=$shared/data/flickr8k
-[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
-ninja -C "$build" app/gaze-cli >/dev/null
+bench_build app/gaze-cli
 [ $# -gt 0 ] || set -- resources/models/*.gzm
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -246,10 +246,11 @@ attn_loss (gpointer p)
   return dot (c->r, c->alpha, (gsize) c->n * c->L);
 }
 
-static void
-test_attention (void)
+/* Three rows over two images of 4 cells, with random scores and a random
+ * weighting r of α for the loss. */
+static AttnCase
+attn_case_new (int *img)
 {
-  int img[] = { 1, 0, 1 };
   AttnCase c = { .n = 3, .U = 2, .L = 4, .A = 5, .img = img };
   c.pa = random_array (c.U * c.L * c.A, 1.0f);
   c.ph = random_array (c.n * c.A, 1.0f);
@@ -257,6 +258,14 @@ test_attention (void)
   c.alpha = g_new (float, c.n * c.L);
   c.u = g_new (float, c.n * c.L * c.A);
   c.r = random_array (c.n * c.L, 1.0f);
+  return c;
+}
+
+static void
+test_attention (void)
+{
+  int img[] = { 1, 0, 1 };
+  AttnCase c = attn_case_new (img);
   attn_loss (&c);
   for (int r = 0; r < c.n; r++)
     {
@@ -283,13 +292,7 @@ test_attention_mask (void)
 {
   int img[] = { 1, 0, 1 };
   static const float mask[3 * 4] = { 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 1 };
-  AttnCase c = { .n = 3, .U = 2, .L = 4, .A = 5, .img = img };
-  c.pa = random_array (c.U * c.L * c.A, 1.0f);
-  c.ph = random_array (c.n * c.A, 1.0f);
-  c.v = random_array (c.A, 2.0f);
-  c.alpha = g_new (float, c.n * c.L);
-  c.u = g_new (float, c.n * c.L * c.A);
-  c.r = random_array (c.n * c.L, 1.0f);
+  AttnCase c = attn_case_new (img);
   float full[3 * 4];
   attn_loss (&c);
   memcpy (full, c.alpha, sizeof full);
