@@ -23,7 +23,7 @@ count_macs (const char *path)
   gsize size;
   if (!g_file_get_contents (path, &data, &size, NULL))
     return 0;
-  g_autoptr (TfliteGraph) graph = tflite_graph_new ((const guint8 *) data, size, path, NULL);
+  g_autoptr (TfliteGraph) graph = _gaze_tflite_graph_new ((const guint8 *) data, size, path, NULL);
   return graph != NULL ? graph->macs : 0;
 }
 

@@ -29,20 +29,20 @@ main (int argc, char **argv)
   GazeDecoderSizes sizes = { .vocab = vocab, .channels = 1280, .squeeze = 256, .embed = 256,
                              .hidden = 512, .attn = 256, .cells = 49 };
   GazeRng rng;
-  gaze_rng_seed (&rng, 1);
-  GazeDecoder *dec = gaze_decoder_new (&sizes);
-  gaze_decoder_init_params (dec, &rng);
+  _gaze_rng_seed (&rng, 1);
+  GazeDecoder *dec = _gaze_decoder_new (&sizes);
+  _gaze_decoder_init_params (dec, &rng);
   enum { B = 64, U = 32, STRIDE = 27 };
   float *features = g_new (float, (gsize) U * 49 * 1280);
   for (gsize i = 0; i < (gsize) U * 49 * 1280; i++)
-    features[i] = gaze_rng_uniform (&rng) < 0.7f ? 0.0f : 3.0f * gaze_rng_uniform (&rng);
+    features[i] = _gaze_rng_uniform (&rng) < 0.7f ? 0.0f : 3.0f * _gaze_rng_uniform (&rng);
   int tokens[B * STRIDE], lengths[B], img[B];
   /* OPENBLAS_NUM_THREADS threads, in the decoder's pool; OpenBLAS itself
    * runs single-threaded slices, as in gaze_train. */
   int threads = openblas_get_num_threads ();
   openblas_set_num_threads (1);
-  GazeDecoderWork *work = gaze_decoder_work_new (threads);
-  GazeAdam *adam = gaze_adam_new (dec->n_params);
+  GazeDecoderWork *work = _gaze_decoder_work_new (threads);
+  GazeAdam *adam = _gaze_adam_new (dec->n_params);
   float *grads = g_new (float, dec->n_params);
   GazeDecoderOptions opt = { .attention = GAZE_ATTENTION_SOFT, .dropout = 0.5f, .lambda = 1.0f,
                              .rng = &rng };
@@ -51,15 +51,15 @@ main (int argc, char **argv)
     {
       /* Flickr8k-like lengths: 6 + a sum of uniforms, 6..25, mean ≈ 12. */
       for (int r = 0; r < B; r++)
-        lengths[r] = 6 + (int) (gaze_rng_below (&rng, 7) + gaze_rng_below (&rng, 7)
-                                + gaze_rng_below (&rng, 7)) * 19 / 18;
+        lengths[r] = 6 + (int) (_gaze_rng_below (&rng, 7) + _gaze_rng_below (&rng, 7)
+                                + _gaze_rng_below (&rng, 7)) * 19 / 18;
       qsort (lengths, B, sizeof (int), compare_desc);
       int n_tok = 0;
       for (int r = 0; r < B; r++)
         {
-          img[r] = (int) gaze_rng_below (&rng, U);
+          img[r] = (int) _gaze_rng_below (&rng, U);
           for (int t = 0; t < STRIDE; t++)
-            tokens[r * STRIDE + t] = 4 + (int) gaze_rng_below (&rng, vocab - 4);
+            tokens[r * STRIDE + t] = 4 + (int) _gaze_rng_below (&rng, vocab - 4);
           tokens[r * STRIDE] = GAZE_TOKEN_START;
           n_tok += lengths[r];
         }
@@ -68,11 +68,11 @@ main (int argc, char **argv)
       gint64 t0 = g_get_monotonic_time ();
       struct timespec c0, c1;
       clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &c0);
-      gaze_decoder_forward (dec, work, &batch, &opt);
+      _gaze_decoder_forward (dec, work, &batch, &opt);
       memset (grads, 0, sizeof (float) * dec->n_params);
-      gaze_decoder_backward (dec, work, &opt, grads);
-      gaze_clip_grad_norm (grads, dec->n_params, 5.0f);
-      gaze_adam_update (adam, dec->params, grads, 1e-3f);
+      _gaze_decoder_backward (dec, work, &opt, grads);
+      _gaze_clip_grad_norm (grads, dec->n_params, 5.0f);
+      _gaze_adam_update (adam, dec->params, grads, 1e-3f);
       double s = (g_get_monotonic_time () - t0) * 1e-6;
       clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &c1);
       double cpu = (c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) * 1e-9;

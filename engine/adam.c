@@ -4,7 +4,7 @@
 #include <math.h>
 
 GazeAdam *
-gaze_adam_new (gsize n)
+_gaze_adam_new (gsize n)
 {
   GazeAdam *adam = g_new0 (GazeAdam, 1);
   adam->n = n;
@@ -17,7 +17,7 @@ gaze_adam_new (gsize n)
 }
 
 void
-gaze_adam_free (GazeAdam *adam)
+_gaze_adam_free (GazeAdam *adam)
 {
   if (adam == NULL)
     return;
@@ -27,7 +27,7 @@ gaze_adam_free (GazeAdam *adam)
 }
 
 void
-gaze_adam_update (GazeAdam *adam, float *params, const float *grads, float lr)
+_gaze_adam_update (GazeAdam *adam, float *params, const float *grads, float lr)
 {
   adam->step++;
   const float b1 = adam->beta1, b2 = adam->beta2, eps = adam->eps;
@@ -50,7 +50,7 @@ gaze_adam_update (GazeAdam *adam, float *params, const float *grads, float lr)
 }
 
 float
-gaze_clip_grad_norm (float *grads, gsize n, float max_norm)
+_gaze_clip_grad_norm (float *grads, gsize n, float max_norm)
 {
   double sum = 0.0;
   for (gsize i = 0; i < n; i++)
@@ -66,7 +66,7 @@ gaze_clip_grad_norm (float *grads, gsize n, float max_norm)
 }
 
 float
-gaze_decayed_lr (float lr, float decay, int epoch)
+_gaze_decayed_lr (float lr, float decay, int epoch)
 {
   return (float) (lr * pow (decay, epoch));
 }

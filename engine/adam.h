@@ -12,14 +12,14 @@ typedef struct {
   float beta1, beta2, eps;
 } GazeAdam;
 
-GazeAdam *gaze_adam_new (gsize n);
-void gaze_adam_free (GazeAdam *adam);
+GazeAdam *_gaze_adam_new (gsize n);
+void _gaze_adam_free (GazeAdam *adam);
 /* One update: params −= lr · m̂ / (√v̂ + ε), with bias-corrected moments. */
-void gaze_adam_update (GazeAdam *adam, float *params, const float *grads, float lr);
+void _gaze_adam_update (GazeAdam *adam, float *params, const float *grads, float lr);
 
 /* Scales grads so that their global L2 norm is at most max_norm (when
  * max_norm > 0); returns the norm before clipping. */
-float gaze_clip_grad_norm (float *grads, gsize n, float max_norm);
+float _gaze_clip_grad_norm (float *grads, gsize n, float max_norm);
 
 /* lr · decay^epoch, epoch counted from 0. */
-float gaze_decayed_lr (float lr, float decay, int epoch);
+float _gaze_decayed_lr (float lr, float decay, int epoch);

@@ -12,7 +12,7 @@
  * that the mask removes has e_ti = −∞: α_ti = 0 and the rest renormalised. */
 
 void
-attention_forward (float *alpha, float *u, const float *pa, const int *img, const float *ph,
+_gaze_attention_forward (float *alpha, float *u, const float *pa, const int *img, const float *ph,
                    const float *v, const float *mask, int n, int cells, int attn_dim)
 {
   const int L = cells, A = attn_dim;
@@ -48,7 +48,7 @@ attention_forward (float *alpha, float *u, const float *pa, const int *img, cons
 }
 
 void
-attention_backward (float *dpa, float *dph, float *dv, const float *dalpha, const float *alpha,
+_gaze_attention_backward (float *dpa, float *dph, float *dv, const float *dalpha, const float *alpha,
                     const float *u, const int *img, const float *v, int n, int cells,
                     int attn_dim)
 {
@@ -88,7 +88,7 @@ attention_backward (float *dpa, float *dph, float *dv, const float *dalpha, cons
  * a_s (hard, eq. 8). */
 
 void
-context_forward (float *ctx, const float *w, const float *a, const int *img, int n, int cells,
+_gaze_context_forward (float *ctx, const float *w, const float *a, const int *img, int n, int cells,
                  int dim)
 {
   for (int r = 0; r < n; r++)
@@ -100,7 +100,7 @@ context_forward (float *ctx, const float *w, const float *a, const int *img, int
 }
 
 void
-context_backward (float *dw, float *da, const float *dctx, const float *w, const float *a,
+_gaze_context_backward (float *dw, float *da, const float *dctx, const float *w, const float *a,
                   const int *img, int n, int cells, int dim)
 {
   for (int r = 0; r < n; r++)
@@ -121,7 +121,7 @@ context_backward (float *dw, float *da, const float *dctx, const float *w, const
  * found it makes the model put more weight on the objects in the image. */
 
 void
-gate_forward (float *z, float *beta, const float *h, const float *w_beta, const float *b_beta,
+_gaze_gate_forward (float *z, float *beta, const float *h, const float *w_beta, const float *b_beta,
               const float *ctx, int n, int hidden, int dim)
 {
   for (int r = 0; r < n; r++)
@@ -142,7 +142,7 @@ gate_forward (float *z, float *beta, const float *h, const float *w_beta, const 
 }
 
 void
-gate_backward (float *dh, float *dw_beta, float *db_beta, float *dctx, const float *dz,
+_gaze_gate_backward (float *dh, float *dw_beta, float *db_beta, float *dctx, const float *dz,
                const float *beta, const float *h, const float *w_beta, const float *ctx, int n,
                int hidden, int dim)
 {
@@ -173,9 +173,9 @@ gate_backward (float *dh, float *dw_beta, float *db_beta, float *dctx, const flo
 /* ── Hard attention: the context weights w_t (sections 4.1, 4.2) ───────────── */
 
 int
-attention_sample (const float *alpha, int cells, GazeRng *rng)
+_gaze_attention_sample (const float *alpha, int cells, GazeRng *rng)
 {
-  float x = gaze_rng_uniform (rng), acc = 0.0f;
+  float x = _gaze_rng_uniform (rng), acc = 0.0f;
   for (int i = 0; i < cells; i++)
     {
       acc += alpha[i];
@@ -190,7 +190,7 @@ attention_sample (const float *alpha, int cells, GazeRng *rng)
 }
 
 int
-attention_argmax (const float *alpha, int cells)
+_gaze_attention_argmax (const float *alpha, int cells)
 {
   int best = 0;
   for (int i = 1; i < cells; i++)
@@ -200,7 +200,7 @@ attention_argmax (const float *alpha, int cells)
 }
 
 void
-attention_weights_forward (float *w, int *loc, double *log_ps, float *sum_alpha,
+_gaze_attention_weights_forward (float *w, int *loc, double *log_ps, float *sum_alpha,
                            const float *alpha, const gboolean *sampled, const int *forced,
                            int forced_stride, GazeRng *rng, int n, int cells)
 {
@@ -217,7 +217,7 @@ attention_weights_forward (float *w, int *loc, double *log_ps, float *sum_alpha,
         {
           /* s_t ~ Multinoulli(α_t) (eq. 8); z_t = β_t a_s. */
           int cell = forced != NULL ? forced[(gsize) r * forced_stride]
-                                    : attention_sample (al, L, rng);
+                                    : _gaze_attention_sample (al, L, rng);
           memset (wr, 0, sizeof (float) * L);
           wr[cell] = 1.0f;
           loc[r] = cell;
@@ -234,7 +234,7 @@ attention_weights_forward (float *w, int *loc, double *log_ps, float *sum_alpha,
 }
 
 void
-attention_weights_backward (float *dalpha, const float *dw, const float *dsum_alpha,
+_gaze_attention_weights_backward (float *dalpha, const float *dw, const float *dsum_alpha,
                             const float *alpha, const int *loc, const gboolean *sampled,
                             const double *log_py, float baseline, float reinforce_weight,
                             gboolean hard, float entropy_weight, float scale, int n, int cells)
@@ -268,7 +268,7 @@ attention_weights_backward (float *dalpha, const float *dw, const float *dsum_al
 }
 
 float
-reinforce_baseline_update (float baseline, const double *log_py, const gboolean *sampled, int n)
+_gaze_reinforce_baseline_update (float baseline, const double *log_py, const gboolean *sampled, int n)
 {
   double sum_log_py = 0.0;
   int n_sampled = 0;
@@ -287,10 +287,10 @@ reinforce_baseline_update (float baseline, const double *log_py, const gboolean 
 
 /* λ Σ_i (1 − Σ_t α_ti)²: summed over the cells, as the paper does.  Its
  * gradient −2λ(1 − Σ_t α_ti) reaches every step's α_t unscaled by β (see
- * attention_weights_backward). */
+ * _gaze_attention_weights_backward). */
 
 double
-doubly_stochastic_forward (const float *sum_alpha, int n, int cells, float lambda)
+_gaze_doubly_stochastic_forward (const float *sum_alpha, int n, int cells, float lambda)
 {
   double total = 0.0;
   for (gsize i = 0; i < (gsize) n * cells; i++)
@@ -302,7 +302,7 @@ doubly_stochastic_forward (const float *sum_alpha, int n, int cells, float lambd
 }
 
 void
-doubly_stochastic_backward (float *dsum_alpha, const float *sum_alpha, int n, int cells,
+_gaze_doubly_stochastic_backward (float *dsum_alpha, const float *sum_alpha, int n, int cells,
                             float lambda, float scale)
 {
   for (gsize i = 0; i < (gsize) n * cells; i++)

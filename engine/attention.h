@@ -19,7 +19,7 @@
  *     with probability P(s̃ = α) a training caption uses α instead (the
  *     paper's trick), i.e. it is trained like a soft one.
  *
- * Every gradient that reaches α_t is gathered in attention_weights_backward:
+ * Every gradient that reaches α_t is gathered in _gaze_attention_weights_backward:
  * through the context (soft rows), the REINFORCE score function (sampled rows,
  * eqs. 10-12), the entropy bonus λ_e H[s] (hard models), and the doubly
  * stochastic penalty λ Σ_i (1 − Σ_t α_ti)² (eq. 14).
@@ -41,29 +41,29 @@
  * score −∞, so α is renormalised over the others (steering and evidence);
  * every row needs at least one cell left. */
 
-void attention_forward (float *alpha, float *u, const float *pa, const int *img, const float *ph,
+void _gaze_attention_forward (float *alpha, float *u, const float *pa, const int *img, const float *ph,
                         const float *v, const float *mask, int n, int cells, int attn_dim);
 /* From dalpha[n,L]: adds into dpa (per image), dph[n,A] and dv[A]. */
-void attention_backward (float *dpa, float *dph, float *dv, const float *dalpha,
+void _gaze_attention_backward (float *dpa, float *dph, float *dv, const float *dalpha,
                          const float *alpha, const float *u, const int *img, const float *v,
                          int n, int cells, int attn_dim);
 
 /* ── Context (eq. 6): ctx[r] = Σ_i w_ri a[img[r]][i] ───────────────────────────
  * w is α for soft attention, a one-hot sample for hard attention. */
 
-void context_forward (float *ctx, const float *w, const float *a, const int *img, int n,
+void _gaze_context_forward (float *ctx, const float *w, const float *a, const int *img, int n,
                       int cells, int dim);
 /* dw may be NULL (a sampled one-hot passes no gradient). */
-void context_backward (float *dw, float *da, const float *dctx, const float *w, const float *a,
+void _gaze_context_backward (float *dw, float *da, const float *dctx, const float *w, const float *a,
                        const int *img, int n, int cells, int dim);
 
 /* ── Gate (section 4.2.1): β = σ(w_β · h + b_β),  z = β ctx ───────────────────
  * Note for the backward pass: dctx = β dz, so the gradient that the
  * likelihood sends to α is scaled by β (the penalty's is not). */
 
-void gate_forward (float *z, float *beta, const float *h, const float *w_beta,
+void _gaze_gate_forward (float *z, float *beta, const float *h, const float *w_beta,
                    const float *b_beta, const float *ctx, int n, int hidden, int dim);
-void gate_backward (float *dh, float *dw_beta, float *db_beta, float *dctx, const float *dz,
+void _gaze_gate_backward (float *dh, float *dw_beta, float *db_beta, float *dctx, const float *dz,
                     const float *beta, const float *h, const float *w_beta, const float *ctx,
                     int n, int hidden, int dim);
 
@@ -76,7 +76,7 @@ void gate_backward (float *dh, float *dw_beta, float *db_beta, float *dctx, cons
  * loc[r] is −1 for an α row.  It also adds α into sum_alpha[n,L], the Σ_t α_ti
  * of the doubly stochastic penalty. */
 
-void attention_weights_forward (float *w, int *loc, double *log_ps, float *sum_alpha,
+void _gaze_attention_weights_forward (float *w, int *loc, double *log_ps, float *sum_alpha,
                                 const float *alpha, const gboolean *sampled, const int *forced,
                                 int forced_stride, GazeRng *rng, int n, int cells);
 /* Adds into dalpha[n,L] every gradient that reaches α_t (scale: the loss's
@@ -87,29 +87,29 @@ void attention_weights_forward (float *w, int *loc, double *log_ps, float *sum_a
  *   hard:      −λ_e ∂H[α_t]/∂α · scale on every row (the entropy bonus of eq. 12);
  *   all rows:  dsum_alpha[r], the doubly stochastic penalty's ∂/∂(Σ_t α_ti).
  * reinforce_weight and the baseline matter only for sampled rows. */
-void attention_weights_backward (float *dalpha, const float *dw, const float *dsum_alpha,
+void _gaze_attention_weights_backward (float *dalpha, const float *dw, const float *dsum_alpha,
                                  const float *alpha, const int *loc, const gboolean *sampled,
                                  const double *log_py, float baseline, float reinforce_weight,
                                  gboolean hard, float entropy_weight, float scale, int n,
                                  int cells);
 
 /* Draws s ~ Multinoulli(α) over cells (eq. 8). */
-int attention_sample (const float *alpha, int cells, GazeRng *rng);
+int _gaze_attention_sample (const float *alpha, int cells, GazeRng *rng);
 /* The most probable cell, the first on ties: where a hard model looks at
  * inference, and the cell Gaze highlights. */
-int attention_argmax (const float *alpha, int cells);
+int _gaze_attention_argmax (const float *alpha, int cells);
 
 /* REINFORCE's moving-average baseline (section 4.1):
  *   b_k = 0.9 b_{k−1} + 0.1 log p(y|s̃_k, a),
  * over the batch's sampled captions (their mean log p); b unchanged when none. */
-float reinforce_baseline_update (float baseline, const double *log_py, const gboolean *sampled,
+float _gaze_reinforce_baseline_update (float baseline, const double *log_py, const gboolean *sampled,
                                  int n);
 
 /* ── Doubly stochastic penalty (eq. 14): λ Σ_i (1 − Σ_t α_ti)² ─────────────────
  * summed over the cells of each caption; sum_alpha[n,L] holds Σ_t α_ti.
  * Returns the penalty summed over the n captions (double). */
 
-double doubly_stochastic_forward (const float *sum_alpha, int n, int cells, float lambda);
+double _gaze_doubly_stochastic_forward (const float *sum_alpha, int n, int cells, float lambda);
 /* dsum_alpha[r,i] (+)= scale · (−2λ(1 − Σ_t α_ti)) */
-void doubly_stochastic_backward (float *dsum_alpha, const float *sum_alpha, int n, int cells,
+void _gaze_doubly_stochastic_backward (float *dsum_alpha, const float *sum_alpha, int n, int cells,
                                  float lambda, float scale);

@@ -97,7 +97,7 @@ fill_word (GazeWord *w, const Record *rec, const float *alpha, int L, const Gaze
   w->beta = rec->beta;
   w->prob = rec->prob;
   /* The argmax cell: for a hard model, the cell its context used. */
-  w->attended_cell = attention_argmax (alpha, L);
+  w->attended_cell = _gaze_attention_argmax (alpha, L);
   for (int j = 0; j < GAZE_TOP_K; j++)
     {
       w->alternatives[j] = rec->alt[j] >= 0 ? g_strdup (gaze_vocab_get_word (vocab, rec->alt[j]))
@@ -225,8 +225,8 @@ caption_batch (const GazeModel *model, const float *grids, int n_images, int k, 
     }
   const gboolean hard = model->attention == GAZE_ATTENTION_HARD;
   const int rows = n_images * k;
-  GazeDecoderState *st = gaze_decoder_state_new (dec, rows, n_images, pool);
-  gaze_decoder_encode (dec, st, grids, n_images);
+  GazeDecoderState *st = _gaze_decoder_state_new (dec, rows, n_images, pool);
+  _gaze_decoder_encode (dec, st, grids, n_images);
   float *h = g_new (float, (gsize) rows * H), *c = g_new (float, (gsize) rows * H);
   float *h_next = g_new (float, (gsize) rows * H), *c_next = g_new (float, (gsize) rows * H);
   int *words = g_new (int, rows);
@@ -263,7 +263,7 @@ caption_batch (const GazeModel *model, const float *grids, int n_images, int k, 
           }
       if (total == 0)
         break;
-      gaze_decoder_step (dec, st, total, words, h, c, NULL, hard);
+      _gaze_decoder_step (dec, st, total, words, h, c, NULL, hard);
       int row0 = 0, next0 = 0;
       for (int i = 0; i < n_images; i++)
         {
@@ -293,7 +293,7 @@ caption_batch (const GazeModel *model, const float *grids, int n_images, int k, 
   g_free (search);
   g_free (words);
   g_free (h), g_free (c), g_free (h_next), g_free (c_next);
-  gaze_decoder_state_free (st);
+  _gaze_decoder_state_free (st);
   return captions;
 }
 
@@ -310,7 +310,7 @@ gaze_model_caption (const GazeModel *model, const float *grid, int beam_width,
 }
 
 GazeCaption **
-caption_batch_in_pool (const GazeModel *model, const float *grids, int n_images, int beam_width,
+_gaze_caption_batch_in_pool (const GazeModel *model, const float *grids, int n_images, int beam_width,
                        GazePool *pool, GError **error)
 {
   return caption_batch (model, grids, n_images, beam_width, pool, NULL, error);
@@ -322,11 +322,11 @@ gaze_model_caption_batch (const GazeModel *model, const float *grids, int n_imag
                           GError **error)
 {
   g_return_val_if_fail (n_images >= 1, NULL);
-  GazePool *pool = n_threads > 1 ? gaze_pool_new (n_threads) : NULL;
+  GazePool *pool = n_threads > 1 ? _gaze_pool_new (n_threads) : NULL;
   GazeCaption **captions
     = caption_batch (model, grids, n_images, beam_width, pool, cancellable, error);
   if (pool != NULL)
-    gaze_pool_free (pool);
+    _gaze_pool_free (pool);
   return captions;
 }
 
@@ -374,8 +374,8 @@ _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grid
   const int V = dec->sizes.vocab, H = dec->sizes.hidden;
   const int rows = n_images * n_samples, max_words = MIN (MAX_WORDS, stride - 2);
   const gboolean hard = model->attention == GAZE_ATTENTION_HARD;
-  GazeDecoderState *st = gaze_decoder_state_new (dec, rows, n_images, pool);
-  gaze_decoder_encode (dec, st, grids, n_images);
+  GazeDecoderState *st = _gaze_decoder_state_new (dec, rows, n_images, pool);
+  _gaze_decoder_encode (dec, st, grids, n_images);
   float *h = g_new (float, (gsize) rows * H), *c = g_new (float, (gsize) rows * H);
   float *h_next = g_new (float, (gsize) rows * H), *c_next = g_new (float, (gsize) rows * H);
   int *live = g_new (int, rows), *words = g_new (int, rows);
@@ -398,7 +398,7 @@ _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grid
           st->img[j] = live[j] / n_samples;
           words[j] = tokens[(gsize) live[j] * stride + t];
         }
-      gaze_decoder_step (dec, st, n_live, words, h, c, NULL, hard);
+      _gaze_decoder_step (dec, st, n_live, words, h, c, NULL, hard);
       int next = 0;
       for (int j = 0; j < n_live; j++)
         {
@@ -406,7 +406,7 @@ _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grid
           const float *p = st->logits + (gsize) j * V;
           /* w ~ p(· | y_<t, a): the policy whose gradient the samples estimate. */
           int w = V - 1;
-          float u = gaze_rng_uniform (rng), acc = 0.0f;
+          float u = _gaze_rng_uniform (rng), acc = 0.0f;
           for (int v = 0; v < V; v++)
             {
               acc += p[v];
@@ -434,5 +434,5 @@ _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grid
       tmp = c, c = c_next, c_next = tmp;
     }
   g_free (h), g_free (c), g_free (h_next), g_free (c_next), g_free (live), g_free (words);
-  gaze_decoder_state_free (st);
+  _gaze_decoder_state_free (st);
 }

@@ -27,10 +27,10 @@ set_meta_printf (GazeModelFile *file, const char *key, const char *format, ...)
 }
 
 gboolean
-gaze_checkpoint_write (const char *path, const GazeModel *model, const GazeAdam *adam,
+_gaze_checkpoint_write (const char *path, const GazeModel *model, const GazeAdam *adam,
                        const GazeRng *rng, const GazeTrainProgress *p, GError **error)
 {
-  g_autoptr (GazeModelFile) file = gaze_model_to_file (model, FALSE);
+  g_autoptr (GazeModelFile) file = _gaze_model_to_file (model, FALSE);
   int dims[1] = { (int) adam->n };
   gaze_model_file_add_tensor (file, "adam.m", 1, dims, adam->m, FALSE);
   gaze_model_file_add_tensor (file, "adam.v", 1, dims, adam->v, FALSE);
@@ -54,13 +54,13 @@ moments_are_valid (const float *m, const float *v, gsize n)
 }
 
 gboolean
-gaze_checkpoint_read (const char *path, const GazeModel *model, GazeAdam *adam, GazeRng *rng,
+_gaze_checkpoint_read (const char *path, const GazeModel *model, GazeAdam *adam, GazeRng *rng,
                       GazeTrainProgress *p, GError **error)
 {
   g_autoptr (GazeModelFile) file = gaze_model_file_read (path, error);
   if (file == NULL)
     return FALSE;
-  g_autoptr (GazeModel) saved = gaze_model_from_file (file, path, error);
+  g_autoptr (GazeModel) saved = _gaze_model_from_file (file, path, error);
   if (saved == NULL)
     return FALSE;
   const GazeDecoderSizes *a = &saved->dec->sizes, *b = &model->dec->sizes;

@@ -17,10 +17,10 @@ typedef struct {
 
 /* The model's parameters (float32), Adam's moments and step, the random
  * state and p, written atomically (model-file.c) to path. */
-gboolean gaze_checkpoint_write (const char *path, const GazeModel *model, const GazeAdam *adam,
+gboolean _gaze_checkpoint_write (const char *path, const GazeModel *model, const GazeAdam *adam,
                                 const GazeRng *rng, const GazeTrainProgress *p, GError **error);
 /* Reads path into model's parameters, adam, rng and p; fails, changing
  * nothing, when the file is damaged, not a checkpoint (GAZE_ERROR_CORRUPT)
  * or one of another model (GAZE_ERROR_MISMATCH). */
-gboolean gaze_checkpoint_read (const char *path, const GazeModel *model, GazeAdam *adam,
+gboolean _gaze_checkpoint_read (const char *path, const GazeModel *model, GazeAdam *adam,
                                GazeRng *rng, GazeTrainProgress *p, GError **error);

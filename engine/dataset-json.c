@@ -104,7 +104,7 @@ add_caption (Reader *r, const char *name, const char *text)
     return;
   if (!g_hash_table_contains (r->present, name))
     {
-      if (!gaze_dataset_photo_exists (r->images_dir, name))
+      if (!_gaze_dataset_photo_exists (r->images_dir, name))
         {
           g_hash_table_add (r->missing, g_strdup (name));
           return;
@@ -247,7 +247,7 @@ read_coco (Reader *r, JsonArray *images, JsonArray *annotations, int *n_in_split
 }
 
 GazeDataset *
-gaze_dataset_load_json_data (const char *images_dir, const char *data, gsize len,
+_gaze_dataset_load_json_data (const char *images_dir, const char *data, gsize len,
                              const char *path, const char *split, GazeDatasetFormat *format,
                              GError **error)
 {
@@ -322,7 +322,7 @@ gaze_dataset_load_json_data (const char *images_dir, const char *data, gsize len
   else if (r.split->len == 0)
     fail (error, &r, "none of its %d photos has a caption", n_in_split);
   else
-    dataset = gaze_dataset_new_from_split (r.split, r.captions,
+    dataset = _gaze_dataset_new_from_split (r.split, r.captions,
                                            (int) g_hash_table_size (r.missing));
   g_hash_table_destroy (r.present);
   g_hash_table_destroy (r.missing);
@@ -336,10 +336,10 @@ gaze_dataset_load_json (const char *images_dir, const char *json_file, const cha
                         GazeDatasetFormat *format, GError **error)
 {
   g_return_val_if_fail (images_dir != NULL && json_file != NULL, NULL);
-  GMappedFile *mapped = gaze_io_map_file (json_file, error);
+  GMappedFile *mapped = _gaze_io_map_file (json_file, error);
   if (mapped == NULL)
     return NULL;
-  GazeDataset *dataset = gaze_dataset_load_json_data (images_dir,
+  GazeDataset *dataset = _gaze_dataset_load_json_data (images_dir,
                                                       g_mapped_file_get_contents (mapped),
                                                       g_mapped_file_get_length (mapped),
                                                       json_file, split, format, error);

@@ -30,7 +30,7 @@ typedef struct {
 static GMappedFile *
 map_text_file (const char *path, GError **error)
 {
-  GMappedFile *mapped = gaze_io_map_file (path, error);
+  GMappedFile *mapped = _gaze_io_map_file (path, error);
   if (mapped == NULL)
     return NULL;
   if (g_mapped_file_get_length (mapped) > MAX_TEXT_FILE_BYTES)
@@ -71,7 +71,7 @@ for_each_line (GMappedFile *mapped, LineFunc line_func, Parser *parser, GError *
 }
 
 gboolean
-gaze_dataset_photo_exists (const char *images_dir, const char *name)
+_gaze_dataset_photo_exists (const char *images_dir, const char *name)
 {
   /* A name is a plain file name: "../x.jpg" or "a/b.jpg" never count. */
   if (name[0] == '\0' || strchr (name, '/') != NULL || strcmp (name, ".") == 0
@@ -88,7 +88,7 @@ image_exists (Parser *parser, const char *name)
   int state = GPOINTER_TO_INT (g_hash_table_lookup (parser->exists, name));
   if (state == 0)
     {
-      state = gaze_dataset_photo_exists (parser->images_dir, name) ? 1 : 2;
+      state = _gaze_dataset_photo_exists (parser->images_dir, name) ? 1 : 2;
       g_hash_table_insert (parser->exists, g_strdup (name), GINT_TO_POINTER (state));
     }
   return state == 1;
@@ -177,7 +177,7 @@ parse_file (const char *path, LineFunc line_func, Parser *parser, GError **error
 }
 
 GazeDataset *
-gaze_dataset_new_from_split (GPtrArray *split, GHashTable *captions, int n_skipped)
+_gaze_dataset_new_from_split (GPtrArray *split, GHashTable *captions, int n_skipped)
 {
   GazeDataset *dataset = g_new0 (GazeDataset, 1);
   dataset->n_images = split->len;
@@ -237,7 +237,7 @@ gaze_dataset_load (const char *images_dir, const char *token_file, const char *s
       goto out;
     }
 
-  dataset = gaze_dataset_new_from_split (parser.split, parser.captions, parser.n_skipped);
+  dataset = _gaze_dataset_new_from_split (parser.split, parser.captions, parser.n_skipped);
 
 out:
   g_hash_table_destroy (parser.in_split);

@@ -6,12 +6,12 @@
 
 /* Whether name is a plain file name (no '/', not "." or "..") of a regular
  * file in images_dir. */
-gboolean gaze_dataset_photo_exists (const char *images_dir, const char *name);
+gboolean _gaze_dataset_photo_exists (const char *images_dir, const char *name);
 /* A dataset of the photos of split (file names, in order), each with its
  * list of normalised captions from captions (file name → GPtrArray of char *,
  * none empty); ids are the names without ".jpg".  Copies what it keeps. */
-GazeDataset *gaze_dataset_new_from_split (GPtrArray *split, GHashTable *captions, int n_skipped);
+GazeDataset *_gaze_dataset_new_from_split (GPtrArray *split, GHashTable *captions, int n_skipped);
 /* gaze_dataset_load_json on a file already in memory; path names it in errors. */
-GazeDataset *gaze_dataset_load_json_data (const char *images_dir, const char *data, gsize len,
+GazeDataset *_gaze_dataset_load_json_data (const char *images_dir, const char *data, gsize len,
                                           const char *path, const char *split,
                                           GazeDatasetFormat *format, GError **error);

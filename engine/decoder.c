@@ -6,7 +6,7 @@
 /* ── Parameters ────────────────────────────────────────────────────────────── */
 
 GazeDecoder *
-gaze_decoder_new (const GazeDecoderSizes *sizes)
+_gaze_decoder_new (const GazeDecoderSizes *sizes)
 {
   GazeDecoder *dec = g_new0 (GazeDecoder, 1);
   dec->sizes = *sizes;
@@ -50,12 +50,12 @@ gaze_decoder_new (const GazeDecoderSizes *sizes)
     }
   dec->n_params = offset;
   dec->params = g_new0 (float, offset);
-  gaze_decoder_views (dec, dec->params, &dec->p);
+  _gaze_decoder_views (dec, dec->params, &dec->p);
   return dec;
 }
 
 void
-gaze_decoder_free (GazeDecoder *dec)
+_gaze_decoder_free (GazeDecoder *dec)
 {
   if (dec == NULL)
     return;
@@ -64,7 +64,7 @@ gaze_decoder_free (GazeDecoder *dec)
 }
 
 void
-gaze_decoder_views (const GazeDecoder *dec, float *base, GazeDecoderViews *v)
+_gaze_decoder_views (const GazeDecoder *dec, float *base, GazeDecoderViews *v)
 {
   float **slots[GAZE_N_PARAMS] = {
     &v->squeeze_w, &v->squeeze_b, &v->init_h_w, &v->init_h_b, &v->init_c_w, &v->init_c_b,
@@ -76,7 +76,7 @@ gaze_decoder_views (const GazeDecoder *dec, float *base, GazeDecoderViews *v)
 }
 
 void
-gaze_decoder_init_params (GazeDecoder *dec, GazeRng *rng)
+_gaze_decoder_init_params (GazeDecoder *dec, GazeRng *rng)
 {
   for (int k = 0; k < GAZE_N_PARAMS; k++)
     {
@@ -92,7 +92,7 @@ gaze_decoder_init_params (GazeDecoder *dec, GazeRng *rng)
       if (k == GAZE_P_BETA_B || k == GAZE_P_OUT_B)
         bound = 0.0f;
       for (gsize i = 0; i < t->size; i++)
-        x[i] = bound * (2.0f * gaze_rng_uniform (rng) - 1.0f);
+        x[i] = bound * (2.0f * _gaze_rng_uniform (rng) - 1.0f);
     }
 }
 
@@ -106,8 +106,8 @@ images_forward (const GazeDecoder *dec, GazePool *pool, int U, const float *feat
 {
   const GazeDecoderSizes *s = &dec->sizes;
   const int L = s->cells, D = s->squeeze;
-  linear_forward (pool, a, features, dec->p.squeeze_w, dec->p.squeeze_b, U * L, s->channels, D);
-  relu_forward (a, a, (gsize) U * L * D);
+  _gaze_linear_forward (pool, a, features, dec->p.squeeze_w, dec->p.squeeze_b, U * L, s->channels, D);
+  _gaze_relu_forward (a, a, (gsize) U * L * D);
   for (int u = 0; u < U; u++)
     {
       float *m = abar + (gsize) u * D;
@@ -118,11 +118,11 @@ images_forward (const GazeDecoder *dec, GazePool *pool, int U, const float *feat
       for (int k = 0; k < D; k++)
         m[k] /= (float) L;
     }
-  linear_forward (pool, h0, abar, dec->p.init_h_w, dec->p.init_h_b, U, D, s->hidden);
-  tanh_forward (h0, h0, (gsize) U * s->hidden);
-  linear_forward (pool, c0, abar, dec->p.init_c_w, dec->p.init_c_b, U, D, s->hidden);
-  tanh_forward (c0, c0, (gsize) U * s->hidden);
-  linear_forward (pool, pa, a, dec->p.att_a_w, dec->p.att_b, U * L, D, s->attn);
+  _gaze_linear_forward (pool, h0, abar, dec->p.init_h_w, dec->p.init_h_b, U, D, s->hidden);
+  _gaze_tanh_forward (h0, h0, (gsize) U * s->hidden);
+  _gaze_linear_forward (pool, c0, abar, dec->p.init_c_w, dec->p.init_c_b, U, D, s->hidden);
+  _gaze_tanh_forward (c0, c0, (gsize) U * s->hidden);
+  _gaze_linear_forward (pool, pa, a, dec->p.att_a_w, dec->p.att_b, U * L, D, s->attn);
 }
 
 /* Gate pre-activations from the embedding part of the LSTM input, for n rows:
@@ -135,7 +135,7 @@ gates_from_embedding (const GazeDecoder *dec, GazePool *pool, int n, const float
   const int G = 4 * s->hidden, K = s->embed + s->squeeze + s->hidden;
   for (int r = 0; r < n; r++)
     memcpy (gates + (gsize) r * G, dec->p.lstm_b, sizeof (float) * G);
-  gaze_gemm_nt (pool, n, G, s->embed, ey, s->embed, dec->p.lstm_w, K, 1.0f, gates, G);
+  _gaze_gemm_nt (pool, n, G, s->embed, ey, s->embed, dec->p.lstm_w, K, 1.0f, gates, G);
 }
 
 /* The deep output's input (eq. 7): xo = E y_{t−1} + L_h h_t + L_z z_t. */
@@ -146,8 +146,8 @@ deep_output_forward (const GazeDecoder *dec, GazePool *pool, int n, const float 
   const GazeDecoderSizes *s = &dec->sizes;
   const int E = s->embed;
   memcpy (xo, ey, sizeof (float) * n * E);
-  gaze_gemm_nt (pool, n, E, s->hidden, h, s->hidden, dec->p.out_h_w, s->hidden, 1.0f, xo, E);
-  gaze_gemm_nt (pool, n, E, s->squeeze, z, s->squeeze, dec->p.out_z_w, s->squeeze, 1.0f, xo, E);
+  _gaze_gemm_nt (pool, n, E, s->hidden, h, s->hidden, dec->p.out_h_w, s->hidden, 1.0f, xo, E);
+  _gaze_gemm_nt (pool, n, E, s->squeeze, z, s->squeeze, dec->p.out_z_w, s->squeeze, 1.0f, xo, E);
 }
 
 /* One time step over n rows, in two halves so that the caller can choose the
@@ -169,7 +169,7 @@ typedef struct {
 static void
 run_rows (GazePool *pool, int n, GazePoolFunc func, gpointer data)
 {
-  gaze_run_slices (pool, n, 4, func, data);
+  _gaze_run_slices (pool, n, 4, func, data);
 }
 
 static void
@@ -177,7 +177,7 @@ attention_slice (int b, int e, gpointer data)
 {
   const Step *st = data;
   const gsize L = st->dec->sizes.cells, A = st->dec->sizes.attn;
-  attention_forward (st->alpha + b * L, st->u + b * L * A, st->pa, st->img + b, st->ph + b * A,
+  _gaze_attention_forward (st->alpha + b * L, st->u + b * L * A, st->pa, st->img + b, st->ph + b * A,
                      st->dec->p.att_v, st->mask != NULL ? st->mask + b * L : NULL, e - b,
                      (int) L, (int) A);
 }
@@ -187,7 +187,7 @@ lstm_forward_slice (int b, int e, gpointer data)
 {
   const Step *st = data;
   const gsize H = st->dec->sizes.hidden;
-  lstm_cell_forward (st->gates + b * 4 * H, st->cp + b * H, st->c + b * H, st->tanh_c + b * H,
+  _gaze_lstm_cell_forward (st->gates + b * 4 * H, st->cp + b * H, st->c + b * H, st->tanh_c + b * H,
                      st->h + b * H, e - b, (int) H);
 }
 
@@ -196,7 +196,7 @@ lstm_backward_slice (int b, int e, gpointer data)
 {
   const Step *st = data;
   const gsize H = st->dec->sizes.hidden;
-  lstm_cell_backward (st->dgates + b * 4 * H, st->dcp + b * H, st->dh + b * H, st->dc + b * H,
+  _gaze_lstm_cell_backward (st->dgates + b * 4 * H, st->dcp + b * H, st->dh + b * H, st->dc + b * H,
                       st->gates + b * 4 * H, st->cp + b * H, st->tanh_c + b * H, e - b, (int) H);
 }
 
@@ -209,7 +209,7 @@ static void
 softmax_slice (int b, int e, gpointer data)
 {
   const SoftmaxJob *job = data;
-  softmax_xent_forward (job->probs + (gsize) b * job->classes, NULL, e - b, job->classes);
+  _gaze_softmax_xent_forward (job->probs + (gsize) b * job->classes, NULL, e - b, job->classes);
 }
 
 /* α_t from h_{t−1} (eqs. 4-5). */
@@ -217,7 +217,7 @@ static void
 step_attend (const GazeDecoder *dec, const Step *st)
 {
   const GazeDecoderSizes *s = &dec->sizes;
-  gaze_gemm_nt (st->pool, st->n, s->attn, s->hidden, st->hp, s->hidden, dec->p.att_h_w,
+  _gaze_gemm_nt (st->pool, st->n, s->attn, s->hidden, st->hp, s->hidden, dec->p.att_h_w,
                 s->hidden, 0.0f,
                 st->ph, s->attn);
   run_rows (st->pool, st->n, attention_slice, (gpointer) st);
@@ -230,10 +230,10 @@ step_recur (const GazeDecoder *dec, const Step *st)
 {
   const GazeDecoderSizes *s = &dec->sizes;
   const int D = s->squeeze, H = s->hidden, E = s->embed, K = E + D + H;
-  context_forward (st->ctx, st->w, st->a, st->img, st->n, s->cells, D);
-  gate_forward (st->z, st->beta, st->hp, dec->p.beta_w, dec->p.beta_b, st->ctx, st->n, H, D);
-  gaze_gemm_nt (st->pool, st->n, 4 * H, D, st->z, D, dec->p.lstm_w + E, K, 1.0f, st->gates, 4 * H);
-  gaze_gemm_nt (st->pool, st->n, 4 * H, H, st->hp, H, dec->p.lstm_w + E + D, K, 1.0f, st->gates,
+  _gaze_context_forward (st->ctx, st->w, st->a, st->img, st->n, s->cells, D);
+  _gaze_gate_forward (st->z, st->beta, st->hp, dec->p.beta_w, dec->p.beta_b, st->ctx, st->n, H, D);
+  _gaze_gemm_nt (st->pool, st->n, 4 * H, D, st->z, D, dec->p.lstm_w + E, K, 1.0f, st->gates, 4 * H);
+  _gaze_gemm_nt (st->pool, st->n, 4 * H, H, st->hp, H, dec->p.lstm_w + E + D, K, 1.0f, st->gates,
                 4 * H);
   run_rows (st->pool, st->n, lstm_forward_slice, (gpointer) st);
 }
@@ -265,10 +265,10 @@ struct _GazeDecoderWork {
 };
 
 GazeDecoderWork *
-gaze_decoder_work_new (int n_threads)
+_gaze_decoder_work_new (int n_threads)
 {
   GazeDecoderWork *work = g_new0 (GazeDecoderWork, 1);
-  work->pool = gaze_pool_new (n_threads);
+  work->pool = _gaze_pool_new (n_threads);
   return work;
 }
 
@@ -288,14 +288,14 @@ gaze_decoder_work_new (int n_threads)
   X (dh0_sum, float, uh) X (dc0_sum, float, uh) X (dsq, float, uld)
 
 void
-gaze_decoder_work_free (GazeDecoderWork *work)
+_gaze_decoder_work_free (GazeDecoderWork *work)
 {
   if (work == NULL)
     return;
 #define FREE_ARRAY(name, type, count) g_free (work->name);
   WORK_ARRAYS (FREE_ARRAY)
 #undef FREE_ARRAY
-  gaze_pool_free (work->pool);
+  _gaze_pool_free (work->pool);
   g_free (work);
 }
 
@@ -324,25 +324,25 @@ work_reserve (GazeDecoderWork *work, const GazeDecoderSizes *s, int n, int U, in
 }
 
 GazePool *
-gaze_decoder_work_get_pool (GazeDecoderWork *work)
+_gaze_decoder_work_get_pool (GazeDecoderWork *work)
 {
   return work->pool;
 }
 
 int
-gaze_decoder_work_n_tokens (const GazeDecoderWork *work)
+_gaze_decoder_work_n_tokens (const GazeDecoderWork *work)
 {
   return work->N;
 }
 
 double
-gaze_decoder_work_log_py (const GazeDecoderWork *work, int r)
+_gaze_decoder_work_log_py (const GazeDecoderWork *work, int r)
 {
   return work->log_py[r];
 }
 
 double
-gaze_decoder_work_log_ps (const GazeDecoderWork *work, int r)
+_gaze_decoder_work_log_ps (const GazeDecoderWork *work, int r)
 {
   return work->log_ps[r];
 }
@@ -363,7 +363,7 @@ work_step (const GazeDecoder *dec, GazeDecoderWork *w, int t)
 }
 
 double
-gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDecoderBatch *batch,
+_gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDecoderBatch *batch,
                       const GazeDecoderOptions *opt)
 {
   const GazeDecoderSizes *s = &dec->sizes;
@@ -401,7 +401,7 @@ gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDeco
     }
 
   images_forward (dec, w->pool, U, batch->features, w->a, w->abar, w->h0, w->c0, w->pa);
-  embedding_forward (w->ey, w->in_ids, dec->p.embed, N, E);
+  _gaze_embedding_forward (w->ey, w->in_ids, dec->p.embed, N, E);
   gates_from_embedding (dec, w->pool, N, w->ey, w->gates);
 
   /* Hard attention: each caption samples its locations, or with probability
@@ -409,7 +409,7 @@ gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDeco
   for (int r = 0; r < n; r++)
     {
       w->sampled[r] = opt->attention == GAZE_ATTENTION_HARD
-                      && (opt->forced != NULL || gaze_rng_uniform (opt->rng) >= opt->expected_prob);
+                      && (opt->forced != NULL || _gaze_rng_uniform (opt->rng) >= opt->expected_prob);
       w->log_py[r] = 0.0;
       w->log_ps[r] = 0.0;
     }
@@ -434,7 +434,7 @@ gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDeco
         }
       step_attend (dec, &st);
       /* w_t: α, or a sampled location (attention.c). */
-      attention_weights_forward (st.w, w->loc + w->off[t], w->log_ps, w->sum_alpha, st.alpha,
+      _gaze_attention_weights_forward (st.w, w->loc + w->off[t], w->log_ps, w->sum_alpha, st.alpha,
                                  w->sampled, opt->forced != NULL ? opt->forced + t : NULL,
                                  batch->stride, opt->rng, m, L);
       step_recur (dec, &st);
@@ -444,12 +444,12 @@ gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDeco
   deep_output_forward (dec, w->pool, N, w->ey, w->hs, w->z, w->xo);
   if (opt->dropout > 0.0f)
     {
-      dropout_mask (w->mask, (gsize) N * E, opt->dropout, opt->rng);
-      dropout_forward (w->xd, w->xo, w->mask, (gsize) N * E);
+      _gaze_dropout_mask (w->mask, (gsize) N * E, opt->dropout, opt->rng);
+      _gaze_dropout_forward (w->xd, w->xo, w->mask, (gsize) N * E);
     }
   else
     memcpy (w->xd, w->xo, sizeof (float) * N * E);
-  linear_forward (w->pool, w->probs, w->xd, dec->p.out_w, dec->p.out_b, N, E, V);
+  _gaze_linear_forward (w->pool, w->probs, w->xd, dec->p.out_w, dec->p.out_b, N, E, V);
   SoftmaxJob softmax = { w->probs, V };
   run_rows (w->pool, N, softmax_slice, &softmax);
   double xent = 0.0;
@@ -461,7 +461,7 @@ gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDeco
         w->log_py[r] += lp;
         xent -= opt->row_weight != NULL ? opt->row_weight[r] * lp : lp;
       }
-  double penalty = doubly_stochastic_forward (w->sum_alpha, n, L, opt->lambda);
+  double penalty = _gaze_doubly_stochastic_forward (w->sum_alpha, n, L, opt->lambda);
   (void) D;
   /* Eq. 14 per caption, −log P(y|a) + λ Σ_i (1 − Σ_t α_ti)², summed over the
    * batch and divided by its number of tokens (not of captions), so that the
@@ -489,35 +489,35 @@ images_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderViews *g
       }
   memset (w->dh0, 0, sizeof (float) * U * H);
   memset (w->dc0, 0, sizeof (float) * U * H);
-  tanh_backward (w->dh0, dh0, w->h0, (gsize) U * H);
-  tanh_backward (w->dc0, dc0, w->c0, (gsize) U * H);
+  _gaze_tanh_backward (w->dh0, dh0, w->h0, (gsize) U * H);
+  _gaze_tanh_backward (w->dc0, dc0, w->c0, (gsize) U * H);
   memset (w->dabar, 0, sizeof (float) * U * D);
-  linear_backward (w->pool, w->dabar, g->init_h_w, g->init_h_b, w->dh0, w->abar, dec->p.init_h_w,
+  _gaze_linear_backward (w->pool, w->dabar, g->init_h_w, g->init_h_b, w->dh0, w->abar, dec->p.init_h_w,
                    U, D, H);
-  linear_backward (w->pool, w->dabar, g->init_c_w, g->init_c_b, w->dc0, w->abar, dec->p.init_c_w,
+  _gaze_linear_backward (w->pool, w->dabar, g->init_c_w, g->init_c_b, w->dc0, w->abar, dec->p.init_c_w,
                    U, D, H);
   /* abar = mean_i a_i */
   for (int u = 0; u < U; u++)
     for (int i = 0; i < L; i++)
       for (int k = 0; k < D; k++)
         w->da[((gsize) u * L + i) * D + k] += w->dabar[(gsize) u * D + k] / (float) L;
-  linear_backward (w->pool, w->da, g->att_a_w, g->att_b, w->dpa, w->a, dec->p.att_a_w, U * L, D,
+  _gaze_linear_backward (w->pool, w->da, g->att_a_w, g->att_b, w->dpa, w->a, dec->p.att_a_w, U * L, D,
                    s->attn);
   memset (w->dsq, 0, sizeof (float) * U * L * D);
-  relu_backward (w->dsq, w->da, w->a, (gsize) U * L * D);
-  linear_backward (w->pool, NULL, g->squeeze_w, g->squeeze_b, w->dsq, w->features, dec->p.squeeze_w,
+  _gaze_relu_backward (w->dsq, w->da, w->a, (gsize) U * L * D);
+  _gaze_linear_backward (w->pool, NULL, g->squeeze_w, g->squeeze_b, w->dsq, w->features, dec->p.squeeze_w,
                    U * L, s->channels, D);
 }
 
 void
-gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOptions *opt,
+_gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOptions *opt,
                        float *grads)
 {
   const GazeDecoderSizes *s = &dec->sizes;
   const int L = s->cells, D = s->squeeze, H = s->hidden, E = s->embed, V = s->vocab;
   const int A = s->attn, K = E + D + H, n = w->n, N = w->N, U = w->U;
   GazeDecoderViews g;
-  gaze_decoder_views (dec, grads, &g);
+  _gaze_decoder_views (dec, grads, &g);
   const float inv_tok = 1.0f / (float) N;
 
 #define ZERO(name, count) memset (w->name, 0, sizeof (*w->name) * (gsize) (count))
@@ -539,31 +539,31 @@ gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOp
 
   /* Vocabulary projection and dropout. */
   if (w->row_weight == NULL)
-    softmax_xent_backward (w->dprobs, w->probs, w->tgt, N, V, inv_tok);
+    _gaze_softmax_xent_backward (w->dprobs, w->probs, w->tgt, N, V, inv_tok);
   else
     for (int t = 0; t < w->T; t++)
       for (int r = 0; r < w->nt[t]; r++)
         {
           const gsize tok = w->off[t] + r;
-          softmax_xent_backward (w->dprobs + tok * V, w->probs + tok * V, w->tgt + tok, 1, V,
+          _gaze_softmax_xent_backward (w->dprobs + tok * V, w->probs + tok * V, w->tgt + tok, 1, V,
                                  inv_tok * w->row_weight[r]);
         }
-  linear_backward (w->pool, w->dxd, g.out_w, g.out_b, w->dprobs, w->xd, dec->p.out_w, N, E, V);
+  _gaze_linear_backward (w->pool, w->dxd, g.out_w, g.out_b, w->dprobs, w->xd, dec->p.out_w, N, E, V);
   if (w->dropout > 0.0f)
-    dropout_backward (w->dxo, w->dxd, w->mask, (gsize) N * E);
+    _gaze_dropout_backward (w->dxo, w->dxd, w->mask, (gsize) N * E);
   else
     memcpy (w->dxo, w->dxd, sizeof (float) * N * E);
 
   /* Deep output: xo = E y + L_h h + L_z z. */
   for (gsize i = 0; i < (gsize) N * E; i++)
     w->dey[i] += w->dxo[i];
-  gaze_gemm_tn (w->pool, E, H, N, w->dxo, E, w->hs, H, 1.0f, g.out_h_w, H);
-  gaze_gemm_nn (w->pool, N, H, E, w->dxo, E, dec->p.out_h_w, H, 0.0f, w->dhs, H);
-  gaze_gemm_tn (w->pool, E, D, N, w->dxo, E, w->z, D, 1.0f, g.out_z_w, D);
-  gaze_gemm_nn (w->pool, N, D, E, w->dxo, E, dec->p.out_z_w, D, 0.0f, w->dz, D);
+  _gaze_gemm_tn (w->pool, E, H, N, w->dxo, E, w->hs, H, 1.0f, g.out_h_w, H);
+  _gaze_gemm_nn (w->pool, N, H, E, w->dxo, E, dec->p.out_h_w, H, 0.0f, w->dhs, H);
+  _gaze_gemm_tn (w->pool, E, D, N, w->dxo, E, w->z, D, 1.0f, g.out_z_w, D);
+  _gaze_gemm_nn (w->pool, N, D, E, w->dxo, E, dec->p.out_z_w, D, 0.0f, w->dz, D);
 
   /* Doubly stochastic penalty, per token like the cross-entropy. */
-  doubly_stochastic_backward (w->dsum_alpha, w->sum_alpha, n, L, w->lambda, inv_tok);
+  _gaze_doubly_stochastic_backward (w->dsum_alpha, w->sum_alpha, n, L, w->lambda, inv_tok);
 
   /* REINFORCE (section 4.1): for a sampled caption the loss −log p(y|s̃,a)
    * also depends on α through the choice of s̃; its score-function gradient is
@@ -582,18 +582,18 @@ gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOp
       /* LSTM cell, then its input [E y; z; h_{t−1}] (the E y part after the loop). */
       st.dgates = dg, st.dcp = dcp, st.dh = w->dhs + o * H, st.dc = w->dcs + o * H;
       run_rows (w->pool, m, lstm_backward_slice, &st);
-      gaze_gemm_nn (w->pool, m, D, 4 * H, dg, 4 * H, dec->p.lstm_w + E, K, 1.0f, dz, D);
-      gaze_gemm_nn (w->pool, m, H, 4 * H, dg, 4 * H, dec->p.lstm_w + E + D, K, 1.0f, dhp, H);
+      _gaze_gemm_nn (w->pool, m, D, 4 * H, dg, 4 * H, dec->p.lstm_w + E, K, 1.0f, dz, D);
+      _gaze_gemm_nn (w->pool, m, H, 4 * H, dg, 4 * H, dec->p.lstm_w + E + D, K, 1.0f, dhp, H);
       /* z = β Σ w a */
-      gate_backward (dhp, g.beta_w, g.beta_b, dctx, dz, st.beta, st.hp, dec->p.beta_w, st.ctx, m,
+      _gaze_gate_backward (dhp, g.beta_w, g.beta_b, dctx, dz, st.beta, st.hp, dec->p.beta_w, st.ctx, m,
                      H, D);
-      context_backward (dwt, w->da, dctx, st.w, w->a, w->img, m, L, D);
-      attention_weights_backward (dal, dwt, w->dsum_alpha, st.alpha, w->loc + o, w->sampled,
+      _gaze_context_backward (dwt, w->da, dctx, st.w, w->a, w->img, m, L, D);
+      _gaze_attention_weights_backward (dal, dwt, w->dsum_alpha, st.alpha, w->loc + o, w->sampled,
                                   w->log_py, opt->baseline, opt->reinforce_weight, hard,
                                   opt->entropy_weight, inv_tok, m, L);
-      attention_backward (w->dpa, dph, g.att_v, dal, st.alpha, st.u, w->img, dec->p.att_v, m, L,
+      _gaze_attention_backward (w->dpa, dph, g.att_v, dal, st.alpha, st.u, w->img, dec->p.att_v, m, L,
                           A);
-      gaze_gemm_nn (w->pool, m, H, A, dph, A, dec->p.att_h_w, H, 1.0f, dhp, H);
+      _gaze_gemm_nn (w->pool, m, H, A, dph, A, dec->p.att_h_w, H, 1.0f, dhp, H);
 
       /* Hand h_{t−1}, c_{t−1}'s gradients to step t−1's outputs. */
       if (t > 0)
@@ -608,26 +608,26 @@ gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderOp
     }
 
   /* The LSTM weights and the embedding, once over all tokens. */
-  gaze_gemm_tn (w->pool, 4 * H, E, N, w->dgates, 4 * H, w->ey, E, 1.0f, g.lstm_w, K);
-  gaze_gemm_tn (w->pool, 4 * H, D, N, w->dgates, 4 * H, w->z, D, 1.0f, g.lstm_w + E, K);
-  gaze_gemm_tn (w->pool, 4 * H, H, N, w->dgates, 4 * H, w->hp, H, 1.0f, g.lstm_w + E + D, K);
+  _gaze_gemm_tn (w->pool, 4 * H, E, N, w->dgates, 4 * H, w->ey, E, 1.0f, g.lstm_w, K);
+  _gaze_gemm_tn (w->pool, 4 * H, D, N, w->dgates, 4 * H, w->z, D, 1.0f, g.lstm_w + E, K);
+  _gaze_gemm_tn (w->pool, 4 * H, H, N, w->dgates, 4 * H, w->hp, H, 1.0f, g.lstm_w + E + D, K);
   for (int tok = 0; tok < N; tok++)
     for (int j = 0; j < 4 * H; j++)
       g.lstm_b[j] += w->dgates[(gsize) tok * 4 * H + j];
-  gaze_gemm_nn (w->pool, N, E, 4 * H, w->dgates, 4 * H, dec->p.lstm_w, K, 1.0f, w->dey, E);
-  embedding_backward (g.embed, w->dey, w->in_ids, N, E);
-  gaze_gemm_tn (w->pool, A, H, N, w->dph, A, w->hp, H, 1.0f, g.att_h_w, H);
+  _gaze_gemm_nn (w->pool, N, E, 4 * H, w->dgates, 4 * H, dec->p.lstm_w, K, 1.0f, w->dey, E);
+  _gaze_embedding_backward (g.embed, w->dey, w->in_ids, N, E);
+  _gaze_gemm_tn (w->pool, A, H, N, w->dph, A, w->hp, H, 1.0f, g.att_h_w, H);
 
   images_backward (dec, w, &g);
 
   /* b_k = 0.9 b_{k−1} + 0.1 log p(y|s̃_k, a), over this batch's sampled captions. */
-  opt->baseline = reinforce_baseline_update (opt->baseline, w->log_py, w->sampled, n);
+  opt->baseline = _gaze_reinforce_baseline_update (opt->baseline, w->log_py, w->sampled, n);
 }
 
 /* ── Inference ─────────────────────────────────────────────────────────────── */
 
 GazeDecoderState *
-gaze_decoder_state_new (const GazeDecoder *dec, int max_rows, int max_images, GazePool *pool)
+_gaze_decoder_state_new (const GazeDecoder *dec, int max_rows, int max_images, GazePool *pool)
 {
   const GazeDecoderSizes *s = &dec->sizes;
   const gsize L = s->cells, D = s->squeeze, H = s->hidden, A = s->attn, E = s->embed;
@@ -660,7 +660,7 @@ gaze_decoder_state_new (const GazeDecoder *dec, int max_rows, int max_images, Ga
 }
 
 void
-gaze_decoder_state_free (GazeDecoderState *st)
+_gaze_decoder_state_free (GazeDecoderState *st)
 {
   if (st == NULL)
     return;
@@ -674,7 +674,7 @@ gaze_decoder_state_free (GazeDecoderState *st)
 }
 
 void
-gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *st, const float *grids,
+_gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *st, const float *grids,
                      int n_images)
 {
   g_return_if_fail (n_images <= st->max_images);
@@ -682,13 +682,13 @@ gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *st, const float *
 }
 
 void
-gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const int *words,
+_gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const int *words,
                    const float *h_prev, const float *c_prev, const float *mask, gboolean hard)
 {
   const GazeDecoderSizes *s = &dec->sizes;
   const int L = s->cells;
   g_return_if_fail (n <= st->max_rows);
-  embedding_forward (st->ey, words, dec->p.embed, n, s->embed);
+  _gaze_embedding_forward (st->ey, words, dec->p.embed, n, s->embed);
   gates_from_embedding (dec, st->pool, n, st->ey, st->gates);
   Step step = {
     .dec = dec, .pool = st->pool, .n = n, .img = st->img, .a = st->a, .pa = st->pa,
@@ -705,14 +705,14 @@ gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const in
         {
           /* At inference the hard model attends to its most probable cell. */
           memset (wr, 0, sizeof (float) * L);
-          wr[attention_argmax (al, L)] = 1.0f;
+          wr[_gaze_attention_argmax (al, L)] = 1.0f;
         }
       else
         memcpy (wr, al, sizeof (float) * L);
     }
   step_recur (dec, &step);
   deep_output_forward (dec, st->pool, n, st->ey, st->h, st->z, st->xo);
-  linear_forward (st->pool, st->logits, st->xo, dec->p.out_w, dec->p.out_b, n, s->embed, s->vocab);
+  _gaze_linear_forward (st->pool, st->logits, st->xo, dec->p.out_w, dec->p.out_b, n, s->embed, s->vocab);
   SoftmaxJob softmax = { st->logits, s->vocab };
   run_rows (st->pool, n, softmax_slice, &softmax);
 }

@@ -76,12 +76,12 @@ typedef struct {
   GazeDecoderViews p;
 } GazeDecoder;
 
-GazeDecoder *gaze_decoder_new (const GazeDecoderSizes *sizes);
-void gaze_decoder_free (GazeDecoder *dec);
+GazeDecoder *_gaze_decoder_new (const GazeDecoderSizes *sizes);
+void _gaze_decoder_free (GazeDecoder *dec);
 /* PyTorch-like initialisation: U(±1/√fan_in) weights, U(±0.1) embeddings. */
-void gaze_decoder_init_params (GazeDecoder *dec, GazeRng *rng);
+void _gaze_decoder_init_params (GazeDecoder *dec, GazeRng *rng);
 /* Views of base, an array of dec->n_params floats laid out like dec->params. */
-void gaze_decoder_views (const GazeDecoder *dec, float *base, GazeDecoderViews *views);
+void _gaze_decoder_views (const GazeDecoder *dec, float *base, GazeDecoderViews *views);
 
 /* ── Training: a mini-batch of captions ──────────────────────────────────── */
 
@@ -117,35 +117,35 @@ typedef struct _GazeDecoderWork GazeDecoderWork;
 /* n_threads: the workers (the caller included) for the GEMMs, which split
  * into single-threaded slices, and the row-wise layers; call with OpenBLAS
  * set to one thread (openblas_set_num_threads) for the best speed. */
-GazeDecoderWork *gaze_decoder_work_new (int n_threads);
-void gaze_decoder_work_free (GazeDecoderWork *work);
+GazeDecoderWork *_gaze_decoder_work_new (int n_threads);
+void _gaze_decoder_work_free (GazeDecoderWork *work);
 /* Its threads, for inference between training steps. */
-GazePool *gaze_decoder_work_get_pool (GazeDecoderWork *work);
+GazePool *_gaze_decoder_work_get_pool (GazeDecoderWork *work);
 
 /* Runs the batch forward and returns the loss (eq. 14 summed over the
  * captions, divided by the number of tokens)
  *   (Σ_captions w_r Σ_t −log p + λ Σ_captions Σ_i (1 − Σ_t α_ti)²) / n_tokens,
  * with w_r = options->row_weight[r] (1 when NULL).
- * The activations stay in work for gaze_decoder_backward. */
-double gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *work,
+ * The activations stay in work for _gaze_decoder_backward. */
+double _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *work,
                              const GazeDecoderBatch *batch, const GazeDecoderOptions *options);
 /* Adds the gradient of the last forward's loss into grads (n_params floats).
  * For hard attention it adds the REINFORCE estimate and returns, through
  * options->baseline, the updated moving average b_k. */
-void gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *work,
+void _gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *work,
                             GazeDecoderOptions *options, float *grads);
 
 /* After a forward: the number of target tokens, and for caption r the sum of
  * log p(y_t) and of log α_{t,s_t} (hard attention; 0 for soft rows). */
-int gaze_decoder_work_n_tokens (const GazeDecoderWork *work);
-double gaze_decoder_work_log_py (const GazeDecoderWork *work, int r);
-double gaze_decoder_work_log_ps (const GazeDecoderWork *work, int r);
+int _gaze_decoder_work_n_tokens (const GazeDecoderWork *work);
+double _gaze_decoder_work_log_py (const GazeDecoderWork *work, int r);
+double _gaze_decoder_work_log_ps (const GazeDecoderWork *work, int r);
 
 /* ── Inference: one step for n rows (beams), each looking at one of the images ── */
 
 typedef struct {
   GazePool *pool; /* for the GEMMs and row-wise layers; NULL: the caller's thread */
-  /* Per image (computed once by gaze_decoder_encode). */
+  /* Per image (computed once by _gaze_decoder_encode). */
   int max_images;
   float *a;     /* [images, L, D] annotation vectors */
   float *pa;    /* [images, L, A] W_a a_i + b */
@@ -158,20 +158,20 @@ typedef struct {
   float *ey, *gates, *ph, *u, *alpha, *w, *ctx, *beta, *z, *c, *tanh_c, *h, *xo, *logits;
 } GazeDecoderState;
 
-GazeDecoderState *gaze_decoder_state_new (const GazeDecoder *dec, int max_rows, int max_images,
+GazeDecoderState *_gaze_decoder_state_new (const GazeDecoder *dec, int max_rows, int max_images,
                                           GazePool *pool);
-void gaze_decoder_state_free (GazeDecoderState *state);
+void _gaze_decoder_state_free (GazeDecoderState *state);
 /* Squeeze, initial states and attention precomputation for n_images grids
  * [n_images, L, C]. */
-void gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *state, const float *grids,
+void _gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *state, const float *grids,
                           int n_images);
 /* One step for n rows: previous words, previous h and c ([n, H] each), and
  * state->img[r] the image of row r.  Fills state->alpha, beta, h, c, and
  * state->logits with probabilities (softmax).
  * mask ([n, L], or NULL): per row, 1 for the cells attention may use and 0
- * for the ones it may not (see attention_forward); at least one per row.
+ * for the ones it may not (see _gaze_attention_forward); at least one per row.
  * hard: the context uses each row's argmax α cell (the paper's inference),
  * so within the mask too. */
-void gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *state, int n, const int *words,
+void _gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *state, int n, const int *words,
                         const float *h_prev, const float *c_prev, const float *mask,
                         gboolean hard);

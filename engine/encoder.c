@@ -125,7 +125,7 @@ check_input (GazeEncoder *e, const char *path, GError **error)
 }
 
 GazeEncoder *
-gaze_encoder_new_from_data (const guint8 *data, gsize size, const char *path, GError **error)
+_gaze_encoder_new_from_data (const guint8 *data, gsize size, const char *path, GError **error)
 {
   if (size == 0)
     {
@@ -134,13 +134,13 @@ gaze_encoder_new_from_data (const guint8 *data, gsize size, const char *path, GE
     }
   g_autoptr (GazeEncoder) e = g_new0 (GazeEncoder, 1);
   g_mutex_init (&e->lock);
-  e->pool = gaze_pool_new (openblas_get_num_threads ());
-  e->graph = tflite_graph_new (data, size, path, error);
+  e->pool = _gaze_pool_new (openblas_get_num_threads ());
+  e->graph = _gaze_tflite_graph_new (data, size, path, error);
   if (e->graph == NULL || !check_input (e, path, error) || !find_grid (e, path, error))
     return NULL;
   e->n_classes = (int) e->graph->tensors[e->graph->output].n_elements;
   /* Keep the grid alive to the end so one pass yields grid and probabilities. */
-  tflite_graph_plan (e->graph, e->grid_tensor);
+  _gaze_tflite_graph_plan (e->graph, e->grid_tensor);
 
   e->sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, size);
   g_autofree char *base = g_path_get_basename (path);
@@ -154,16 +154,16 @@ GazeEncoder *
 gaze_encoder_load (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
-  g_autoptr (GMappedFile) file = gaze_io_map_file (path, error);
+  g_autoptr (GMappedFile) file = _gaze_io_map_file (path, error);
   if (file == NULL)
     return NULL;
   /* The weights are copied (dequantized) at load; the mapping goes after. */
-  return gaze_encoder_new_from_data ((const guint8 *) g_mapped_file_get_contents (file),
+  return _gaze_encoder_new_from_data ((const guint8 *) g_mapped_file_get_contents (file),
                                      g_mapped_file_get_length (file), path, error);
 }
 
 double
-gaze_encoder_get_macs (const GazeEncoder *encoder)
+_gaze_encoder_get_macs (const GazeEncoder *encoder)
 {
   return encoder->graph->macs;
 }
@@ -173,9 +173,9 @@ gaze_encoder_free (GazeEncoder *encoder)
 {
   if (encoder == NULL)
     return;
-  tflite_graph_free (encoder->graph);
+  _gaze_tflite_graph_free (encoder->graph);
   g_slist_free_full (encoder->arenas, g_free);
-  gaze_pool_free (encoder->pool);
+  _gaze_pool_free (encoder->pool);
   g_mutex_clear (&encoder->lock);
   g_free (encoder->name);
   g_free (encoder->sha256);
@@ -271,7 +271,7 @@ static void
 depthwise_rows (int begin, int end, gpointer data)
 {
   const DepthwiseJob *j = data;
-  gaze_op_depthwise_conv2d_rows (&j->op->window, j->in, j->weights, j->bias, j->op->activation,
+  _gaze_op_depthwise_conv2d_rows (&j->op->window, j->in, j->weights, j->bias, j->op->activation,
                                  begin, end, j->out);
 }
 
@@ -288,16 +288,16 @@ run_op (const GazeEncoder *e, const TfliteOp *o, float *const *ptr, float *scrat
   switch (o->code)
     {
     case TFLITE_CONV_2D:
-      gaze_op_conv2d_forward (&o->window, x, w, bias, o->activation, scratch, y);
+      _gaze_op_conv2d_forward (&o->window, x, w, bias, o->activation, scratch, y);
       break;
     case TFLITE_DEPTHWISE_CONV_2D:
       {
         DepthwiseJob job = { o, x, w, bias, y };
-        gaze_pool_run (e->pool, o->window.oh, depthwise_rows, &job);
+        _gaze_pool_run (e->pool, o->window.oh, depthwise_rows, &job);
         break;
       }
     case TFLITE_AVERAGE_POOL_2D:
-      gaze_op_average_pool_forward (&o->window, x, o->activation, y);
+      _gaze_op_average_pool_forward (&o->window, x, o->activation, y);
       break;
     case TFLITE_ADD:
     case TFLITE_MUL:
@@ -306,7 +306,7 @@ run_op (const GazeEncoder *e, const TfliteOp *o, float *const *ptr, float *scrat
         dims4 (a, da);
         dims4 (&g->tensors[o->inputs[1]], db);
         dims4 (out, dout);
-        (o->code == TFLITE_ADD ? gaze_op_add_forward : gaze_op_mul_forward) (
+        (o->code == TFLITE_ADD ? _gaze_op_add_forward : _gaze_op_mul_forward) (
             x, da, w, db, dout, o->activation, y);
         break;
       }
@@ -315,21 +315,21 @@ run_op (const GazeEncoder *e, const TfliteOp *o, float *const *ptr, float *scrat
         int da[4];
         dims4 (a, da);
         /* The axes mask counts from the first of a's own dims. */
-        gaze_op_mean_forward (x, da, o->reduce_axes << (4 - a->rank), y);
+        _gaze_op_mean_forward (x, da, o->reduce_axes << (4 - a->rank), y);
         break;
       }
     case TFLITE_FULLY_CONNECTED:
       {
         const TfliteTensor *wt = &g->tensors[o->inputs[1]];
         int n_in = wt->dims[1];
-        gaze_op_fully_connected_forward (x, (int) (a->n_elements / n_in), n_in, w, bias,
+        _gaze_op_fully_connected_forward (x, (int) (a->n_elements / n_in), n_in, w, bias,
                                          wt->dims[0], o->activation, y);
         break;
       }
     case TFLITE_SOFTMAX:
       {
         int n = a->dims[a->rank - 1];
-        gaze_op_softmax_forward (x, a->n_elements / n, n, o->beta, y);
+        _gaze_op_softmax_forward (x, a->n_elements / n, n, o->beta, y);
         break;
       }
     case TFLITE_RESHAPE:
@@ -340,7 +340,7 @@ run_op (const GazeEncoder *e, const TfliteOp *o, float *const *ptr, float *scrat
       {
         float lo, hi;
         quantized_range (out, &lo, &hi);
-        gaze_op_quantize_forward (x, out->n_elements, lo, hi, y);
+        _gaze_op_quantize_forward (x, out->n_elements, lo, hi, y);
         break;
       }
     default:

@@ -4,7 +4,7 @@
 #include "gaze.h"
 
 /* gaze_encoder_load from bytes in memory; path names the model in errors. */
-GazeEncoder *gaze_encoder_new_from_data (const guint8 *data, gsize size, const char *path,
+GazeEncoder *_gaze_encoder_new_from_data (const guint8 *data, gsize size, const char *path,
                                          GError **error);
 /* Multiply-adds of one forward pass, as the reader counted them. */
-double gaze_encoder_get_macs (const GazeEncoder *encoder);
+double _gaze_encoder_get_macs (const GazeEncoder *encoder);

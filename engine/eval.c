@@ -90,7 +90,7 @@ gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset, GazeGri
   const gsize grid_size = (gsize) L * model->dec->sizes.channels;
   char **captions = g_new0 (char *, n + 1);
   float *grids = g_new (float, EVAL_CHUNK * grid_size);
-  GazePool *pool = options->n_threads > 1 ? gaze_pool_new (options->n_threads) : NULL;
+  GazePool *pool = options->n_threads > 1 ? _gaze_pool_new (options->n_threads) : NULL;
   Tally tally = { 0 };
   gboolean ok = TRUE;
   for (int start = 0; ok && start < n; start += EVAL_CHUNK)
@@ -98,7 +98,7 @@ gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset, GazeGri
       const int m = MIN (EVAL_CHUNK, n - start);
       for (int i = 0; ok && i < m; i++)
         ok = get_grid (dataset->image_ids[start + i], grids + i * grid_size, grid_data, error);
-      GazeCaption **batch = ok ? caption_batch_in_pool (model, grids, m, options->beam, pool,
+      GazeCaption **batch = ok ? _gaze_caption_batch_in_pool (model, grids, m, options->beam, pool,
                                                         error)
                                : NULL;
       if (batch == NULL)
@@ -127,7 +127,7 @@ gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset, GazeGri
         }
     }
   if (pool != NULL)
-    gaze_pool_free (pool);
+    _gaze_pool_free (pool);
   g_free (grids);
   if (!ok)
     {

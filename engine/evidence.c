@@ -5,7 +5,7 @@
  * is), step t runs once as the model runs it and once more under each of a
  * set of attention masks, with h_{t−1}, c_{t−1} and y_{t−1} unchanged.  A
  * mask removes cells: their scores e_ti become −∞ and α is renormalised over
- * the rest (attention_forward).  The evidence of a mask at step t is the drop
+ * the rest (_gaze_attention_forward).  The evidence of a mask at step t is the drop
  *
  *   Δ_t = log p(y_t | y_<t, a) − log p_masked(y_t | y_<t, a),
  *
@@ -47,8 +47,8 @@ evidence_run (const GazeModel *model, GazePool *pool, const float *grids, int n_
   for (int i = 0; i < n_images; i++)
     T = MAX (T, n_words[i]);
   const gsize rows = (gsize) n_images * MAX (n_masks, 1);
-  GazeDecoderState *st = gaze_decoder_state_new (dec, (int) rows, n_images, pool);
-  gaze_decoder_encode (dec, st, grids, n_images);
+  GazeDecoderState *st = _gaze_decoder_state_new (dec, (int) rows, n_images, pool);
+  _gaze_decoder_encode (dec, st, grids, n_images);
   float *h = g_new (float, (gsize) n_images * H), *c = g_new (float, (gsize) n_images * H);
   float *mh = g_new (float, rows * H), *mc = g_new (float, rows * H);
   float *masks = g_new (float, rows * L), *alpha = g_new (float, (gsize) n_images * L);
@@ -73,7 +73,7 @@ evidence_run (const GazeModel *model, GazePool *pool, const float *grids, int n_
           memcpy (hp + (gsize) r * H, h + (gsize) i * H, sizeof (float) * H);
           memcpy (cp + (gsize) r * H, c + (gsize) i * H, sizeof (float) * H);
         }
-      gaze_decoder_step (dec, st, m, in, hp, cp, NULL, hard);
+      _gaze_decoder_step (dec, st, m, in, hp, cp, NULL, hard);
       for (int r = 0; r < m; r++)
         {
           const int i = live[r];
@@ -97,7 +97,7 @@ evidence_run (const GazeModel *model, GazePool *pool, const float *grids, int n_
             }
         }
       memcpy (st->img, mimg, sizeof (int) * m * n_masks);
-      gaze_decoder_step (dec, st, m * n_masks, in, mh, mc, masks, hard);
+      _gaze_decoder_step (dec, st, m * n_masks, in, mh, mc, masks, hard);
       for (int r = 0; r < m; r++)
         {
           const int i = live[r];
@@ -113,7 +113,7 @@ evidence_run (const GazeModel *model, GazePool *pool, const float *grids, int n_
     }
   g_free (h), g_free (c), g_free (mh), g_free (mc), g_free (masks), g_free (alpha);
   g_free (log_p), g_free (in), g_free (live), g_free (mimg);
-  gaze_decoder_state_free (st);
+  _gaze_decoder_state_free (st);
 }
 
 /* ── Faithfulness ──────────────────────────────────────────────────────────── */
@@ -140,7 +140,7 @@ faith_masks (int image, int t, const float *alpha, int L, float *masks, gpointer
       top[best] = 0.0f;
     }
   GazeRng rng;
-  gaze_rng_seed (&rng, (fm->seed + (guint64) image) * 1000003u + (guint64) t);
+  _gaze_rng_seed (&rng, (fm->seed + (guint64) image) * 1000003u + (guint64) t);
   for (int d = 1; d <= GAZE_FAITH_DRAWS; d++)
     {
       float *mask = masks + (gsize) d * L;
@@ -148,7 +148,7 @@ faith_masks (int image, int t, const float *alpha, int L, float *masks, gpointer
         {
           int cell;
           do
-            cell = (int) gaze_rng_below (&rng, (guint32) L);
+            cell = (int) _gaze_rng_below (&rng, (guint32) L);
           while (mask[cell] == 0.0f);
           mask[cell] = 0.0f;
         }
@@ -197,12 +197,12 @@ gaze_model_faithfulness (const GazeModel *model, const float *grids, int n_image
     }
   if (ok)
     {
-      GazePool *pool = n_threads > 1 ? gaze_pool_new (n_threads) : NULL;
+      GazePool *pool = n_threads > 1 ? _gaze_pool_new (n_threads) : NULL;
       FaithMasks fm = { seed };
       evidence_run (model, pool, grids, n_images, words, n_words, n_masks, faith_masks, &fm,
                     drops);
       if (pool != NULL)
-        gaze_pool_free (pool);
+        _gaze_pool_free (pool);
       for (int i = 0; i < n_images; i++)
         for (int t = 0; t < n_words[i]; t++)
           {

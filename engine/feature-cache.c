@@ -23,7 +23,7 @@
  *   144     …     strings: the images folder's absolute path, then the
  *                 n_images ids (file names without ".jpg", sorted), each
  *                 NUL-terminated; strings_len bytes in all
- *           …     grid hashes: n_images × u64, gaze_feature_cache_hash of each grid
+ *           …     grid hashes: n_images × u64, _gaze_feature_cache_hash of each grid
  *           …     zeros up to data_offset
  *   data_offset   n_images × n_cells × channels float32, image by image
  *
@@ -81,7 +81,7 @@ struct _GazeFeatureCache {
  * overlap), then mixed.  It guards against damage, not against an attacker;
  * a flipped bit anywhere changes it. */
 guint64
-gaze_feature_cache_hash (const void *data, gsize len)
+_gaze_feature_cache_hash (const void *data, gsize len)
 {
   const guint64 prime = 0x100000001b3ull;
   guint64 lane[4] = { 0xcbf29ce484222325ull, 0x84222325cbf29ce4ull, 0x9e3779b97f4a7c15ull,
@@ -172,7 +172,7 @@ list_images (const char *dir, GError **error)
   GDir *listing = g_dir_open (dir, 0, &local);
   if (listing == NULL)
     {
-      gaze_io_error (error, local);
+      _gaze_io_error (error, local);
       return NULL;
     }
   GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
@@ -327,7 +327,7 @@ pwrite_all (int fd, const void *data, gsize len, guint64 offset)
 static gboolean
 writer_put_grid (Writer *w, int index, const float *grid, GError **error)
 {
-  w->hashes[index] = gaze_feature_cache_hash (grid, w->grid_bytes);
+  w->hashes[index] = _gaze_feature_cache_hash (grid, w->grid_bytes);
   if (!pwrite_all (w->fd, grid, w->grid_bytes, w->data_offset + w->grid_bytes * index))
     return set_io_error (error, w->path, errno ? errno : ENOSPC);
   return TRUE;
@@ -354,7 +354,7 @@ writer_commit (Writer *w, GError **error)
 }
 
 gboolean
-gaze_feature_cache_write_grids (const char *path, const char *encoder_sha256,
+_gaze_feature_cache_write_grids (const char *path, const char *encoder_sha256,
                                 const char *images_dir, int n_images, const char *const *ids,
                                 int n_cells, int channels, const float *grids, GError **error)
 {
@@ -412,7 +412,7 @@ static gboolean
 grid_is_intact (const GazeFeatureCache *cache, int i)
 {
   gsize grid_bytes = (gsize) cache->n_cells * cache->channels * sizeof (float);
-  return gaze_feature_cache_hash (cache->grids + (gsize) i * cache->n_cells * cache->channels,
+  return _gaze_feature_cache_hash (cache->grids + (gsize) i * cache->n_cells * cache->channels,
                                   grid_bytes)
          == cache->hash_copy[i];
 }
@@ -422,7 +422,7 @@ gaze_feature_cache_load (const char *path, const char *encoder_sha256, GError **
 {
   g_return_val_if_fail (path != NULL, NULL);
 
-  GMappedFile *mapped = gaze_io_map_file (path, error);
+  GMappedFile *mapped = _gaze_io_map_file (path, error);
   if (mapped == NULL)
     return NULL;
   GazeFeatureCache *cache = g_new0 (GazeFeatureCache, 1);
@@ -537,7 +537,7 @@ gaze_feature_cache_verify (const GazeFeatureCache *cache, GazeProgressFunc progr
 }
 
 gboolean
-gaze_feature_cache_is_current (const GazeFeatureCache *cache, const char *encoder_sha256,
+_gaze_feature_cache_is_current (const GazeFeatureCache *cache, const char *encoder_sha256,
                                int n_cells, int channels, const char *images_dir, GError **why)
 {
   g_return_val_if_fail (cache != NULL && encoder_sha256 != NULL && images_dir != NULL, FALSE);
@@ -764,7 +764,7 @@ gaze_feature_cache_open (const char *path, const GazeEncoder *encoder, const cha
   GError *why = NULL;
   GazeFeatureCache *cache = gaze_feature_cache_load (path, NULL, &why);
   if (cache != NULL
-      && gaze_feature_cache_is_current (cache, gaze_encoder_get_sha256 (encoder),
+      && _gaze_feature_cache_is_current (cache, gaze_encoder_get_sha256 (encoder),
                                         grid_size * grid_size, gaze_encoder_get_channels (encoder),
                                         images_dir, &why))
     return cache;

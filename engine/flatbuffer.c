@@ -64,7 +64,7 @@ table_at (const FbBuffer *fb, gsize pos, FbTable *out, GError **error)
 }
 
 gboolean
-fb_root (const FbBuffer *fb, const char *identifier, FbTable *root, GError **error)
+_gaze_fb_root (const FbBuffer *fb, const char *identifier, FbTable *root, GError **error)
 {
   if (fb->size < 8)
     {
@@ -86,7 +86,7 @@ fb_root (const FbBuffer *fb, const char *identifier, FbTable *root, GError **err
 }
 
 gboolean
-fb_table_field_pos (const FbTable *t, guint field, gsize size, gsize *pos, GError **error)
+_gaze_fb_table_field_pos (const FbTable *t, guint field, gsize size, gsize *pos, GError **error)
 {
   gsize entry = 4 + 2 * (gsize) field;
   *pos = 0;
@@ -105,7 +105,7 @@ fb_table_field_pos (const FbTable *t, guint field, gsize size, gsize *pos, GErro
   gboolean name (const FbTable *t, guint field, type def, type *out, GError **error) \
   {                                                                               \
     gsize pos;                                                                    \
-    if (!fb_table_field_pos (t, field, sizeof (type), &pos, error))                        \
+    if (!_gaze_fb_table_field_pos (t, field, sizeof (type), &pos, error))                        \
       return FALSE;                                                               \
     if (pos == 0)                                                                 \
       {                                                                           \
@@ -119,18 +119,18 @@ fb_table_field_pos (const FbTable *t, guint field, gsize size, gsize *pos, GErro
   }
 
 #define SAME(x) (x)
-SCALAR_GETTER (fb_table_u8, guint8, SAME)
-SCALAR_GETTER (fb_table_i32, gint32, GINT32_FROM_LE)
-SCALAR_GETTER (fb_table_u32, guint32, GUINT32_FROM_LE)
-SCALAR_GETTER (fb_table_u64, guint64, GUINT64_FROM_LE)
+SCALAR_GETTER (_gaze_fb_table_u8, guint8, SAME)
+SCALAR_GETTER (_gaze_fb_table_i32, gint32, GINT32_FROM_LE)
+SCALAR_GETTER (_gaze_fb_table_u32, guint32, GUINT32_FROM_LE)
+SCALAR_GETTER (_gaze_fb_table_u64, guint64, GUINT64_FROM_LE)
 #undef SAME
 
 gboolean
-fb_table_f32 (const FbTable *t, guint field, float def, float *out, GError **error)
+_gaze_fb_table_f32 (const FbTable *t, guint field, float def, float *out, GError **error)
 {
   guint32 bits, def_bits;
   memcpy (&def_bits, &def, 4);
-  if (!fb_table_u32 (t, field, def_bits, &bits, error))
+  if (!_gaze_fb_table_u32 (t, field, def_bits, &bits, error))
     return FALSE;
   memcpy (out, &bits, 4);
   return TRUE;
@@ -142,7 +142,7 @@ follow (const FbTable *t, guint field, gsize *target, GError **error)
 {
   gsize pos;
   *target = 0;
-  if (!fb_table_field_pos (t, field, 4, &pos, error))
+  if (!_gaze_fb_table_field_pos (t, field, 4, &pos, error))
     return FALSE;
   if (pos == 0)
     return TRUE;
@@ -154,7 +154,7 @@ follow (const FbTable *t, guint field, gsize *target, GError **error)
 }
 
 gboolean
-fb_table_table (const FbTable *t, guint field, FbTable *out, gboolean *present, GError **error)
+_gaze_fb_table_table (const FbTable *t, guint field, FbTable *out, gboolean *present, GError **error)
 {
   gsize target;
   *present = FALSE;
@@ -179,7 +179,7 @@ vector_at (const FbBuffer *fb, gsize pos, guint elem_size, FbVector *out, GError
 }
 
 gboolean
-fb_table_vector (const FbTable *t, guint field, guint elem_size, FbVector *out, GError **error)
+_gaze_fb_table_vector (const FbTable *t, guint field, guint elem_size, FbVector *out, GError **error)
 {
   gsize target;
   *out = (FbVector) { t->fb, 0, 0, elem_size };
@@ -191,11 +191,11 @@ fb_table_vector (const FbTable *t, guint field, guint elem_size, FbVector *out, 
 }
 
 gboolean
-fb_table_string (const FbTable *t, guint field, const char **out, GError **error)
+_gaze_fb_table_string (const FbTable *t, guint field, const char **out, GError **error)
 {
   FbVector v;
   *out = "";
-  if (!fb_table_vector (t, field, 1, &v, error))
+  if (!_gaze_fb_table_vector (t, field, 1, &v, error))
     return FALSE;
   if (v.pos == 0)
     return TRUE;
@@ -207,7 +207,7 @@ fb_table_string (const FbTable *t, guint field, const char **out, GError **error
 }
 
 gboolean
-fb_vector_table (const FbVector *v, guint32 i, FbTable *out, GError **error)
+_gaze_fb_vector_table (const FbVector *v, guint32 i, FbTable *out, GError **error)
 {
   g_assert (i < v->length && v->elem_size == 4);
   gsize pos = v->pos + 4 * (gsize) i;
@@ -218,14 +218,14 @@ fb_vector_table (const FbVector *v, guint32 i, FbTable *out, GError **error)
 }
 
 gint32
-fb_vector_i32 (const FbVector *v, guint32 i)
+_gaze_fb_vector_i32 (const FbVector *v, guint32 i)
 {
   g_assert (i < v->length && v->elem_size == 4);
   return (gint32) read_u32 (v->fb, v->pos + 4 * (gsize) i);
 }
 
 gint64
-fb_vector_i64 (const FbVector *v, guint32 i)
+_gaze_fb_vector_i64 (const FbVector *v, guint32 i)
 {
   g_assert (i < v->length && v->elem_size == 8);
   guint64 x;
@@ -234,16 +234,16 @@ fb_vector_i64 (const FbVector *v, guint32 i)
 }
 
 float
-fb_vector_f32 (const FbVector *v, guint32 i)
+_gaze_fb_vector_f32 (const FbVector *v, guint32 i)
 {
-  guint32 bits = (guint32) fb_vector_i32 (v, i);
+  guint32 bits = (guint32) _gaze_fb_vector_i32 (v, i);
   float x;
   memcpy (&x, &bits, 4);
   return x;
 }
 
 const guint8 *
-fb_vector_data (const FbVector *v)
+_gaze_fb_vector_data (const FbVector *v)
 {
   return v->fb->data + v->pos;
 }

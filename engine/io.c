@@ -9,7 +9,7 @@
 #include "gaze.h"
 
 gboolean
-gaze_io_error (GError **error, GError *local)
+_gaze_io_error (GError **error, GError *local)
 {
   g_set_error_literal (error, GAZE_ERROR, GAZE_ERROR_IO, local->message);
   g_error_free (local);
@@ -17,12 +17,12 @@ gaze_io_error (GError **error, GError *local)
 }
 
 GMappedFile *
-gaze_io_map_file (const char *path, GError **error)
+_gaze_io_map_file (const char *path, GError **error)
 {
   GError *local = NULL;
   GMappedFile *mapped = g_mapped_file_new (path, FALSE, &local);
   if (mapped == NULL)
-    gaze_io_error (error, local);
+    _gaze_io_error (error, local);
   return mapped;
 }
 
@@ -47,7 +47,7 @@ write_all (int fd, const guint8 *p, gsize len)
 }
 
 gboolean
-gaze_io_write_atomic (const char *path, const void *data, gsize len, int mode, GError **error)
+_gaze_io_write_atomic (const char *path, const void *data, gsize len, int mode, GError **error)
 {
   g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
   int fd = g_mkstemp_full (tmp, O_WRONLY, mode);

@@ -6,14 +6,14 @@
 
 /* Sets error to GAZE_ERROR_IO with local's message (GLib's file errors name
  * the file) and frees local.  Returns FALSE. */
-gboolean gaze_io_error (GError **error, GError *local);
+gboolean _gaze_io_error (GError **error, GError *local);
 
 /* Maps path read-only; on failure NULL and GAZE_ERROR_IO. */
-GMappedFile *gaze_io_map_file (const char *path, GError **error);
+GMappedFile *_gaze_io_map_file (const char *path, GError **error);
 
 /* Writes len bytes to path atomically: a temporary file beside it, written,
  * synced and renamed over path, so that readers see the old file or the new
  * one, never part of one; on failure the temporary file is removed, path is
  * left as it was, and the GAZE_ERROR_IO names path ("PATH: File too large"). */
-gboolean gaze_io_write_atomic (const char *path, const void *data, gsize len, int mode,
+gboolean _gaze_io_write_atomic (const char *path, const void *data, gsize len, int mode,
                                GError **error);

@@ -6,24 +6,24 @@
 /* ── Linear ────────────────────────────────────────────────────────────────── */
 
 void
-linear_forward (GazePool *pool, float *out, const float *in, const float *weight,
+_gaze_linear_forward (GazePool *pool, float *out, const float *in, const float *weight,
                 const float *bias, int n, int in_dim, int out_dim)
 {
   if (bias != NULL)
     for (int r = 0; r < n; r++)
       memcpy (out + (gsize) r * out_dim, bias, sizeof (float) * out_dim);
-  gaze_gemm_nt (pool, n, out_dim, in_dim, in, in_dim, weight, in_dim, bias != NULL ? 1.0f : 0.0f,
+  _gaze_gemm_nt (pool, n, out_dim, in_dim, in, in_dim, weight, in_dim, bias != NULL ? 1.0f : 0.0f,
                 out, out_dim);
 }
 
 void
-linear_backward (GazePool *pool, float *din, float *dweight, float *dbias, const float *dout,
+_gaze_linear_backward (GazePool *pool, float *din, float *dweight, float *dbias, const float *dout,
                  const float *in, const float *weight, int n, int in_dim, int out_dim)
 {
   /* din += dout · W;  dW += doutᵀ · in;  db += Σ_r dout[r] */
   if (din != NULL)
-    gaze_gemm_nn (pool, n, in_dim, out_dim, dout, out_dim, weight, in_dim, 1.0f, din, in_dim);
-  gaze_gemm_tn (pool, out_dim, in_dim, n, dout, out_dim, in, in_dim, 1.0f, dweight, in_dim);
+    _gaze_gemm_nn (pool, n, in_dim, out_dim, dout, out_dim, weight, in_dim, 1.0f, din, in_dim);
+  _gaze_gemm_tn (pool, out_dim, in_dim, n, dout, out_dim, in, in_dim, 1.0f, dweight, in_dim);
   if (dbias != NULL)
     for (int r = 0; r < n; r++)
       {
@@ -37,7 +37,7 @@ linear_backward (GazePool *pool, float *din, float *dweight, float *dbias, const
 /* ── Pointwise ─────────────────────────────────────────────────────────────── */
 
 void
-relu_forward (float *out, const float *in, gsize n)
+_gaze_relu_forward (float *out, const float *in, gsize n)
 {
 #pragma omp simd
   for (gsize i = 0; i < n; i++)
@@ -45,7 +45,7 @@ relu_forward (float *out, const float *in, gsize n)
 }
 
 void
-relu_backward (float *din, const float *dout, const float *out, gsize n)
+_gaze_relu_backward (float *din, const float *dout, const float *out, gsize n)
 {
 #pragma omp simd
   for (gsize i = 0; i < n; i++)
@@ -53,7 +53,7 @@ relu_backward (float *din, const float *dout, const float *out, gsize n)
 }
 
 void
-tanh_forward (float *out, const float *in, gsize n)
+_gaze_tanh_forward (float *out, const float *in, gsize n)
 {
 #pragma omp simd
   for (gsize i = 0; i < n; i++)
@@ -61,7 +61,7 @@ tanh_forward (float *out, const float *in, gsize n)
 }
 
 void
-tanh_backward (float *din, const float *dout, const float *out, gsize n)
+_gaze_tanh_backward (float *din, const float *dout, const float *out, gsize n)
 {
 #pragma omp simd
   for (gsize i = 0; i < n; i++)
@@ -69,7 +69,7 @@ tanh_backward (float *din, const float *dout, const float *out, gsize n)
 }
 
 void
-sigmoid_forward (float *out, const float *in, gsize n)
+_gaze_sigmoid_forward (float *out, const float *in, gsize n)
 {
 #pragma omp simd
   for (gsize i = 0; i < n; i++)
@@ -77,7 +77,7 @@ sigmoid_forward (float *out, const float *in, gsize n)
 }
 
 void
-sigmoid_backward (float *din, const float *dout, const float *out, gsize n)
+_gaze_sigmoid_backward (float *din, const float *dout, const float *out, gsize n)
 {
 #pragma omp simd
   for (gsize i = 0; i < n; i++)
@@ -87,14 +87,14 @@ sigmoid_backward (float *din, const float *dout, const float *out, gsize n)
 /* ── Embedding ─────────────────────────────────────────────────────────────── */
 
 void
-embedding_forward (float *out, const int *ids, const float *table, int n, int dim)
+_gaze_embedding_forward (float *out, const int *ids, const float *table, int n, int dim)
 {
   for (int r = 0; r < n; r++)
     memcpy (out + (gsize) r * dim, table + (gsize) ids[r] * dim, sizeof (float) * dim);
 }
 
 void
-embedding_backward (float *dtable, const float *dout, const int *ids, int n, int dim)
+_gaze_embedding_backward (float *dtable, const float *dout, const int *ids, int n, int dim)
 {
   for (int r = 0; r < n; r++)
     {
@@ -109,7 +109,7 @@ embedding_backward (float *dtable, const float *dout, const int *ids, int n, int
 /* ── LSTM cell ─────────────────────────────────────────────────────────────── */
 
 void
-lstm_cell_forward (float *gates, const float *c_prev, float *c, float *tanh_c, float *h, int n,
+_gaze_lstm_cell_forward (float *gates, const float *c_prev, float *c, float *tanh_c, float *h, int n,
                    int hidden)
 {
   const int H = hidden;
@@ -137,7 +137,7 @@ lstm_cell_forward (float *gates, const float *c_prev, float *c, float *tanh_c, f
 }
 
 void
-lstm_cell_backward (float *dgates, float *dc_prev, const float *dh, const float *dc,
+_gaze_lstm_cell_backward (float *dgates, float *dc_prev, const float *dh, const float *dc,
                     const float *gates, const float *c_prev, const float *tanh_c, int n,
                     int hidden)
 {
@@ -169,7 +169,7 @@ lstm_cell_backward (float *dgates, float *dc_prev, const float *dh, const float 
 /* ── Softmax cross-entropy ─────────────────────────────────────────────────── */
 
 double
-softmax_xent_forward (float *probs, const int *targets, int n, int classes)
+_gaze_softmax_xent_forward (float *probs, const int *targets, int n, int classes)
 {
   double loss = 0.0;
   for (int r = 0; r < n; r++)
@@ -196,7 +196,7 @@ softmax_xent_forward (float *probs, const int *targets, int n, int classes)
 }
 
 void
-softmax_xent_backward (float *dlogits, const float *probs, const int *targets, int n, int classes,
+_gaze_softmax_xent_backward (float *dlogits, const float *probs, const int *targets, int n, int classes,
                        float scale)
 {
   for (int r = 0; r < n; r++)
@@ -213,15 +213,15 @@ softmax_xent_backward (float *dlogits, const float *probs, const int *targets, i
 /* ── Dropout ───────────────────────────────────────────────────────────────── */
 
 void
-dropout_mask (float *mask, gsize n, float p, GazeRng *rng)
+_gaze_dropout_mask (float *mask, gsize n, float p, GazeRng *rng)
 {
   float keep = 1.0f / (1.0f - p);
   for (gsize i = 0; i < n; i++)
-    mask[i] = p > 0.0f && gaze_rng_uniform (rng) < p ? 0.0f : keep;
+    mask[i] = p > 0.0f && _gaze_rng_uniform (rng) < p ? 0.0f : keep;
 }
 
 void
-dropout_forward (float *out, const float *in, const float *mask, gsize n)
+_gaze_dropout_forward (float *out, const float *in, const float *mask, gsize n)
 {
 #pragma omp simd
   for (gsize i = 0; i < n; i++)
@@ -229,7 +229,7 @@ dropout_forward (float *out, const float *in, const float *mask, gsize n)
 }
 
 void
-dropout_backward (float *din, const float *dout, const float *mask, gsize n)
+_gaze_dropout_backward (float *din, const float *dout, const float *mask, gsize n)
 {
 #pragma omp simd
   for (gsize i = 0; i < n; i++)

@@ -80,36 +80,36 @@ gaze_tanhf (float x)
 
 /* ── Linear: out[n,O] = in[n,I] · W[O,I]ᵀ + b[O] ────────────────────────────── */
 
-void linear_forward (GazePool *pool, float *out, const float *in, const float *weight,
+void _gaze_linear_forward (GazePool *pool, float *out, const float *in, const float *weight,
                      const float *bias, int n, int in_dim, int out_dim);
 /* din may be NULL (input needs no gradient); dbias may be NULL (no bias). */
-void linear_backward (GazePool *pool, float *din, float *dweight, float *dbias, const float *dout,
+void _gaze_linear_backward (GazePool *pool, float *din, float *dweight, float *dbias, const float *dout,
                       const float *in, const float *weight, int n, int in_dim, int out_dim);
 
 /* ── Pointwise non-linearities (in place allowed: out == in) ───────────────── */
 
-void relu_forward (float *out, const float *in, gsize n);
-void relu_backward (float *din, const float *dout, const float *out, gsize n);
-void tanh_forward (float *out, const float *in, gsize n);
-void tanh_backward (float *din, const float *dout, const float *out, gsize n);
-void sigmoid_forward (float *out, const float *in, gsize n);
-void sigmoid_backward (float *din, const float *dout, const float *out, gsize n);
+void _gaze_relu_forward (float *out, const float *in, gsize n);
+void _gaze_relu_backward (float *din, const float *dout, const float *out, gsize n);
+void _gaze_tanh_forward (float *out, const float *in, gsize n);
+void _gaze_tanh_backward (float *din, const float *dout, const float *out, gsize n);
+void _gaze_sigmoid_forward (float *out, const float *in, gsize n);
+void _gaze_sigmoid_backward (float *din, const float *dout, const float *out, gsize n);
 
 /* ── Embedding: out[n,E] = table[ids[n], :] ───────────────────────────────── */
 
-void embedding_forward (float *out, const int *ids, const float *table, int n, int dim);
-void embedding_backward (float *dtable, const float *dout, const int *ids, int n, int dim);
+void _gaze_embedding_forward (float *out, const int *ids, const float *table, int n, int dim);
+void _gaze_embedding_backward (float *dtable, const float *dout, const int *ids, int n, int dim);
 
 /* ── LSTM cell ─────────────────────────────────────────────────────────────
  * gates[n,4H] holds the pre-activations W x + b on entry, laid out as blocks
  * i | f | o | g, and the activations σ(i) σ(f) σ(o) tanh(g) on return.
  *   c = f ⊙ c_prev + i ⊙ g,   h = o ⊙ tanh(c)                               */
 
-void lstm_cell_forward (float *gates, const float *c_prev, float *c, float *tanh_c, float *h,
+void _gaze_lstm_cell_forward (float *gates, const float *c_prev, float *c, float *tanh_c, float *h,
                         int n, int hidden);
 /* dh, dc: gradients arriving at h and c (dc may be NULL).  Writes (not adds)
  * dgates, the gradient of the gate PRE-activations, and adds into dc_prev. */
-void lstm_cell_backward (float *dgates, float *dc_prev, const float *dh, const float *dc,
+void _gaze_lstm_cell_backward (float *dgates, float *dc_prev, const float *dh, const float *dc,
                          const float *gates, const float *c_prev, const float *tanh_c, int n,
                          int hidden);
 
@@ -117,13 +117,13 @@ void lstm_cell_backward (float *dgates, float *dc_prev, const float *dh, const f
  * Turns logits[n,V] into probabilities in place; returns Σ_r −log p[r][target[r]]
  * (in double, so that finite differences of the loss are accurate). */
 
-double softmax_xent_forward (float *probs, const int *targets, int n, int classes);
+double _gaze_softmax_xent_forward (float *probs, const int *targets, int n, int classes);
 /* dlogits[r] (+)= scale · (p[r] − onehot(target[r])) */
-void softmax_xent_backward (float *dlogits, const float *probs, const int *targets, int n,
+void _gaze_softmax_xent_backward (float *dlogits, const float *probs, const int *targets, int n,
                             int classes, float scale);
 
 /* ── Dropout (inverted): out = in ⊙ mask, mask ∈ {0, 1/(1−p)} ────────────────── */
 
-void dropout_mask (float *mask, gsize n, float p, GazeRng *rng);
-void dropout_forward (float *out, const float *in, const float *mask, gsize n);
-void dropout_backward (float *din, const float *dout, const float *mask, gsize n);
+void _gaze_dropout_mask (float *mask, gsize n, float p, GazeRng *rng);
+void _gaze_dropout_forward (float *out, const float *in, const float *mask, gsize n);
+void _gaze_dropout_backward (float *din, const float *dout, const float *mask, gsize n);

@@ -75,7 +75,7 @@ struct _GazeModelFile {
 /* ── IEEE binary16 ───────────────────────────────────────────────────────── */
 
 guint16
-gaze_half_from_float (float value)
+_gaze_half_from_float (float value)
 {
   guint32 x;
   memcpy (&x, &value, sizeof x);
@@ -110,7 +110,7 @@ gaze_half_from_float (float value)
 }
 
 float
-gaze_half_to_float (guint16 half)
+_gaze_half_to_float (guint16 half)
 {
   guint32 sign = (guint32) (half & 0x8000) << 16;
   guint32 exponent = (half >> 10) & 0x1f;
@@ -254,7 +254,7 @@ gaze_model_file_add_tensor (GazeModelFile *file, const char *name, int n_dims, c
   t->data = g_new (float, t->n_elements);
   if (fp16) /* keep what the file will hold, so a written file reads back identical */
     for (gsize i = 0; i < t->n_elements; i++)
-      t->data[i] = gaze_half_to_float (gaze_half_from_float (data[i]));
+      t->data[i] = _gaze_half_to_float (_gaze_half_from_float (data[i]));
   else
     memcpy (t->data, data, t->n_elements * sizeof (float));
   add_tensor (file, t);
@@ -362,7 +362,7 @@ gaze_model_file_write (const GazeModelFile *file, const char *path, GError **err
       for (gsize k = 0; k < t->n_elements; k++)
         if (t->fp16)
           {
-            guint16 le = GUINT16_TO_LE (gaze_half_from_float (t->data[k]));
+            guint16 le = GUINT16_TO_LE (_gaze_half_from_float (t->data[k]));
             memcpy (out->data + start + 2 * k, &le, 2);
           }
         else
@@ -395,7 +395,7 @@ gaze_model_file_write (const GazeModelFile *file, const char *path, GError **err
     {
       /* A temporary file in the same folder, synced, then renamed over path:
        * readers see the old file or the new one, never half of one. */
-      ok = gaze_io_write_atomic (path, out->data, out->len, 0644, error);
+      ok = _gaze_io_write_atomic (path, out->data, out->len, 0644, error);
     }
   g_byte_array_unref (out);
   return ok;
@@ -503,7 +503,7 @@ parse_body (GazeModelFile *file, Reader *r, guint32 n_meta, guint32 n_tensors, c
           {
             guint16 le;
             memcpy (&le, src + 2 * k, 2);
-            t->data[k] = gaze_half_to_float (GUINT16_FROM_LE (le));
+            t->data[k] = _gaze_half_to_float (GUINT16_FROM_LE (le));
           }
         else
           {
@@ -622,14 +622,14 @@ gaze_model_file_read (const char *path, GError **error)
   GError *local = NULL;
   if (!g_file_get_contents (path, &contents, &len, &local))
     {
-      gaze_io_error (error, local);
+      _gaze_io_error (error, local);
       return NULL;
     }
-  return gaze_model_file_read_data ((const guint8 *) contents, len, path, error);
+  return _gaze_model_file_read_data ((const guint8 *) contents, len, path, error);
 }
 
 GazeModelFile *
-gaze_model_file_read_data (const guint8 *data, gsize len, const char *path, GError **error)
+_gaze_model_file_read_data (const guint8 *data, gsize len, const char *path, GError **error)
 {
   g_return_val_if_fail (data != NULL || len == 0, NULL);
   g_return_val_if_fail (path != NULL, NULL);

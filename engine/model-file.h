@@ -6,11 +6,11 @@
 
 /* float → binary16, rounding to nearest, ties to even; overflow gives ±inf,
  * NaN stays NaN.  Portable C: no F16C. */
-guint16 gaze_half_from_float (float value);
+guint16 _gaze_half_from_float (float value);
 /* binary16 → float, exact. */
-float gaze_half_to_float (guint16 half);
+float _gaze_half_to_float (guint16 half);
 
 /* gaze_model_file_read on bytes already in memory; path names them in errors
  * (the fuzz target's entry point). */
-GazeModelFile *gaze_model_file_read_data (const guint8 *data, gsize len, const char *path,
+GazeModelFile *_gaze_model_file_read_data (const guint8 *data, gsize len, const char *path,
                                           GError **error);

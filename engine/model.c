@@ -25,7 +25,7 @@ static const char *const known_keys[] = {
 };
 
 const char *
-gaze_attention_to_string (GazeAttention attention)
+_gaze_attention_to_string (GazeAttention attention)
 {
   return attention == GAZE_ATTENTION_HARD ? "hard" : "soft";
 }
@@ -54,7 +54,7 @@ sizes_to_string (const GazeDecoderSizes *s)
 }
 
 GazeModel *
-gaze_model_new (GazeDecoder *dec, GazeVocab *vocab, GazeAttention attention,
+_gaze_model_new (GazeDecoder *dec, GazeVocab *vocab, GazeAttention attention,
                 const char *encoder_name, const char *encoder_sha256)
 {
   GazeModel *model = g_new0 (GazeModel, 1);
@@ -67,7 +67,7 @@ gaze_model_new (GazeDecoder *dec, GazeVocab *vocab, GazeAttention attention,
   model->grid_size = g;
   model->meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   model->meta_keys = g_ptr_array_new_with_free_func (g_free);
-  gaze_model_set_meta (model, "attention", gaze_attention_to_string (attention));
+  gaze_model_set_meta (model, "attention", _gaze_attention_to_string (attention));
   gaze_model_set_meta (model, "encoder.name", encoder_name);
   gaze_model_set_meta (model, "encoder.sha256", encoder_sha256);
   g_autofree char *hyper = sizes_to_string (&dec->sizes);
@@ -80,7 +80,7 @@ gaze_model_free (GazeModel *model)
 {
   if (model == NULL)
     return;
-  gaze_decoder_free (model->dec);
+  _gaze_decoder_free (model->dec);
   gaze_vocab_free (model->vocab);
   g_hash_table_destroy (model->meta);
   g_ptr_array_unref (model->meta_keys);
@@ -146,7 +146,7 @@ gaze_model_check_encoder (const GazeModel *model, const GazeEncoder *encoder, GE
 /* ── To and from model files ──────────────────────────────────────────────── */
 
 GazeModelFile *
-gaze_model_to_file (const GazeModel *model, gboolean fp16)
+_gaze_model_to_file (const GazeModel *model, gboolean fp16)
 {
   GazeModelFile *file = gaze_model_file_new ();
   GString *words = g_string_new (NULL);
@@ -172,7 +172,7 @@ gaze_model_to_file (const GazeModel *model, gboolean fp16)
 gboolean
 gaze_model_save (const GazeModel *model, const char *path, GError **error)
 {
-  g_autoptr (GazeModelFile) file = gaze_model_to_file (model, TRUE);
+  g_autoptr (GazeModelFile) file = _gaze_model_to_file (model, TRUE);
   return gaze_model_file_write (file, path, error);
 }
 
@@ -195,7 +195,7 @@ hyper_int (const char *hyper, const char *key, int lo, int hi)
 }
 
 GazeModel *
-gaze_model_from_file (const GazeModelFile *file, const char *path, GError **error)
+_gaze_model_from_file (const GazeModelFile *file, const char *path, GError **error)
 {
   const char *where = path != NULL ? path : "model";
   static const char *const required[] = { "vocabulary", "attention", "encoder.name",
@@ -251,14 +251,14 @@ gaze_model_from_file (const GazeModelFile *file, const char *path, GError **erro
       return NULL;
     }
 
-  GazeDecoder *dec = gaze_decoder_new (&sizes);
+  GazeDecoder *dec = _gaze_decoder_new (&sizes);
   for (int k = 0; k < GAZE_N_PARAMS; k++)
     {
       const GazeTensorInfo *t = &dec->tensors[k];
       const float *data = gaze_model_file_get_tensor (file, t->name, t->n_dims, t->dims, error);
       if (data == NULL)
         {
-          gaze_decoder_free (dec);
+          _gaze_decoder_free (dec);
           gaze_vocab_free (vocab);
           return NULL;
         }
@@ -267,14 +267,14 @@ gaze_model_from_file (const GazeModelFile *file, const char *path, GError **erro
           {
             g_set_error (error, GAZE_ERROR, GAZE_ERROR_CORRUPT,
                          "%s: tensor '%s' holds a value that is not finite", where, t->name);
-            gaze_decoder_free (dec);
+            _gaze_decoder_free (dec);
             gaze_vocab_free (vocab);
             return NULL;
           }
       memcpy (dec->params + t->offset, data, sizeof (float) * t->size);
     }
 
-  GazeModel *model = gaze_model_new (dec, vocab,
+  GazeModel *model = _gaze_model_new (dec, vocab,
                                      strcmp (attention, "hard") == 0 ? GAZE_ATTENTION_HARD
                                                                      : GAZE_ATTENTION_SOFT,
                                      gaze_model_file_get_meta (file, "encoder.name"),
@@ -295,5 +295,5 @@ gaze_model_load (const char *path, GError **error)
   g_autoptr (GazeModelFile) file = gaze_model_file_read (path, error);
   if (file == NULL)
     return NULL;
-  return gaze_model_from_file (file, path, error);
+  return _gaze_model_from_file (file, path, error);
 }

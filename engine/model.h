@@ -16,14 +16,14 @@ struct _GazeModel {
 };
 
 /* Takes ownership of dec and vocab. */
-GazeModel *gaze_model_new (GazeDecoder *dec, GazeVocab *vocab, GazeAttention attention,
+GazeModel *_gaze_model_new (GazeDecoder *dec, GazeVocab *vocab, GazeAttention attention,
                            const char *encoder_name, const char *encoder_sha256);
 /* The model as a model file: metadata and its tensors (fp16 or float32). */
-GazeModelFile *gaze_model_to_file (const GazeModel *model, gboolean fp16);
+GazeModelFile *_gaze_model_to_file (const GazeModel *model, gboolean fp16);
 /* The model a model file holds; path names it in error messages. */
-GazeModel *gaze_model_from_file (const GazeModelFile *file, const char *path, GError **error);
+GazeModel *_gaze_model_from_file (const GazeModelFile *file, const char *path, GError **error);
 /* gaze_model_caption_batch with the caller's pool (NULL: one thread). */
-GazeCaption **caption_batch_in_pool (const GazeModel *model, const float *grids, int n_images,
+GazeCaption **_gaze_caption_batch_in_pool (const GazeModel *model, const float *grids, int n_images,
                                      int beam_width, GazePool *pool, GError **error);
 /* Draws n_samples captions for each of n_images grids from the model's own
  * distribution, w_t ~ p(· | y_<t, a) (at most 20 words, or stride − 2).
@@ -34,4 +34,4 @@ void _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float 
                             int n_images, int n_samples, GazeRng *rng, int stride, int *tokens,
                             int *lengths);
 /* "soft" or "hard". */
-const char *gaze_attention_to_string (GazeAttention attention);
+const char *_gaze_attention_to_string (GazeAttention attention);

@@ -38,7 +38,7 @@ activation_range (TfliteActivation act, float *lo, float *hi)
 }
 
 void
-gaze_op_activation (float *x, gsize n, TfliteActivation act)
+_gaze_op_activation (float *x, gsize n, TfliteActivation act)
 {
   if (act == TFLITE_ACT_NONE)
     return;
@@ -57,7 +57,7 @@ conv2d_is_gemm (const GazeOpWindow *g)
 }
 
 gsize
-gaze_op_conv2d_scratch (const GazeOpWindow *g)
+_gaze_op_conv2d_scratch (const GazeOpWindow *g)
 {
   if (conv2d_is_gemm (g))
     return 0;
@@ -105,7 +105,7 @@ gemm_bias_act (const float *a, int rows, int k, const float *w, const float *bia
                out, cols);
   if (bias == NULL)
     {
-      gaze_op_activation (out, (gsize) rows * cols, act);
+      _gaze_op_activation (out, (gsize) rows * cols, act);
       return;
     }
   float lo, hi;
@@ -120,7 +120,7 @@ gemm_bias_act (const float *a, int rows, int k, const float *w, const float *bia
 }
 
 void
-gaze_op_conv2d_forward (const GazeOpWindow *g, const float *in, const float *weights,
+_gaze_op_conv2d_forward (const GazeOpWindow *g, const float *in, const float *weights,
                         const float *bias, TfliteActivation act, float *scratch, float *out)
 {
   const float *a = in;
@@ -251,7 +251,7 @@ depthwise_interior (const GazeOpWindow *g, const float *in, const float *weights
 }
 
 void
-gaze_op_depthwise_conv2d_rows (const GazeOpWindow *g, const float *in, const float *weights,
+_gaze_op_depthwise_conv2d_rows (const GazeOpWindow *g, const float *in, const float *weights,
                                const float *bias, TfliteActivation act, int y_begin, int y_end,
                                float *out)
 {
@@ -295,14 +295,14 @@ gaze_op_depthwise_conv2d_rows (const GazeOpWindow *g, const float *in, const flo
 }
 
 void
-gaze_op_depthwise_conv2d_forward (const GazeOpWindow *g, const float *in, const float *weights,
+_gaze_op_depthwise_conv2d_forward (const GazeOpWindow *g, const float *in, const float *weights,
                                   const float *bias, TfliteActivation act, float *out)
 {
-  gaze_op_depthwise_conv2d_rows (g, in, weights, bias, act, 0, g->oh, out);
+  _gaze_op_depthwise_conv2d_rows (g, in, weights, bias, act, 0, g->oh, out);
 }
 
 void
-gaze_op_average_pool_forward (const GazeOpWindow *g, const float *in, TfliteActivation act,
+_gaze_op_average_pool_forward (const GazeOpWindow *g, const float *in, TfliteActivation act,
                               float *out)
 {
   const int c = g->c;
@@ -382,11 +382,11 @@ same_dims (const int a[4], const int b[4])
           }                                                                                       \
   }
 
-ELEMENTWISE (gaze_op_add_forward, +)
-ELEMENTWISE (gaze_op_mul_forward, *)
+ELEMENTWISE (_gaze_op_add_forward, +)
+ELEMENTWISE (_gaze_op_mul_forward, *)
 
 void
-gaze_op_mean_forward (const float *in, const int dims[4], int axes, float *out)
+_gaze_op_mean_forward (const float *in, const int dims[4], int axes, float *out)
 {
   /* The output as a 4-D tensor with the reduced axes of size 1. */
   int out_dims[4];
@@ -414,14 +414,14 @@ gaze_op_mean_forward (const float *in, const int dims[4], int axes, float *out)
 }
 
 void
-gaze_op_fully_connected_forward (const float *in, int batch, int n_in, const float *weights,
+_gaze_op_fully_connected_forward (const float *in, int batch, int n_in, const float *weights,
                                  const float *bias, int n_out, TfliteActivation act, float *out)
 {
   gemm_bias_act (in, batch, n_in, weights, bias, n_out, act, out);
 }
 
 void
-gaze_op_softmax_forward (const float *in, gsize rows, int n, float beta, float *out)
+_gaze_op_softmax_forward (const float *in, gsize rows, int n, float beta, float *out)
 {
   for (gsize r = 0; r < rows; r++)
     {
@@ -444,7 +444,7 @@ gaze_op_softmax_forward (const float *in, gsize rows, int n, float beta, float *
 }
 
 void
-gaze_op_quantize_forward (const float *in, gsize n, float lo, float hi, float *out)
+_gaze_op_quantize_forward (const float *in, gsize n, float lo, float hi, float *out)
 {
   for (gsize i = 0; i < n; i++)
     out[i] = clampf (in[i], lo, hi);

@@ -8,7 +8,7 @@ struct _GazePool {
   GThreadPool *workers; /* n_threads − 1 of them; NULL for one thread */
 };
 
-/* One call of gaze_pool_run: how many slices are still running. */
+/* One call of _gaze_pool_run: how many slices are still running. */
 typedef struct {
   GMutex lock;
   GCond done;
@@ -34,7 +34,7 @@ run_slice (gpointer item, gpointer user_data)
 }
 
 GazePool *
-gaze_pool_new (int n_threads)
+_gaze_pool_new (int n_threads)
 {
   GazePool *pool = g_new0 (GazePool, 1);
   pool->n_threads = MAX (n_threads, 1);
@@ -46,7 +46,7 @@ gaze_pool_new (int n_threads)
 }
 
 void
-gaze_pool_free (GazePool *pool)
+_gaze_pool_free (GazePool *pool)
 {
   if (pool == NULL)
     return;
@@ -56,13 +56,13 @@ gaze_pool_free (GazePool *pool)
 }
 
 int
-gaze_pool_get_n_threads (const GazePool *pool)
+_gaze_pool_get_n_threads (const GazePool *pool)
 {
   return pool->n_threads;
 }
 
 void
-gaze_pool_run (GazePool *pool, int n, GazePoolFunc func, gpointer data)
+_gaze_pool_run (GazePool *pool, int n, GazePoolFunc func, gpointer data)
 {
   int n_slices = MIN (pool->n_threads, n);
   if (n_slices <= 1)
@@ -116,9 +116,9 @@ chunk_worker (int begin, int end, gpointer data)
 }
 
 void
-gaze_run_slices (GazePool *pool, int n, int align, GazePoolFunc func, gpointer data)
+_gaze_run_slices (GazePool *pool, int n, int align, GazePoolFunc func, gpointer data)
 {
-  const int threads = pool != NULL ? gaze_pool_get_n_threads (pool) : 1;
+  const int threads = pool != NULL ? _gaze_pool_get_n_threads (pool) : 1;
   if (n <= 0)
     return;
   if (threads < 2 || n <= align)
@@ -130,7 +130,7 @@ gaze_run_slices (GazePool *pool, int n, int align, GazePoolFunc func, gpointer d
   int chunk = (n + 2 * threads - 1) / (2 * threads);
   chunk = (chunk + align - 1) / align * align;
   Chunks c = { func, data, n, chunk, 0 };
-  gaze_pool_run (pool, threads, chunk_worker, &c);
+  _gaze_pool_run (pool, threads, chunk_worker, &c);
 }
 
 /* ── GEMM helpers ──────────────────────────────────────────────────────────── */
@@ -183,25 +183,25 @@ gemm (GazePool *pool, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int 
     gemm_slice (0, job.split_rows ? m : n, &job);
   else
     /* Column slices a multiple of 16, the SIMD kernels' width. */
-    gaze_run_slices (pool, job.split_rows ? m : n, job.split_rows ? 4 : 16, gemm_slice, &job);
+    _gaze_run_slices (pool, job.split_rows ? m : n, job.split_rows ? 4 : 16, gemm_slice, &job);
 }
 
 void
-gaze_gemm_nt (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+_gaze_gemm_nt (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
               int ldb, float beta, float *out, int ldo)
 {
   gemm (pool, CblasNoTrans, CblasTrans, m, n, k, a, lda, b, ldb, beta, out, ldo);
 }
 
 void
-gaze_gemm_nn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+_gaze_gemm_nn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
               int ldb, float beta, float *out, int ldo)
 {
   gemm (pool, CblasNoTrans, CblasNoTrans, m, n, k, a, lda, b, ldb, beta, out, ldo);
 }
 
 void
-gaze_gemm_tn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+_gaze_gemm_tn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
               int ldb, float beta, float *out, int ldo)
 {
   gemm (pool, CblasTrans, CblasNoTrans, m, n, k, a, lda, b, ldb, beta, out, ldo);

@@ -14,19 +14,19 @@
 typedef struct _GazePool GazePool;
 
 /* n_threads in all, the caller included; below 2, everything runs in the caller. */
-GazePool *gaze_pool_new (int n_threads);
-void gaze_pool_free (GazePool *pool);
-int gaze_pool_get_n_threads (const GazePool *pool);
+GazePool *_gaze_pool_new (int n_threads);
+void _gaze_pool_free (GazePool *pool);
+int _gaze_pool_get_n_threads (const GazePool *pool);
 
 /* Calls func (begin, end, data) on contiguous slices of [0, n) in parallel and
  * returns when all are done.  Safe to call from several threads at once. */
 typedef void (*GazePoolFunc) (int begin, int end, gpointer data);
-void gaze_pool_run (GazePool *pool, int n, GazePoolFunc func, gpointer data);
+void _gaze_pool_run (GazePool *pool, int n, GazePoolFunc func, gpointer data);
 
 /* ── Slices ──────────────────────────────────────────────────────────────────
  * func on slices of [0, n), each a multiple of align long (the last excepted),
  * handed out dynamically to the pool's threads; NULL pool: one call. */
-void gaze_run_slices (GazePool *pool, int n, int align, GazePoolFunc func, gpointer data);
+void _gaze_run_slices (GazePool *pool, int n, int align, GazePoolFunc func, gpointer data);
 
 /* ── GEMM helpers: out = op(a)·op(b) + beta·out, row-major, leading dims ────
  * With a pool (NULL: the caller's thread only), a large product is cut into
@@ -37,11 +37,11 @@ void gaze_run_slices (GazePool *pool, int n, int align, GazePoolFunc func, gpoin
  * calls, which on 2 cores starves the row-wise layers in between). */
 
 /* out[m,n] (+)= a[m,k] · b[n,k]ᵀ */
-void gaze_gemm_nt (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+void _gaze_gemm_nt (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
                    int ldb, float beta, float *out, int ldo);
 /* out[m,n] (+)= a[m,k] · b[k,n] */
-void gaze_gemm_nn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+void _gaze_gemm_nn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
                    int ldb, float beta, float *out, int ldo);
 /* out[m,n] (+)= a[k,m]ᵀ · b[k,n] */
-void gaze_gemm_tn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
+void _gaze_gemm_tn (GazePool *pool, int m, int n, int k, const float *a, int lda, const float *b,
                    int ldb, float beta, float *out, int ldo);

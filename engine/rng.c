@@ -15,7 +15,7 @@ splitmix64 (guint64 *x)
 }
 
 void
-gaze_rng_seed (GazeRng *rng, guint64 seed)
+_gaze_rng_seed (GazeRng *rng, guint64 seed)
 {
   guint64 x = seed;
   for (int i = 0; i < 4; i++)
@@ -29,7 +29,7 @@ rotl (guint64 x, int k)
 }
 
 guint64
-gaze_rng_next (GazeRng *rng)
+_gaze_rng_next (GazeRng *rng)
 {
   guint64 *s = rng->s;
   guint64 result = rotl (s[1] * 5, 7) * 9;
@@ -44,23 +44,23 @@ gaze_rng_next (GazeRng *rng)
 }
 
 float
-gaze_rng_uniform (GazeRng *rng)
+_gaze_rng_uniform (GazeRng *rng)
 {
-  return (float) (gaze_rng_next (rng) >> 40) * (1.0f / 16777216.0f);
+  return (float) (_gaze_rng_next (rng) >> 40) * (1.0f / 16777216.0f);
 }
 
 float
-gaze_rng_normal (GazeRng *rng)
+_gaze_rng_normal (GazeRng *rng)
 {
   /* Box-Muller; 1 − u keeps the logarithm finite. */
-  double u1 = 1.0 - (double) (gaze_rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
-  double u2 = (double) (gaze_rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
+  double u1 = 1.0 - (double) (_gaze_rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
+  double u2 = (double) (_gaze_rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
   return (float) (sqrt (-2.0 * log (u1)) * cos (2.0 * G_PI * u2));
 }
 
 guint32
-gaze_rng_below (GazeRng *rng, guint32 n)
+_gaze_rng_below (GazeRng *rng, guint32 n)
 {
   /* Lemire's multiply-shift; the bias for n ≪ 2³² is negligible here. */
-  return (guint32) (((gaze_rng_next (rng) >> 32) * (guint64) n) >> 32);
+  return (guint32) (((_gaze_rng_next (rng) >> 32) * (guint64) n) >> 32);
 }

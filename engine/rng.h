@@ -12,8 +12,8 @@ typedef struct {
   guint64 s[4]; /* xoshiro256** */
 } GazeRng;
 
-void gaze_rng_seed (GazeRng *rng, guint64 seed);
-guint64 gaze_rng_next (GazeRng *rng);
-float gaze_rng_uniform (GazeRng *rng);             /* [0, 1) */
-float gaze_rng_normal (GazeRng *rng);              /* N(0, 1) */
-guint32 gaze_rng_below (GazeRng *rng, guint32 n);  /* [0, n) */
+void _gaze_rng_seed (GazeRng *rng, guint64 seed);
+guint64 _gaze_rng_next (GazeRng *rng);
+float _gaze_rng_uniform (GazeRng *rng);             /* [0, 1) */
+float _gaze_rng_normal (GazeRng *rng);              /* N(0, 1) */
+guint32 _gaze_rng_below (GazeRng *rng, guint32 n);  /* [0, n) */

@@ -49,7 +49,7 @@ static const char *const op_names[] = {
 };
 
 const char *
-tflite_op_name (int code, char buffer[32])
+_gaze_tflite_op_name (int code, char buffer[32])
 {
   if (code >= 0 && code < (int) G_N_ELEMENTS (op_names))
     return op_names[code];
@@ -140,7 +140,7 @@ fb_failed (Reader *r, GError **error)
 }
 
 void
-tflite_graph_free (TfliteGraph *graph)
+_gaze_tflite_graph_free (TfliteGraph *graph)
 {
   if (graph == NULL)
     return;
@@ -194,14 +194,14 @@ read_buffer (Reader *r, const FbVector *buffers, guint32 index, const guint8 **r
   FbTable buffer;
   FbVector data;
   guint64 offset, length;
-  if (!fb_vector_table (buffers, index, &buffer, error)
-      || !fb_table_vector (&buffer, 0, 1, &data, error)
-      || !fb_table_u64 (&buffer, 1, 0, &offset, error)
-      || !fb_table_u64 (&buffer, 2, 0, &length, error))
+  if (!_gaze_fb_vector_table (buffers, index, &buffer, error)
+      || !_gaze_fb_table_vector (&buffer, 0, 1, &data, error)
+      || !_gaze_fb_table_u64 (&buffer, 1, 0, &offset, error)
+      || !_gaze_fb_table_u64 (&buffer, 2, 0, &length, error))
     return fb_failed (r, error);
   if (data.length > 0)
     {
-      *raw = fb_vector_data (&data);
+      *raw = _gaze_fb_vector_data (&data);
       *size = data.length;
     }
   else if (offset > 1)
@@ -227,10 +227,10 @@ read_tensor (Reader *r, const FbVector *tensors, const FbVector *buffers, int i,
   gboolean has_quant;
   t->producer = -1;
   t->last_use = -1;
-  if (!fb_vector_table (tensors, i, &table, error) || !fb_table_vector (&table, 0, 4, &shape, error)
-      || !fb_table_u8 (&table, 1, 0, &type, error) || !fb_table_u32 (&table, 2, 0, &buffer, error)
-      || !fb_table_string (&table, 3, &name, error)
-      || !fb_table_table (&table, 4, &quant, &has_quant, error))
+  if (!_gaze_fb_vector_table (tensors, i, &table, error) || !_gaze_fb_table_vector (&table, 0, 4, &shape, error)
+      || !_gaze_fb_table_u8 (&table, 1, 0, &type, error) || !_gaze_fb_table_u32 (&table, 2, 0, &buffer, error)
+      || !_gaze_fb_table_string (&table, 3, &name, error)
+      || !_gaze_fb_table_table (&table, 4, &quant, &has_quant, error))
     return fb_failed (r, error);
   t->name = g_utf8_make_valid (name, -1);
   t->type = type;
@@ -241,7 +241,7 @@ read_tensor (Reader *r, const FbVector *tensors, const FbVector *buffers, int i,
   t->n_elements = 1;
   for (int d = 0; d < t->rank; d++)
     {
-      gint32 dim = fb_vector_i32 (&shape, d);
+      gint32 dim = _gaze_fb_vector_i32 (&shape, d);
       if (dim < 1 || dim > MAX_DIM)
         return corrupt (r, error, "tensor \"%s\" has an absurd dimension %d", t->name, dim);
       t->dims[d] = dim;
@@ -258,22 +258,22 @@ read_tensor (Reader *r, const FbVector *tensors, const FbVector *buffers, int i,
     {
       guint8 details;
       gint32 quant_dim;
-      if (!fb_table_vector (&quant, 2, 4, &r->scales[i], error)
-          || !fb_table_vector (&quant, 3, 8, &r->zero_points[i], error)
-          || !fb_table_u8 (&quant, 4, 0, &details, error)
-          || !fb_table_i32 (&quant, 6, 0, &quant_dim, error))
+      if (!_gaze_fb_table_vector (&quant, 2, 4, &r->scales[i], error)
+          || !_gaze_fb_table_vector (&quant, 3, 8, &r->zero_points[i], error)
+          || !_gaze_fb_table_u8 (&quant, 4, 0, &details, error)
+          || !_gaze_fb_table_i32 (&quant, 6, 0, &quant_dim, error))
         return fb_failed (r, error);
       if (details != 0)
         return unsupported (r, error, "tensor \"%s\" uses custom quantisation", t->name);
       r->quant_dim[i] = quant_dim;
       if (r->scales[i].length > 0)
         {
-          t->scale = fb_vector_f32 (&r->scales[i], 0);
+          t->scale = _gaze_fb_vector_f32 (&r->scales[i], 0);
           if (!isfinite (t->scale) || t->scale < 0)
             return corrupt (r, error, "tensor \"%s\" has an invalid scale", t->name);
         }
       if (r->zero_points[i].length > 0)
-        t->zero_point = fb_vector_i64 (&r->zero_points[i], 0);
+        t->zero_point = _gaze_fb_vector_i64 (&r->zero_points[i], 0);
     }
   return read_buffer (r, buffers, buffer, &r->raw[i], &r->raw_size[i], error);
 }
@@ -358,9 +358,9 @@ dequantize (Reader *r, int i, GError **error)
           continue;
         }
       gsize c = n_channels > 1 ? (e / inner) % n_channels : 0;
-      float scale = fb_vector_f32 (scales, (guint32) c);
+      float scale = _gaze_fb_vector_f32 (scales, (guint32) c);
       float zero = zero_points->length == 0 ? 0.0f
-                   : (float) fb_vector_i64 (zero_points, zero_points->length > 1 ? (guint32) c : 0);
+                   : (float) _gaze_fb_vector_i64 (zero_points, zero_points->length > 1 ? (guint32) c : 0);
       t->data[e] = scale * (q - zero);
     }
   for (gsize e = 0; e < t->n_elements; e++)
@@ -375,10 +375,10 @@ read_option_tables (Reader *r, const FbTable *op, int code, guint8 expected, FbT
 {
   guint8 type;
   char buf[32];
-  if (!fb_table_u8 (op, 3, 0, &type, error) || !fb_table_table (op, 4, options, present, error))
+  if (!_gaze_fb_table_u8 (op, 3, 0, &type, error) || !_gaze_fb_table_table (op, 4, options, present, error))
     return fb_failed (r, error);
   if (*present && type != expected)
-    return corrupt (r, error, "%s has options of the wrong type %u", tflite_op_name (code, buf),
+    return corrupt (r, error, "%s has options of the wrong type %u", _gaze_tflite_op_name (code, buf),
                     type);
   return TRUE;
 }
@@ -390,7 +390,7 @@ check_activation (Reader *r, int code, guint8 act, TfliteOp *o, GError **error)
                                        "SIGN_BIT" };
   char buf[32];
   if (act > TFLITE_ACT_RELU6)
-    return unsupported (r, error, "%s with fused activation %s", tflite_op_name (code, buf),
+    return unsupported (r, error, "%s with fused activation %s", _gaze_tflite_op_name (code, buf),
                         act < G_N_ELEMENTS (names) ? names[act] : "unknown");
   o->activation = act;
   return TRUE;
@@ -405,7 +405,7 @@ read_options (Reader *r, const FbTable *op, TfliteOp *o, GError **error)
   guint8 padding = 0, act = 0;
   gint32 stride_w = 1, stride_h = 1, fw = 1, fh = 1, dil_w = 1, dil_h = 1, mult = 1;
   char buf[32];
-  const char *name = tflite_op_name (o->code, buf);
+  const char *name = _gaze_tflite_op_name (o->code, buf);
   o->beta = 1.0f;
   switch (o->code)
     {
@@ -413,28 +413,28 @@ read_options (Reader *r, const FbTable *op, TfliteOp *o, GError **error)
       if (!read_option_tables (r, op, o->code, OPT_CONV_2D, &t, &present, error))
         return FALSE;
       if (present
-          && (!fb_table_u8 (&t, 0, 0, &padding, error) || !fb_table_i32 (&t, 1, 0, &stride_w, error)
-              || !fb_table_i32 (&t, 2, 0, &stride_h, error) || !fb_table_u8 (&t, 3, 0, &act, error)
-              || !fb_table_i32 (&t, 4, 1, &dil_w, error) || !fb_table_i32 (&t, 5, 1, &dil_h, error)))
+          && (!_gaze_fb_table_u8 (&t, 0, 0, &padding, error) || !_gaze_fb_table_i32 (&t, 1, 0, &stride_w, error)
+              || !_gaze_fb_table_i32 (&t, 2, 0, &stride_h, error) || !_gaze_fb_table_u8 (&t, 3, 0, &act, error)
+              || !_gaze_fb_table_i32 (&t, 4, 1, &dil_w, error) || !_gaze_fb_table_i32 (&t, 5, 1, &dil_h, error)))
         return fb_failed (r, error);
       break;
     case TFLITE_DEPTHWISE_CONV_2D:
       if (!read_option_tables (r, op, o->code, OPT_DEPTHWISE_CONV_2D, &t, &present, error))
         return FALSE;
       if (present
-          && (!fb_table_u8 (&t, 0, 0, &padding, error) || !fb_table_i32 (&t, 1, 0, &stride_w, error)
-              || !fb_table_i32 (&t, 2, 0, &stride_h, error) || !fb_table_i32 (&t, 3, 1, &mult, error)
-              || !fb_table_u8 (&t, 4, 0, &act, error) || !fb_table_i32 (&t, 5, 1, &dil_w, error)
-              || !fb_table_i32 (&t, 6, 1, &dil_h, error)))
+          && (!_gaze_fb_table_u8 (&t, 0, 0, &padding, error) || !_gaze_fb_table_i32 (&t, 1, 0, &stride_w, error)
+              || !_gaze_fb_table_i32 (&t, 2, 0, &stride_h, error) || !_gaze_fb_table_i32 (&t, 3, 1, &mult, error)
+              || !_gaze_fb_table_u8 (&t, 4, 0, &act, error) || !_gaze_fb_table_i32 (&t, 5, 1, &dil_w, error)
+              || !_gaze_fb_table_i32 (&t, 6, 1, &dil_h, error)))
         return fb_failed (r, error);
       break;
     case TFLITE_AVERAGE_POOL_2D:
       if (!read_option_tables (r, op, o->code, OPT_POOL_2D, &t, &present, error))
         return FALSE;
       if (present
-          && (!fb_table_u8 (&t, 0, 0, &padding, error) || !fb_table_i32 (&t, 1, 0, &stride_w, error)
-              || !fb_table_i32 (&t, 2, 0, &stride_h, error) || !fb_table_i32 (&t, 3, 0, &fw, error)
-              || !fb_table_i32 (&t, 4, 0, &fh, error) || !fb_table_u8 (&t, 5, 0, &act, error)))
+          && (!_gaze_fb_table_u8 (&t, 0, 0, &padding, error) || !_gaze_fb_table_i32 (&t, 1, 0, &stride_w, error)
+              || !_gaze_fb_table_i32 (&t, 2, 0, &stride_h, error) || !_gaze_fb_table_i32 (&t, 3, 0, &fw, error)
+              || !_gaze_fb_table_i32 (&t, 4, 0, &fh, error) || !_gaze_fb_table_u8 (&t, 5, 0, &act, error)))
         return fb_failed (r, error);
       break;
     case TFLITE_FULLY_CONNECTED:
@@ -443,7 +443,7 @@ read_options (Reader *r, const FbTable *op, TfliteOp *o, GError **error)
         if (!read_option_tables (r, op, o->code, OPT_FULLY_CONNECTED, &t, &present, error))
           return FALSE;
         if (present
-            && (!fb_table_u8 (&t, 0, 0, &act, error) || !fb_table_u8 (&t, 1, 0, &format, error)))
+            && (!_gaze_fb_table_u8 (&t, 0, 0, &act, error) || !_gaze_fb_table_u8 (&t, 1, 0, &format, error)))
           return fb_failed (r, error);
         if (format != 0)
           return unsupported (r, error, "%s with shuffled weights", name);
@@ -452,7 +452,7 @@ read_options (Reader *r, const FbTable *op, TfliteOp *o, GError **error)
     case TFLITE_SOFTMAX:
       if (!read_option_tables (r, op, o->code, OPT_SOFTMAX, &t, &present, error))
         return FALSE;
-      if (present && !fb_table_f32 (&t, 0, 1.0f, &o->beta, error))
+      if (present && !_gaze_fb_table_f32 (&t, 0, 1.0f, &o->beta, error))
         return fb_failed (r, error);
       if (!isfinite (o->beta) || o->beta <= 0 || o->beta > 1e6)
         return corrupt (r, error, "%s has an invalid beta", name);
@@ -462,7 +462,7 @@ read_options (Reader *r, const FbTable *op, TfliteOp *o, GError **error)
       if (!read_option_tables (r, op, o->code, o->code == TFLITE_ADD ? OPT_ADD : OPT_MUL, &t,
                                &present, error))
         return FALSE;
-      if (present && !fb_table_u8 (&t, 0, 0, &act, error))
+      if (present && !_gaze_fb_table_u8 (&t, 0, 0, &act, error))
         return fb_failed (r, error);
       break;
     case TFLITE_RESHAPE:
@@ -525,14 +525,14 @@ bad_shape (Reader *r, const TfliteOp *o, const TfliteTensor *t, GError **error)
   char buf[32];
   g_autofree char *shape = shape_string (t);
   return corrupt (r, error, "%s: tensor \"%s\" has an unexpected shape %s",
-                  tflite_op_name (o->code, buf), t->name, shape);
+                  _gaze_tflite_op_name (o->code, buf), t->name, shape);
 }
 
 /* TensorFlow's output size and leading padding along one axis.  SAME: out =
  * ⌈in / stride⌉ and the padding total is split with the odd one at the end
  * (bottom, right).  VALID: out = ⌊(in − k) / stride⌋ + 1, no padding. */
 int
-tflite_window_geometry (gboolean same, int in, int k, int stride, int *pad_before)
+_gaze_tflite_window_geometry (gboolean same, int in, int k, int stride, int *pad_before)
 {
   if (same)
     {
@@ -556,8 +556,8 @@ check_window (Reader *r, TfliteOp *o, const TfliteTensor *in, const TfliteTensor
   TfliteWindow *g = &o->window;
   *g = (TfliteWindow) { .h = in->dims[1], .w = in->dims[2], .c = in->dims[3], .kh = kh, .kw = kw,
                         .stride_h = o->stride_h, .stride_w = o->stride_w, .oc = out_c };
-  g->oh = tflite_window_geometry (o->same_padding, g->h, kh, o->stride_h, &g->pad_top);
-  g->ow = tflite_window_geometry (o->same_padding, g->w, kw, o->stride_w, &g->pad_left);
+  g->oh = _gaze_tflite_window_geometry (o->same_padding, g->h, kh, o->stride_h, &g->pad_top);
+  g->ow = _gaze_tflite_window_geometry (o->same_padding, g->w, kw, o->stride_w, &g->pad_left);
   int dims[4] = { 1, g->oh, g->ow, out_c };
   if (!shape_is (out, 4, dims))
     return bad_shape (r, o, out, error);
@@ -587,7 +587,7 @@ check_op (Reader *r, TfliteOp *o, double *macs, GError **error)
   TfliteTensor *in = op_tensor (g, o, 0), *w = op_tensor (g, o, 1), *bias = op_tensor (g, o, 2);
   TfliteTensor *out = &g->tensors[o->output];
   char buf[32];
-  const char *name = tflite_op_name (o->code, buf);
+  const char *name = _gaze_tflite_op_name (o->code, buf);
   if (in == NULL)
     return corrupt (r, error, "%s has no input", name);
 
@@ -612,7 +612,7 @@ check_op (Reader *r, TfliteOp *o, double *macs, GError **error)
         *macs += per_output * (double) out->n_elements;
         if (!depthwise)
           {
-            o->scratch = gaze_op_conv2d_scratch (&o->window);
+            o->scratch = _gaze_op_conv2d_scratch (&o->window);
             if (o->scratch > MAX_ELEMENTS)
               return corrupt (r, error, "%s needs an absurd amount of memory", name);
           }
@@ -730,9 +730,9 @@ read_operator (Reader *r, const FbVector *operators, const FbVector *codes, int 
   FbTable op, code_table;
   FbVector inputs, outputs;
   guint32 opcode;
-  if (!fb_vector_table (operators, k, &op, error) || !fb_table_u32 (&op, 0, 0, &opcode, error)
-      || !fb_table_vector (&op, 1, 4, &inputs, error)
-      || !fb_table_vector (&op, 2, 4, &outputs, error))
+  if (!_gaze_fb_vector_table (operators, k, &op, error) || !_gaze_fb_table_u32 (&op, 0, 0, &opcode, error)
+      || !_gaze_fb_table_vector (&op, 1, 4, &inputs, error)
+      || !_gaze_fb_table_vector (&op, 2, 4, &outputs, error))
     return fb_failed (r, error);
   if (opcode >= codes->length)
     return corrupt (r, error, "operator %d has opcode index %u out of bounds", k, opcode);
@@ -740,10 +740,10 @@ read_operator (Reader *r, const FbVector *operators, const FbVector *codes, int 
   guint8 deprecated_code;
   gint32 builtin_code;
   const char *custom;
-  if (!fb_vector_table (codes, opcode, &code_table, error)
-      || !fb_table_u8 (&code_table, 0, 0, &deprecated_code, error)
-      || !fb_table_string (&code_table, 1, &custom, error)
-      || !fb_table_i32 (&code_table, 3, 0, &builtin_code, error))
+  if (!_gaze_fb_vector_table (codes, opcode, &code_table, error)
+      || !_gaze_fb_table_u8 (&code_table, 0, 0, &deprecated_code, error)
+      || !_gaze_fb_table_string (&code_table, 1, &custom, error)
+      || !_gaze_fb_table_i32 (&code_table, 3, 0, &builtin_code, error))
     return fb_failed (r, error);
   /* Codes past 127 live in builtin_code; older files only fill the byte. */
   o->code = MAX ((int) (gint8) deprecated_code, builtin_code);
@@ -754,8 +754,8 @@ read_operator (Reader *r, const FbVector *operators, const FbVector *codes, int 
       return unsupported (r, error, "unsupported custom operator \"%s\"", valid);
     }
   if (!is_supported (o->code))
-    return unsupported (r, error, "unsupported operator %s", tflite_op_name (o->code, buf));
-  const char *name = tflite_op_name (o->code, buf);
+    return unsupported (r, error, "unsupported operator %s", _gaze_tflite_op_name (o->code, buf));
+  const char *name = _gaze_tflite_op_name (o->code, buf);
 
   if (inputs.length < 1 || inputs.length > G_N_ELEMENTS (o->inputs))
     return corrupt (r, error, "%s has %u inputs", name, inputs.length);
@@ -765,7 +765,7 @@ read_operator (Reader *r, const FbVector *operators, const FbVector *codes, int 
   int n_read = o->code == TFLITE_RESHAPE ? 1 : o->n_inputs;
   for (int i = 0; i < o->n_inputs; i++)
     {
-      gint32 t = fb_vector_i32 (&inputs, i);
+      gint32 t = _gaze_fb_vector_i32 (&inputs, i);
       if (t < -1 || t >= g->n_tensors)
         return corrupt (r, error, "%s input %d: tensor index %d out of bounds", name, i, t);
       o->inputs[i] = i < n_read ? t : -1;
@@ -783,7 +783,7 @@ read_operator (Reader *r, const FbVector *operators, const FbVector *codes, int 
       else
         tensor->last_use = k;
     }
-  gint32 t = fb_vector_i32 (&outputs, 0);
+  gint32 t = _gaze_fb_vector_i32 (&outputs, 0);
   if (t < 0 || t >= g->n_tensors)
     return corrupt (r, error, "%s output: tensor index %d out of bounds", name, t);
   TfliteTensor *out = &g->tensors[t];
@@ -829,7 +829,7 @@ arena_floats (const TfliteTensor *t)
  * where it overlaps no tensor alive at the same time (from the op that writes
  * it to the last op that reads it). */
 void
-tflite_graph_plan (TfliteGraph *g, int keep)
+_gaze_tflite_graph_plan (TfliteGraph *g, int keep)
 {
   g_autofree int *order = g_new (int, g->n_tensors);
   g_autofree int *last = g_new (int, g->n_tensors);
@@ -868,16 +868,16 @@ tflite_graph_plan (TfliteGraph *g, int keep)
 }
 
 TfliteGraph *
-tflite_graph_new (const guint8 *data, gsize size, const char *what, GError **error)
+_gaze_tflite_graph_new (const guint8 *data, gsize size, const char *what, GError **error)
 {
   g_auto (Reader) r = { .what = what, .fb = { data, size } };
   FbTable model, subgraph;
   FbVector codes, subgraphs, buffers, tensors, inputs, outputs, operators;
   guint32 version;
-  if (!fb_root (&r.fb, "TFL3", &model, error) || !fb_table_u32 (&model, 0, 0, &version, error)
-      || !fb_table_vector (&model, 1, 4, &codes, error)
-      || !fb_table_vector (&model, 2, 4, &subgraphs, error)
-      || !fb_table_vector (&model, 4, 4, &buffers, error))
+  if (!_gaze_fb_root (&r.fb, "TFL3", &model, error) || !_gaze_fb_table_u32 (&model, 0, 0, &version, error)
+      || !_gaze_fb_table_vector (&model, 1, 4, &codes, error)
+      || !_gaze_fb_table_vector (&model, 2, 4, &subgraphs, error)
+      || !_gaze_fb_table_vector (&model, 4, 4, &buffers, error))
     {
       fb_failed (&r, error);
       return NULL;
@@ -893,11 +893,11 @@ tflite_graph_new (const guint8 *data, gsize size, const char *what, GError **err
       corrupt (&r, error, "no subgraph");
       return NULL;
     }
-  if (!fb_vector_table (&subgraphs, 0, &subgraph, error)
-      || !fb_table_vector (&subgraph, 0, 4, &tensors, error)
-      || !fb_table_vector (&subgraph, 1, 4, &inputs, error)
-      || !fb_table_vector (&subgraph, 2, 4, &outputs, error)
-      || !fb_table_vector (&subgraph, 3, 4, &operators, error))
+  if (!_gaze_fb_vector_table (&subgraphs, 0, &subgraph, error)
+      || !_gaze_fb_table_vector (&subgraph, 0, 4, &tensors, error)
+      || !_gaze_fb_table_vector (&subgraph, 1, 4, &inputs, error)
+      || !_gaze_fb_table_vector (&subgraph, 2, 4, &outputs, error)
+      || !_gaze_fb_table_vector (&subgraph, 3, 4, &operators, error))
     {
       fb_failed (&r, error);
       return NULL;
@@ -930,8 +930,8 @@ tflite_graph_new (const guint8 *data, gsize size, const char *what, GError **err
   for (int i = 0; i < g->n_tensors; i++)
     if (!read_tensor (&r, &tensors, &buffers, i, error))
       return NULL;
-  g->input = fb_vector_i32 (&inputs, 0);
-  g->output = fb_vector_i32 (&outputs, 0);
+  g->input = _gaze_fb_vector_i32 (&inputs, 0);
+  g->output = _gaze_fb_vector_i32 (&outputs, 0);
   if (g->input < 0 || g->input >= g->n_tensors || g->output < 0 || g->output >= g->n_tensors)
     {
       corrupt (&r, error, "input or output tensor index out of bounds");
@@ -952,7 +952,7 @@ tflite_graph_new (const guint8 *data, gsize size, const char *what, GError **err
       corrupt (&r, error, "no operator writes the output tensor");
       return NULL;
     }
-  tflite_graph_plan (g, -1);
+  _gaze_tflite_graph_plan (g, -1);
   if (g->arena_size > MAX_ARENA)
     {
       corrupt (&r, error, "activations need an absurd amount of memory");

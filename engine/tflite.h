@@ -103,16 +103,16 @@ typedef struct {
 } TfliteGraph;
 
 /* Reads a model from memory; what names the model in error messages (a path). */
-TfliteGraph *tflite_graph_new (const guint8 *data, gsize size, const char *what, GError **error);
-void tflite_graph_free (TfliteGraph *graph);
+TfliteGraph *_gaze_tflite_graph_new (const guint8 *data, gsize size, const char *what, GError **error);
+void _gaze_tflite_graph_free (TfliteGraph *graph);
 /* Plans where each activation lives in the arena, keeping `keep` (a tensor
  * index, or −1) alive to the end besides the output. */
-void tflite_graph_plan (TfliteGraph *graph, int keep);
+void _gaze_tflite_graph_plan (TfliteGraph *graph, int keep);
 /* TensorFlow's output size along one axis of in samples, for a window of k
  * and a stride; *pad_before receives the leading padding.  SAME: ⌈in/stride⌉,
  * the odd padding row or column going at the end (bottom, right). */
-int tflite_window_geometry (gboolean same, int in, int k, int stride, int *pad_before);
+int _gaze_tflite_window_geometry (gboolean same, int in, int k, int stride, int *pad_before);
 /* The schema's name of a BuiltinOperator code, "operator N" when unknown (static). */
-const char *tflite_op_name (int code, char buffer[32]);
+const char *_gaze_tflite_op_name (int code, char buffer[32]);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfliteGraph, tflite_graph_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfliteGraph, _gaze_tflite_graph_free)

@@ -267,13 +267,13 @@ static void
 trainer_clear (Trainer *tr)
 {
   if (tr->work != NULL)
-    gaze_decoder_work_free (tr->work);
+    _gaze_decoder_work_free (tr->work);
   g_free (tr->grads);
   g_free (tr->order);
   g_free (tr->bb.keys), g_free (tr->bb.img), g_free (tr->bb.lengths), g_free (tr->bb.tokens);
   g_free (tr->bb.slot), g_free (tr->bb.features);
   if (tr->adam != NULL)
-    gaze_adam_free (tr->adam);
+    _gaze_adam_free (tr->adam);
   g_free (tr->ckpt);
   train_set_clear (&tr->set);
   g_free (tr->samples.tokens), g_free (tr->samples.lengths), g_free (tr->samples.image);
@@ -345,12 +345,12 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
       gaze_vocab_free (vocab);
       return FALSE;
     }
-  tr->dec = gaze_decoder_new (&sizes);
-  gaze_rng_seed (&tr->rng, c->seed);
-  gaze_decoder_init_params (tr->dec, &tr->rng);
+  tr->dec = _gaze_decoder_new (&sizes);
+  _gaze_rng_seed (&tr->rng, c->seed);
+  _gaze_decoder_init_params (tr->dec, &tr->rng);
   if (c->init != NULL)
     memcpy (tr->dec->params, c->init->dec->params, sizeof (float) * tr->dec->n_params);
-  tr->model = gaze_model_new (tr->dec, vocab, c->init != NULL ? c->init->attention : c->attention,
+  tr->model = _gaze_model_new (tr->dec, vocab, c->init != NULL ? c->init->attention : c->attention,
                               c->encoder_name, c->encoder_sha256);
   g_autofree char *hyper = training_description (&sizes, c);
   gaze_model_set_meta (tr->model, "hyperparameters", hyper);
@@ -372,9 +372,9 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
 
   tr->ckpt = c->checkpoint_path != NULL ? g_strdup (c->checkpoint_path)
                                         : g_strconcat (out_path, ".ckpt", NULL);
-  tr->adam = gaze_adam_new (tr->dec->n_params);
+  tr->adam = _gaze_adam_new (tr->dec->n_params);
   tr->prog = (GazeTrainProgress) { .best_bleu4 = -1.0 };
-  if (c->resume && !gaze_checkpoint_read (tr->ckpt, tr->model, tr->adam, &tr->rng, &tr->prog, error))
+  if (c->resume && !_gaze_checkpoint_read (tr->ckpt, tr->model, tr->adam, &tr->rng, &tr->prog, error))
     return FALSE;
 
   const int B = c->batch_size;
@@ -390,7 +390,7 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   tr->bb.features = g_new (float, (gsize) B * tr->cells * tr->channels);
   tr->order = g_new (int, MAX (tr->set.n, tr->set.n_images));
   tr->grads = g_new (float, tr->dec->n_params);
-  tr->work = gaze_decoder_work_new (c->n_threads);
+  tr->work = _gaze_decoder_work_new (c->n_threads);
   tr->opt = (GazeDecoderOptions) {
     .attention = tr->model->attention, .dropout = c->dropout, .lambda = c->lambda,
     .expected_prob = c->expected_prob, .entropy_weight = c->entropy_weight,
@@ -426,7 +426,7 @@ shuffle (GazeRng *rng, int *order, int n)
     order[i] = i;
   for (int i = n - 1; i > 0; i--)
     {
-      int j = (int) gaze_rng_below (rng, (guint32) i + 1);
+      int j = (int) _gaze_rng_below (rng, (guint32) i + 1);
       int t = order[i];
       order[i] = order[j];
       order[j] = t;
@@ -439,7 +439,7 @@ static gboolean
 trainer_step (Trainer *tr, const GazeDecoderBatch *batch, float lr, int epoch, double *loss,
               GError **error)
 {
-  *loss = gaze_decoder_forward (tr->dec, tr->work, batch, &tr->opt);
+  *loss = _gaze_decoder_forward (tr->dec, tr->work, batch, &tr->opt);
   if (!isfinite (*loss))
     {
       g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA,
@@ -447,8 +447,8 @@ trainer_step (Trainer *tr, const GazeDecoderBatch *batch, float lr, int epoch, d
       return FALSE;
     }
   memset (tr->grads, 0, sizeof (float) * tr->dec->n_params);
-  gaze_decoder_backward (tr->dec, tr->work, &tr->opt, tr->grads);
-  float norm = gaze_clip_grad_norm (tr->grads, tr->dec->n_params, tr->c->clip);
+  _gaze_decoder_backward (tr->dec, tr->work, &tr->opt, tr->grads);
+  float norm = _gaze_clip_grad_norm (tr->grads, tr->dec->n_params, tr->c->clip);
   if (!isfinite (norm))
     {
       g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA,
@@ -456,7 +456,7 @@ trainer_step (Trainer *tr, const GazeDecoderBatch *batch, float lr, int epoch, d
                    epoch + 1);
       return FALSE;
     }
-  gaze_adam_update (tr->adam, tr->dec->params, tr->grads, lr);
+  _gaze_adam_update (tr->adam, tr->dec->params, tr->grads, lr);
   return TRUE;
 }
 
@@ -466,7 +466,7 @@ trainer_epoch_xe (Trainer *tr, int epoch, GazeTrainStatus *status, GazeTrainProg
                   gpointer user_data, GError **error)
 {
   const int B = tr->c->batch_size, n = tr->set.n;
-  const float lr = gaze_decayed_lr (tr->c->lr, tr->c->lr_decay, epoch);
+  const float lr = _gaze_decayed_lr (tr->c->lr, tr->c->lr_decay, epoch);
   const gint64 t0 = g_get_monotonic_time ();
   shuffle (&tr->rng, tr->order, n);
   status->n_batches = (n + B - 1) / B;
@@ -481,7 +481,7 @@ trainer_epoch_xe (Trainer *tr, int epoch, GazeTrainStatus *status, GazeTrainProg
       if (!trainer_step (tr, &batch, lr, epoch, &loss, error))
         return FALSE;
       loss_sum += loss;
-      tokens += gaze_decoder_work_n_tokens (tr->work);
+      tokens += _gaze_decoder_work_n_tokens (tr->work);
       status->batch = b + 1;
       status->loss = loss_sum / (double) (b + 1);
       status->train_seconds = (g_get_monotonic_time () - t0) * 1e-6;
@@ -531,9 +531,9 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
   const int K = c->scst_samples, U = scst_batch_images (c), n_images = tr->set.n_images;
   const int stride = tr->set.stride;
   const gsize grid = (gsize) tr->cells * tr->channels;
-  const float lr = gaze_decayed_lr (c->lr, c->lr_decay, epoch);
+  const float lr = _gaze_decayed_lr (c->lr, c->lr_decay, epoch);
   const gint64 t0 = g_get_monotonic_time ();
-  GazePool *pool = gaze_decoder_work_get_pool (tr->work);
+  GazePool *pool = _gaze_decoder_work_get_pool (tr->work);
   float *grids = g_new (float, (gsize) U * grid);
   int *sorted = g_new (int, (gsize) U * K);
   shuffle (&tr->rng, tr->order, n_images);
@@ -552,7 +552,7 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
         }
       /* The greedy caption's reward: the baseline, or (with the mean
        * baseline) a measure of how the model's own caption fares. */
-      GazeCaption **greedy = caption_batch_in_pool (tr->model, grids, u, 1, pool, error);
+      GazeCaption **greedy = _gaze_caption_batch_in_pool (tr->model, grids, u, 1, pool, error);
       if (greedy == NULL)
         {
           ok = FALSE;
@@ -602,7 +602,7 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
         tr->row_weight[k] = tr->advantage[tr->bb.keys[k].index];
       double loss;
       ok = trainer_step (tr, &batch, lr, epoch, &loss, error);
-      tokens += gaze_decoder_work_n_tokens (tr->work);
+      tokens += _gaze_decoder_work_n_tokens (tr->work);
       status->batch = b + 1;
       status->loss = greedy_sum / MAX (n_greedy, 1); /* the mean reward of the greedy captions */
       status->reward = reward_sum / MAX (n_samples, 1);
@@ -656,7 +656,7 @@ trainer_end_epoch (Trainer *tr, int epoch, GazeTrainStatus *status, GazeScores *
     }
   else
     p->bad_epochs++;
-  return gaze_checkpoint_write (tr->ckpt, tr->model, tr->adam, &tr->rng, p, error);
+  return _gaze_checkpoint_write (tr->ckpt, tr->model, tr->adam, &tr->rng, p, error);
 }
 
 gboolean

@@ -15,33 +15,33 @@ random_model (GazeAttention attention, guint64 seed, float **grid)
   GazeDecoderSizes sizes = { .vocab = G_N_ELEMENTS (words), .channels = 10, .squeeze = 8,
                              .embed = 8, .hidden = 16, .attn = 8, .cells = 9 };
   GazeRng rng;
-  gaze_rng_seed (&rng, seed);
-  GazeDecoder *dec = gaze_decoder_new (&sizes);
-  gaze_decoder_init_params (dec, &rng);
+  _gaze_rng_seed (&rng, seed);
+  GazeDecoder *dec = _gaze_decoder_new (&sizes);
+  _gaze_decoder_init_params (dec, &rng);
   for (gsize i = 0; i < dec->n_params; i++)
     dec->params[i] *= 3.0f;
   GazeVocab *vocab = gaze_vocab_new (words, G_N_ELEMENTS (words), NULL);
   g_assert_nonnull (vocab);
   *grid = g_new (float, sizes.cells * sizes.channels);
   for (int i = 0; i < sizes.cells * sizes.channels; i++)
-    (*grid)[i] = 2.0f * gaze_rng_uniform (&rng);
-  return gaze_model_new (dec, vocab, attention, "test", "00");
+    (*grid)[i] = 2.0f * _gaze_rng_uniform (&rng);
+  return _gaze_model_new (dec, vocab, attention, "test", "00");
 }
 
-/* Greedy decoding written independently of beam.c, on gaze_decoder_step. */
+/* Greedy decoding written independently of beam.c, on _gaze_decoder_step. */
 static GPtrArray *
 greedy_words (const GazeModel *model, const float *grid, GArray *probs)
 {
   const GazeDecoder *dec = model->dec;
   const int V = dec->sizes.vocab, H = dec->sizes.hidden;
-  GazeDecoderState *st = gaze_decoder_state_new (dec, 1, 1, NULL);
-  gaze_decoder_encode (dec, st, grid, 1);
+  GazeDecoderState *st = _gaze_decoder_state_new (dec, 1, 1, NULL);
+  _gaze_decoder_encode (dec, st, grid, 1);
   float *h = g_memdup2 (st->h0, sizeof (float) * H), *c = g_memdup2 (st->c0, sizeof (float) * H);
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
   int word = GAZE_TOKEN_START;
   for (int t = 0; t <= 20; t++)
     {
-      gaze_decoder_step (dec, st, 1, &word, h, c, NULL, model->attention == GAZE_ATTENTION_HARD);
+      _gaze_decoder_step (dec, st, 1, &word, h, c, NULL, model->attention == GAZE_ATTENTION_HARD);
       int best = -1;
       for (int v = 0; v < V; v++)
         if (v != GAZE_TOKEN_PAD && v != GAZE_TOKEN_START && v != GAZE_TOKEN_UNK
@@ -56,7 +56,7 @@ greedy_words (const GazeModel *model, const float *grid, GArray *probs)
       word = best;
     }
   g_free (h), g_free (c);
-  gaze_decoder_state_free (st);
+  _gaze_decoder_state_free (st);
   return out;
 }
 
@@ -184,9 +184,9 @@ test_batch (void)
   const int n = 6, size = 9 * 10;
   g_autofree float *grids = g_new (float, n * size);
   GazeRng rng;
-  gaze_rng_seed (&rng, 5);
+  _gaze_rng_seed (&rng, 5);
   for (int i = 0; i < n * size; i++)
-    grids[i] = 2.0f * gaze_rng_uniform (&rng);
+    grids[i] = 2.0f * _gaze_rng_uniform (&rng);
   for (int width = 1; width <= 3; width++)
     {
       GazeCaption **batch = gaze_model_caption_batch (model, grids, n, width, 2, NULL, NULL);
@@ -226,16 +226,16 @@ test_sampling (void)
   const int V = dec->sizes.vocab, H = dec->sizes.hidden, K = 4000, stride = 22;
   int *tokens = g_new (int, K * stride), *lengths = g_new (int, K);
   GazeRng rng;
-  gaze_rng_seed (&rng, 5);
+  _gaze_rng_seed (&rng, 5);
   _gaze_sample_captions (model, NULL, grid, 1, K, &rng, stride, tokens, lengths);
   /* p(w_1 | <start>) from one step. */
-  GazeDecoderState *st = gaze_decoder_state_new (dec, 1, 1, NULL);
-  gaze_decoder_encode (dec, st, grid, 1);
+  GazeDecoderState *st = _gaze_decoder_state_new (dec, 1, 1, NULL);
+  _gaze_decoder_encode (dec, st, grid, 1);
   float h[16], c[16];
   memcpy (h, st->h0, sizeof (float) * H);
   memcpy (c, st->c0, sizeof (float) * H);
   const int start = GAZE_TOKEN_START;
-  gaze_decoder_step (dec, st, 1, &start, h, c, NULL, FALSE);
+  _gaze_decoder_step (dec, st, 1, &start, h, c, NULL, FALSE);
   int *count = g_new0 (int, V);
   for (int k = 0; k < K; k++)
     {
@@ -252,27 +252,27 @@ test_sampling (void)
   enum { N = 8 };
   GazeDecoderBatch batch = { .n = 1, .n_images = 1, .features = grid, .stride = stride };
   GazeDecoderOptions opt = { .attention = GAZE_ATTENTION_SOFT };
-  GazeDecoderWork *work = gaze_decoder_work_new (1);
+  GazeDecoderWork *work = _gaze_decoder_work_new (1);
   const int img = 0;
   for (int k = 0; k < N; k++)
     {
       const int *row = tokens + k * stride;
       batch.img = &img, batch.lengths = &lengths[k], batch.tokens = row;
-      gaze_decoder_forward (dec, work, &batch, &opt);
-      double trained = gaze_decoder_work_log_py (work, 0), stepped = 0.0;
+      _gaze_decoder_forward (dec, work, &batch, &opt);
+      double trained = _gaze_decoder_work_log_py (work, 0), stepped = 0.0;
       memcpy (h, st->h0, sizeof (float) * H);
       memcpy (c, st->c0, sizeof (float) * H);
       for (int t = 0; t < lengths[k]; t++)
         {
-          gaze_decoder_step (dec, st, 1, &row[t], h, c, NULL, FALSE);
+          _gaze_decoder_step (dec, st, 1, &row[t], h, c, NULL, FALSE);
           stepped += log (st->logits[row[t + 1]]);
           memcpy (h, st->h, sizeof (float) * H);
           memcpy (c, st->c, sizeof (float) * H);
         }
       g_assert_cmpfloat (fabs (trained - stepped), <, 1e-4 * (1 + fabs (stepped)));
     }
-  gaze_decoder_work_free (work);
-  gaze_decoder_state_free (st);
+  _gaze_decoder_work_free (work);
+  _gaze_decoder_state_free (st);
   g_free (count), g_free (tokens), g_free (lengths), g_free (grid);
 }
 

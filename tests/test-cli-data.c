@@ -92,11 +92,11 @@ make_random_model (const GazeDataset *ds, const char *sha256, const char *path)
   };
   GazeVocab *vocab = gaze_dataset_build_vocab (ds, 1);
   sizes.vocab = gaze_vocab_get_size (vocab);
-  GazeDecoder *dec = gaze_decoder_new (&sizes);
+  GazeDecoder *dec = _gaze_decoder_new (&sizes);
   GazeRng rng;
-  gaze_rng_seed (&rng, 42);
-  gaze_decoder_init_params (dec, &rng);
-  GazeModel *model = gaze_model_new (dec, vocab, GAZE_ATTENTION_SOFT,
+  _gaze_rng_seed (&rng, 42);
+  _gaze_decoder_init_params (dec, &rng);
+  GazeModel *model = _gaze_model_new (dec, vocab, GAZE_ATTENTION_SOFT,
                                      "mobilenet_v2_1.0_224_quant", sha256);
   g_autoptr (GError) error = NULL;
   g_assert_true (gaze_model_save (model, path, &error));

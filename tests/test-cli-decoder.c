@@ -77,7 +77,7 @@ fixture_init (Fixture *f)
                                                 NULL, &error));
     }
   f->cache = g_build_filename (f->dir, "cache.bin", NULL);
-  g_assert_true (gaze_feature_cache_write_grids (f->cache, gaze_encoder_get_sha256 (encoder),
+  g_assert_true (_gaze_feature_cache_write_grids (f->cache, gaze_encoder_get_sha256 (encoder),
                                                  f->images, N, (const char *const *) ids, CELLS,
                                                  CHANNELS, grids, &error));
   g_assert_no_error (error);
@@ -230,7 +230,7 @@ test_train_and_caption (void)
   assert_one_line_error (status, err, "bad.gzm");
   /* A model for another encoder is refused. */
   reset (&out, &err);
-  g_autoptr (GazeModelFile) file = gaze_model_to_file (model, TRUE);
+  g_autoptr (GazeModelFile) file = _gaze_model_to_file (model, TRUE);
   gaze_model_file_set_meta (file, "encoder.sha256",
                             "0000000000000000000000000000000000000000000000000000000000000000");
   g_autofree char *other = g_build_filename (f.dir, "other.gzm", NULL);

@@ -22,10 +22,10 @@ tiny_model (void)
   GazeDecoderSizes sizes = { .vocab = G_N_ELEMENTS (words), .channels = CHANNELS,
                              .squeeze = CHANNELS, .embed = 3, .hidden = 4, .attn = 2,
                              .cells = CELLS };
-  GazeDecoder *dec = gaze_decoder_new (&sizes);
+  GazeDecoder *dec = _gaze_decoder_new (&sizes);
   GazeRng rng;
-  gaze_rng_seed (&rng, 7);
-  gaze_decoder_init_params (dec, &rng);
+  _gaze_rng_seed (&rng, 7);
+  _gaze_decoder_init_params (dec, &rng);
   GazeDecoderViews *p = &dec->p;
   /* a_i = relu(f_i): the squeeze is the identity. */
   memset (p->squeeze_w, 0, sizeof (float) * CHANNELS * CHANNELS);
@@ -48,7 +48,7 @@ tiny_model (void)
   g_autoptr (GError) error = NULL;
   GazeVocab *vocab = gaze_vocab_new (words, G_N_ELEMENTS (words), &error);
   g_assert_no_error (error);
-  return gaze_model_new (dec, vocab, GAZE_ATTENTION_SOFT, "fake", "0");
+  return _gaze_model_new (dec, vocab, GAZE_ATTENTION_SOFT, "fake", "0");
 }
 
 /* Every cell dark but one, or every cell alike. */
@@ -119,13 +119,13 @@ test_matches_two_steps (void)
   float grid[CELLS * CHANNELS];
   make_grid (grid, TRUE);
   /* The first step, once as it is and once without its three highest-α cells. */
-  GazeDecoderState *st = gaze_decoder_state_new (dec, 1, 1, NULL);
-  gaze_decoder_encode (dec, st, grid, 1);
+  GazeDecoderState *st = _gaze_decoder_state_new (dec, 1, 1, NULL);
+  _gaze_decoder_encode (dec, st, grid, 1);
   float h[4], c[4];
   memcpy (h, st->h0, sizeof h);
   memcpy (c, st->c0, sizeof c);
   const int start = GAZE_TOKEN_START, word = 4;
-  gaze_decoder_step (dec, st, 1, &start, h, c, NULL, FALSE);
+  _gaze_decoder_step (dec, st, 1, &start, h, c, NULL, FALSE);
   const double lp = log (st->logits[word]);
   float alpha[CELLS], mask[CELLS];
   memcpy (alpha, st->alpha, sizeof alpha);
@@ -139,9 +139,9 @@ test_matches_two_steps (void)
           best = i;
       mask[best] = 0.0f;
     }
-  gaze_decoder_step (dec, st, 1, &start, h, c, mask, FALSE);
+  _gaze_decoder_step (dec, st, 1, &start, h, c, mask, FALSE);
   const double lq = log (st->logits[word]);
-  gaze_decoder_state_free (st);
+  _gaze_decoder_state_free (st);
   /* The same through gaze_model_faithfulness, for a one-word caption. */
   GazeWord w = { .word = (char *) words[word] };
   GazeBeam beam = { .n_words = 1, .words = &w };

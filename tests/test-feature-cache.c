@@ -91,7 +91,7 @@ test_round_trip (void)
   char **ids;
   g_autofree float *grids = make_synthetic (&s, 5, &ids);
   g_autoptr (GError) error = NULL;
-  g_assert_true (gaze_feature_cache_write_grids (s.cache, sha_a, s.images, 5,
+  g_assert_true (_gaze_feature_cache_write_grids (s.cache, sha_a, s.images, 5,
                                                  (const char *const *) ids, N_CELLS, CHANNELS,
                                                  grids, &error));
   g_assert_no_error (error);
@@ -117,23 +117,23 @@ test_round_trip (void)
   g_assert_no_error (error);
 
   /* Current for this encoder and these images … */
-  g_assert_true (gaze_feature_cache_is_current (cache, sha_a, N_CELLS, CHANNELS, s.images, &error));
+  g_assert_true (_gaze_feature_cache_is_current (cache, sha_a, N_CELLS, CHANNELS, s.images, &error));
   g_assert_no_error (error);
   /* … stale for another encoder, another grid, another list of images. */
-  g_assert_false (gaze_feature_cache_is_current (cache, sha_b, N_CELLS, CHANNELS, s.images, &error));
+  g_assert_false (_gaze_feature_cache_is_current (cache, sha_b, N_CELLS, CHANNELS, s.images, &error));
   g_assert_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH);
   g_clear_error (&error);
-  g_assert_false (gaze_feature_cache_is_current (cache, sha_a, 49, CHANNELS, s.images, &error));
+  g_assert_false (_gaze_feature_cache_is_current (cache, sha_a, 49, CHANNELS, s.images, &error));
   g_clear_error (&error);
   touch (s.images, "img999.jpg");
-  g_assert_false (gaze_feature_cache_is_current (cache, sha_a, N_CELLS, CHANNELS, s.images, &error));
+  g_assert_false (_gaze_feature_cache_is_current (cache, sha_a, N_CELLS, CHANNELS, s.images, &error));
   g_assert_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH);
   g_clear_error (&error);
   g_autofree char *extra = g_build_filename (s.images, "img999.jpg", NULL);
   g_remove (extra);
   g_autofree char *first = g_build_filename (s.images, "img000.jpg", NULL);
   g_remove (first);
-  g_assert_false (gaze_feature_cache_is_current (cache, sha_a, N_CELLS, CHANNELS, s.images, &error));
+  g_assert_false (_gaze_feature_cache_is_current (cache, sha_a, N_CELLS, CHANNELS, s.images, &error));
   g_clear_error (&error);
 
   /* Loading for another encoder is a mismatch, not a crash. */
@@ -182,7 +182,7 @@ test_damage (void)
   /* 100 images: more than the 32 grids checked on opening. */
   const int n = 100;
   g_autofree float *grids = make_synthetic (&s, n, &ids);
-  g_assert_true (gaze_feature_cache_write_grids (s.cache, sha_a, s.images, n,
+  g_assert_true (_gaze_feature_cache_write_grids (s.cache, sha_a, s.images, n,
                                                  (const char *const *) ids, N_CELLS, CHANNELS,
                                                  grids, NULL));
   g_autoptr (GBytes) bytes = read_all (s.cache);

@@ -42,15 +42,15 @@ problem_init (Problem *p)
   GazeDecoderSizes sizes = { .vocab = 6, .channels = 3, .squeeze = 3, .embed = 3, .hidden = 4,
                              .attn = 3, .cells = CELLS };
   GazeRng rng;
-  gaze_rng_seed (&rng, 2015);
-  p->dec = gaze_decoder_new (&sizes);
-  gaze_decoder_init_params (p->dec, &rng);
+  _gaze_rng_seed (&rng, 2015);
+  p->dec = _gaze_decoder_new (&sizes);
+  _gaze_decoder_init_params (p->dec, &rng);
   for (gsize i = 0; i < p->dec->n_params; i++)
-    p->dec->params[i] = 2.0f * p->dec->params[i] + 0.3f * gaze_rng_normal (&rng);
+    p->dec->params[i] = 2.0f * p->dec->params[i] + 0.3f * _gaze_rng_normal (&rng);
   p->features = g_new (float, CELLS * 3);
   for (int i = 0; i < CELLS * 3; i++)
-    p->features[i] = 2.0f * gaze_rng_uniform (&rng);
-  p->work = gaze_decoder_work_new (1);
+    p->features[i] = 2.0f * _gaze_rng_uniform (&rng);
+  p->work = _gaze_decoder_work_new (1);
   p->batch = (GazeDecoderBatch) { .n = 1, .n_images = 1, .features = p->features, .img = img,
                                   .lengths = lengths, .tokens = tokens, .stride = STRIDE };
 }
@@ -58,8 +58,8 @@ problem_init (Problem *p)
 static void
 problem_clear (Problem *p)
 {
-  gaze_decoder_work_free (p->work);
-  gaze_decoder_free (p->dec);
+  _gaze_decoder_work_free (p->work);
+  _gaze_decoder_free (p->dec);
   g_free (p->features);
 }
 
@@ -73,8 +73,8 @@ expected_log_likelihood (Problem *p)
     {
       forced[0] = code % CELLS, forced[1] = code / CELLS % CELLS, forced[2] = code / 16;
       GazeDecoderOptions opt = { .attention = GAZE_ATTENTION_HARD, .forced = forced };
-      gaze_decoder_forward (p->dec, p->work, &p->batch, &opt);
-      total += exp (gaze_decoder_work_log_ps (p->work, 0)) * gaze_decoder_work_log_py (p->work, 0);
+      _gaze_decoder_forward (p->dec, p->work, &p->batch, &opt);
+      total += exp (_gaze_decoder_work_log_ps (p->work, 0)) * _gaze_decoder_work_log_py (p->work, 0);
     }
   return total;
 }
@@ -113,10 +113,10 @@ enumerated_gradient (Problem *p)
       forced[0] = code % CELLS, forced[1] = code / CELLS % CELLS, forced[2] = code / 16;
       GazeDecoderOptions opt = { .attention = GAZE_ATTENTION_HARD, .forced = forced,
                                  .reinforce_weight = 1.0f };
-      gaze_decoder_forward (p->dec, p->work, &p->batch, &opt);
-      double ps = exp (gaze_decoder_work_log_ps (p->work, 0));
+      _gaze_decoder_forward (p->dec, p->work, &p->batch, &opt);
+      double ps = exp (_gaze_decoder_work_log_ps (p->work, 0));
       memset (gs, 0, sizeof (float) * n);
-      gaze_decoder_backward (p->dec, p->work, &opt, gs);
+      _gaze_decoder_backward (p->dec, p->work, &opt, gs);
       for (gsize i = 0; i < n; i++)
         g[i] += ps * gs[i];
     }
@@ -138,7 +138,7 @@ sampled_gradient (Problem *p, int m, float reinforce_weight, double *mean, doubl
   float *g = g_new (float, n);
   memset (mean, 0, sizeof (double) * n);
   GazeRng rng;
-  gaze_rng_seed (&rng, 77);
+  _gaze_rng_seed (&rng, 77);
   GazeDecoderOptions opt = { .attention = GAZE_ATTENTION_HARD, .expected_prob = 0.0f,
                              .reinforce_weight = reinforce_weight, .rng = &rng };
   for (int b = 0; b < BLOCKS; b++)
@@ -146,10 +146,10 @@ sampled_gradient (Problem *p, int m, float reinforce_weight, double *mean, doubl
       memset (block, 0, sizeof (double) * n);
       for (int k = 0; k < per_block; k++)
         {
-          gaze_decoder_forward (p->dec, p->work, &p->batch, &opt);
+          _gaze_decoder_forward (p->dec, p->work, &p->batch, &opt);
           memset (g, 0, sizeof (float) * n);
           /* Uses b_{k−1} and leaves b_k in opt.baseline. */
-          gaze_decoder_backward (p->dec, p->work, &opt, g);
+          _gaze_decoder_backward (p->dec, p->work, &opt, g);
           for (gsize i = 0; i < n; i++)
             block[i] += g[i];
         }

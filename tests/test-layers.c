@@ -27,7 +27,7 @@ random_array (gsize n, float scale)
 {
   float *x = g_new (float, n);
   for (gsize i = 0; i < n; i++)
-    x[i] = scale * (2.0f * gaze_rng_uniform (&rng) - 1.0f);
+    x[i] = scale * (2.0f * _gaze_rng_uniform (&rng) - 1.0f);
   return x;
 }
 
@@ -77,7 +77,7 @@ static double
 linear_loss (gpointer p)
 {
   LinearCase *c = p;
-  linear_forward (NULL, c->y, c->x, c->w, c->b, c->n, c->in, c->out);
+  _gaze_linear_forward (NULL, c->y, c->x, c->w, c->b, c->n, c->in, c->out);
   return dot (c->r, c->y, (gsize) c->n * c->out);
 }
 
@@ -93,13 +93,13 @@ test_linear (void)
   float *dx = g_new0 (float, c.n * c.in), *dw = g_new0 (float, c.out * c.in);
   float *db = g_new0 (float, c.out);
   /* dℓ/dy = r */
-  linear_backward (NULL, dx, dw, db, c.r, c.x, c.w, c.n, c.in, c.out);
+  _gaze_linear_backward (NULL, dx, dw, db, c.r, c.x, c.w, c.n, c.in, c.out);
   check_gradient ("linear.x", linear_loss, &c, c.x, dx, c.n * c.in);
   check_gradient ("linear.weight", linear_loss, &c, c.w, dw, c.out * c.in);
   check_gradient ("linear.bias", linear_loss, &c, c.b, db, c.out);
   /* Backward accumulates: a second call doubles the gradients. */
   float before = dw[3];
-  linear_backward (NULL, dx, dw, db, c.r, c.x, c.w, c.n, c.in, c.out);
+  _gaze_linear_backward (NULL, dx, dw, db, c.r, c.x, c.w, c.n, c.in, c.out);
   g_assert_cmpfloat_with_epsilon (dw[3], 2.0f * before, 1e-5f);
   g_free (c.x), g_free (c.w), g_free (c.b), g_free (c.r), g_free (c.y);
   g_free (dx), g_free (dw), g_free (db);
@@ -143,9 +143,9 @@ check_pointwise (const char *what, void (*forward) (float *, const float *, gsiz
 static void
 test_pointwise (void)
 {
-  check_pointwise ("relu", relu_forward, relu_backward, 1.0f);
-  check_pointwise ("tanh", tanh_forward, tanh_backward, 3.0f);
-  check_pointwise ("sigmoid", sigmoid_forward, sigmoid_backward, 4.0f);
+  check_pointwise ("relu", _gaze_relu_forward, _gaze_relu_backward, 1.0f);
+  check_pointwise ("tanh", _gaze_tanh_forward, _gaze_tanh_backward, 3.0f);
+  check_pointwise ("sigmoid", _gaze_sigmoid_forward, _gaze_sigmoid_backward, 4.0f);
 }
 
 static void
@@ -175,7 +175,7 @@ static double
 embed_loss (gpointer p)
 {
   EmbedCase *c = p;
-  embedding_forward (c->y, c->ids, c->table, c->n, c->dim);
+  _gaze_embedding_forward (c->y, c->ids, c->table, c->n, c->dim);
   return dot (c->r, c->y, (gsize) c->n * c->dim);
 }
 
@@ -188,7 +188,7 @@ test_embedding (void)
   c.r = random_array (c.n * c.dim, 1.0f);
   c.y = g_new (float, c.n * c.dim);
   float *dt = g_new0 (float, 5 * c.dim);
-  embedding_backward (dt, c.r, ids, c.n, c.dim);
+  _gaze_embedding_backward (dt, c.r, ids, c.n, c.dim);
   check_gradient ("embedding", embed_loss, &c, c.table, dt, 5 * c.dim);
   g_free (c.table), g_free (c.r), g_free (c.y), g_free (dt);
 }
@@ -205,7 +205,7 @@ lstm_loss (gpointer p)
 {
   LstmCase *l = p;
   memcpy (l->gates, l->pre, sizeof (float) * l->n * 4 * l->H);
-  lstm_cell_forward (l->gates, l->cp, l->c, l->tc, l->h, l->n, l->H);
+  _gaze_lstm_cell_forward (l->gates, l->cp, l->c, l->tc, l->h, l->n, l->H);
   return dot (l->rh, l->h, (gsize) l->n * l->H) + dot (l->rc, l->c, (gsize) l->n * l->H);
 }
 
@@ -222,7 +222,7 @@ test_lstm (void)
   l.rc = random_array (nh, 1.0f);
   lstm_loss (&l);
   float *dpre = g_new0 (float, nh * 4), *dcp = g_new0 (float, nh);
-  lstm_cell_backward (dpre, dcp, l.rh, l.rc, l.gates, l.cp, l.tc, l.n, l.H);
+  _gaze_lstm_cell_backward (dpre, dcp, l.rh, l.rc, l.gates, l.cp, l.tc, l.n, l.H);
   check_gradient ("lstm.gates", lstm_loss, &l, l.pre, dpre, nh * 4);
   check_gradient ("lstm.c_prev", lstm_loss, &l, l.cp, dcp, nh);
   g_free (l.pre), g_free (l.cp), g_free (l.gates), g_free (l.c), g_free (l.tc), g_free (l.h);
@@ -242,7 +242,7 @@ static double
 attn_loss (gpointer p)
 {
   AttnCase *c = p;
-  attention_forward (c->alpha, c->u, c->pa, c->img, c->ph, c->v, c->mask, c->n, c->L, c->A);
+  _gaze_attention_forward (c->alpha, c->u, c->pa, c->img, c->ph, c->v, c->mask, c->n, c->L, c->A);
   return dot (c->r, c->alpha, (gsize) c->n * c->L);
 }
 
@@ -276,7 +276,7 @@ test_attention (void)
     }
   float *dpa = g_new0 (float, c.U * c.L * c.A), *dph = g_new0 (float, c.n * c.A);
   float *dv = g_new0 (float, c.A);
-  attention_backward (dpa, dph, dv, c.r, c.alpha, c.u, img, c.v, c.n, c.L, c.A);
+  _gaze_attention_backward (dpa, dph, dv, c.r, c.alpha, c.u, img, c.v, c.n, c.L, c.A);
   check_gradient ("attention.pa", attn_loss, &c, c.pa, dpa, c.U * c.L * c.A);
   check_gradient ("attention.ph", attn_loss, &c, c.ph, dph, c.n * c.A);
   check_gradient ("attention.v", attn_loss, &c, c.v, dv, c.A);
@@ -315,7 +315,7 @@ test_attention_mask (void)
   g_assert_cmpfloat (c.alpha[1 * c.L + 2], ==, 1.0f);
   float *dpa = g_new0 (float, c.U * c.L * c.A), *dph = g_new0 (float, c.n * c.A);
   float *dv = g_new0 (float, c.A);
-  attention_backward (dpa, dph, dv, c.r, c.alpha, c.u, img, c.v, c.n, c.L, c.A);
+  _gaze_attention_backward (dpa, dph, dv, c.r, c.alpha, c.u, img, c.v, c.n, c.L, c.A);
   check_gradient ("attention(masked).pa", attn_loss, &c, c.pa, dpa, c.U * c.L * c.A);
   check_gradient ("attention(masked).ph", attn_loss, &c, c.ph, dph, c.n * c.A);
   g_free (c.pa), g_free (c.ph), g_free (c.v), g_free (c.alpha), g_free (c.u), g_free (c.r);
@@ -332,8 +332,8 @@ static double
 ctx_loss (gpointer p)
 {
   CtxCase *c = p;
-  context_forward (c->ctx, c->w, c->a, c->img, c->n, c->L, c->D);
-  gate_forward (c->z, c->beta, c->h, c->wb, c->bb, c->ctx, c->n, c->H, c->D);
+  _gaze_context_forward (c->ctx, c->w, c->a, c->img, c->n, c->L, c->D);
+  _gaze_gate_forward (c->z, c->beta, c->h, c->wb, c->bb, c->ctx, c->n, c->H, c->D);
   return dot (c->r, c->z, (gsize) c->n * c->D);
 }
 
@@ -355,8 +355,8 @@ test_context_gate (void)
   float *dw = g_new0 (float, c.n * c.L), *da = g_new0 (float, c.U * c.L * c.D);
   float *dctx = g_new0 (float, c.n * c.D), *dh = g_new0 (float, c.n * c.H);
   float *dwb = g_new0 (float, c.H), dbb = 0.0f;
-  gate_backward (dh, dwb, &dbb, dctx, c.r, c.beta, c.h, c.wb, c.ctx, c.n, c.H, c.D);
-  context_backward (dw, da, dctx, c.w, c.a, img, c.n, c.L, c.D);
+  _gaze_gate_backward (dh, dwb, &dbb, dctx, c.r, c.beta, c.h, c.wb, c.ctx, c.n, c.H, c.D);
+  _gaze_context_backward (dw, da, dctx, c.w, c.a, img, c.n, c.L, c.D);
   check_gradient ("context.w", ctx_loss, &c, c.w, dw, c.n * c.L);
   check_gradient ("context.a", ctx_loss, &c, c.a, da, c.U * c.L * c.D);
   check_gradient ("gate.h", ctx_loss, &c, c.h, dh, c.n * c.H);
@@ -380,7 +380,7 @@ xent_loss (gpointer p)
 {
   XentCase *c = p;
   memcpy (c->p, c->x, sizeof (float) * c->n * c->V);
-  return softmax_xent_forward (c->p, c->tgt, c->n, c->V);
+  return _gaze_softmax_xent_forward (c->p, c->tgt, c->n, c->V);
 }
 
 static void
@@ -393,7 +393,7 @@ test_softmax_xent (void)
   double loss = xent_loss (&c);
   g_assert_cmpfloat (loss, >, 0.0);
   float *dx = g_new0 (float, c.n * c.V);
-  softmax_xent_backward (dx, c.p, tgt, c.n, c.V, 1.0f);
+  _gaze_softmax_xent_backward (dx, c.p, tgt, c.n, c.V, 1.0f);
   check_gradient ("softmax_xent", xent_loss, &c, c.x, dx, c.n * c.V);
   /* Uniform logits: the loss is n log V exactly. */
   memset (c.x, 0, sizeof (float) * c.n * c.V);
@@ -410,7 +410,7 @@ static double
 drop_loss (gpointer p)
 {
   DropCase *c = p;
-  dropout_forward (c->y, c->x, c->mask, c->n);
+  _gaze_dropout_forward (c->y, c->x, c->mask, c->n);
   return dot (c->r, c->y, c->n);
 }
 
@@ -422,7 +422,7 @@ test_dropout (void)
   c.mask = g_new (float, c.n);
   c.y = g_new (float, c.n);
   c.r = random_array (c.n, 1.0f);
-  dropout_mask (c.mask, c.n, 0.5f, &rng);
+  _gaze_dropout_mask (c.mask, c.n, 0.5f, &rng);
   int kept = 0;
   for (gsize i = 0; i < c.n; i++)
     {
@@ -432,7 +432,7 @@ test_dropout (void)
   /* Binomial(2000, 0.5): 5 standard deviations is ±112. */
   g_assert_cmpint (abs (kept - 1000), <, 112);
   float *dx = g_new0 (float, c.n);
-  dropout_backward (dx, c.r, c.mask, c.n);
+  _gaze_dropout_backward (dx, c.r, c.mask, c.n);
   check_gradient ("dropout", drop_loss, &c, c.x, dx, 50);
   g_free (c.x), g_free (c.mask), g_free (c.y), g_free (c.r), g_free (dx);
 }
@@ -444,7 +444,7 @@ typedef struct {
 static double
 ds_loss (gpointer p)
 {
-  return doubly_stochastic_forward (((DsCase *) p)->s, 2, 3, 0.7f);
+  return _gaze_doubly_stochastic_forward (((DsCase *) p)->s, 2, 3, 0.7f);
 }
 
 static void
@@ -452,11 +452,11 @@ test_doubly_stochastic (void)
 {
   DsCase c = { random_array (6, 2.0f) };
   float *ds = g_new0 (float, 6);
-  doubly_stochastic_backward (ds, c.s, 2, 3, 0.7f, 1.0f);
+  _gaze_doubly_stochastic_backward (ds, c.s, 2, 3, 0.7f, 1.0f);
   check_gradient ("doubly_stochastic", ds_loss, &c, c.s, ds, 6);
   /* Summed, not averaged, over the cells: all-zero sums cost λ per cell. */
   float zeros[6] = { 0 };
-  g_assert_cmpfloat_with_epsilon (doubly_stochastic_forward (zeros, 2, 3, 0.7f), 6 * 0.7, 1e-6);
+  g_assert_cmpfloat_with_epsilon (_gaze_doubly_stochastic_forward (zeros, 2, 3, 0.7f), 6 * 0.7, 1e-6);
   g_free (c.s), g_free (ds);
 }
 
@@ -476,7 +476,7 @@ decoder_loss (gpointer p)
 {
   DecoderCase *c = p;
   c->rng = c->rng0;
-  return gaze_decoder_forward (c->dec, c->work, &c->batch, &c->opt);
+  return _gaze_decoder_forward (c->dec, c->work, &c->batch, &c->opt);
 }
 
 static void
@@ -486,13 +486,13 @@ check_decoder (GazeAttention attention, float dropout, const float *row_weight)
     .vocab = 7, .channels = 6, .squeeze = 5, .embed = 4, .hidden = 3, .attn = 4, .cells = 4,
   };
   DecoderCase c = { 0 };
-  c.dec = gaze_decoder_new (&sizes);
-  gaze_rng_seed (&c.rng0, 42);
-  gaze_decoder_init_params (c.dec, &c.rng0);
+  c.dec = _gaze_decoder_new (&sizes);
+  _gaze_rng_seed (&c.rng0, 42);
+  _gaze_decoder_init_params (c.dec, &c.rng0);
   /* Larger weights than the initialisation, so that every path matters. */
   for (gsize i = 0; i < c.dec->n_params; i++)
-    c.dec->params[i] += 0.3f * (2.0f * gaze_rng_uniform (&rng) - 1.0f);
-  c.work = gaze_decoder_work_new (1);
+    c.dec->params[i] += 0.3f * (2.0f * _gaze_rng_uniform (&rng) - 1.0f);
+  c.work = _gaze_decoder_work_new (1);
   /* Three captions of two images, sorted longest first. */
   static const int tokens[3 * 6] = {
     1, 4, 5, 6, 2, 0, /* <start> w w w <end> */
@@ -514,7 +514,7 @@ check_decoder (GazeAttention attention, float dropout, const float *row_weight)
   double loss = decoder_loss (&c);
   g_assert_true (isfinite (loss) && (row_weight != NULL || loss > 0.0));
   float *grads = g_new0 (float, c.dec->n_params);
-  gaze_decoder_backward (c.dec, c.work, &c.opt, grads);
+  _gaze_decoder_backward (c.dec, c.work, &c.opt, grads);
   for (int k = 0; k < GAZE_N_PARAMS; k++)
     {
       const GazeTensorInfo *t = &c.dec->tensors[k];
@@ -526,8 +526,8 @@ check_decoder (GazeAttention attention, float dropout, const float *row_weight)
     }
   g_free (grads);
   g_free (features);
-  gaze_decoder_work_free (c.work);
-  gaze_decoder_free (c.dec);
+  _gaze_decoder_work_free (c.work);
+  _gaze_decoder_free (c.dec);
 }
 
 static void
@@ -561,7 +561,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  gaze_rng_seed (&rng, 1234);
+  _gaze_rng_seed (&rng, 1234);
   g_test_add_func ("/layers/fast-math", test_fast_math);
   g_test_add_func ("/layers/linear", test_linear);
   g_test_add_func ("/layers/pointwise", test_pointwise);

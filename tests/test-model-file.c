@@ -32,33 +32,33 @@ static void
 test_half_cases (void)
 {
   /* Worked by hand: 1 = 0 01111 0000000000; the largest half 65504 = 0x7bff. */
-  g_assert_cmphex (gaze_half_from_float (1.0f), ==, 0x3c00);
-  g_assert_cmphex (gaze_half_from_float (-2.0f), ==, 0xc000);
-  g_assert_cmphex (gaze_half_from_float (65504.0f), ==, 0x7bff);
+  g_assert_cmphex (_gaze_half_from_float (1.0f), ==, 0x3c00);
+  g_assert_cmphex (_gaze_half_from_float (-2.0f), ==, 0xc000);
+  g_assert_cmphex (_gaze_half_from_float (65504.0f), ==, 0x7bff);
   /* 65519.99 is below the midpoint 65520 between 65504 and 65536: stays. */
-  g_assert_cmphex (gaze_half_from_float (65519.99f), ==, 0x7bff);
+  g_assert_cmphex (_gaze_half_from_float (65519.99f), ==, 0x7bff);
   /* 65520 is the tie; 0x7bff is odd, so it rounds up to infinity. */
-  g_assert_cmphex (gaze_half_from_float (65520.0f), ==, 0x7c00);
-  g_assert_cmphex (gaze_half_from_float (1e10f), ==, 0x7c00);
-  g_assert_cmphex (gaze_half_from_float (-INFINITY), ==, 0xfc00);
-  g_assert_true (isnan (gaze_half_to_float (gaze_half_from_float (NAN))));
+  g_assert_cmphex (_gaze_half_from_float (65520.0f), ==, 0x7c00);
+  g_assert_cmphex (_gaze_half_from_float (1e10f), ==, 0x7c00);
+  g_assert_cmphex (_gaze_half_from_float (-INFINITY), ==, 0xfc00);
+  g_assert_true (isnan (_gaze_half_to_float (_gaze_half_from_float (NAN))));
   /* The spacing of halves in [1, 2) is 2^−10; 1 + 2^−11 is a tie between
    * 0x3c00 (even) and 0x3c01: to even.  1 + 3×2^−11 ties 0x3c01/0x3c02: to 0x3c02. */
-  g_assert_cmphex (gaze_half_from_float (1.0f + ldexpf (1, -11)), ==, 0x3c00);
-  g_assert_cmphex (gaze_half_from_float (1.0f + 3 * ldexpf (1, -11)), ==, 0x3c02);
-  g_assert_cmphex (gaze_half_from_float (1.0f + ldexpf (1, -11) + ldexpf (1, -20)), ==, 0x3c01);
+  g_assert_cmphex (_gaze_half_from_float (1.0f + ldexpf (1, -11)), ==, 0x3c00);
+  g_assert_cmphex (_gaze_half_from_float (1.0f + 3 * ldexpf (1, -11)), ==, 0x3c02);
+  g_assert_cmphex (_gaze_half_from_float (1.0f + ldexpf (1, -11) + ldexpf (1, -20)), ==, 0x3c01);
   /* Subnormals are multiples of 2^−24: 2^−24 → 1, 2^−25 is the tie with 0
    * (even) → 0, 1.5×2^−25 → 1, 3×2^−25 ties 1/2 → 2. */
-  g_assert_cmphex (gaze_half_from_float (ldexpf (1, -24)), ==, 0x0001);
-  g_assert_cmphex (gaze_half_from_float (ldexpf (1, -25)), ==, 0x0000);
-  g_assert_cmphex (gaze_half_from_float (1.5f * ldexpf (1, -25)), ==, 0x0001);
-  g_assert_cmphex (gaze_half_from_float (3 * ldexpf (1, -25)), ==, 0x0002);
-  g_assert_cmphex (gaze_half_from_float (-ldexpf (1, -14)), ==, 0x8400); /* smallest normal */
+  g_assert_cmphex (_gaze_half_from_float (ldexpf (1, -24)), ==, 0x0001);
+  g_assert_cmphex (_gaze_half_from_float (ldexpf (1, -25)), ==, 0x0000);
+  g_assert_cmphex (_gaze_half_from_float (1.5f * ldexpf (1, -25)), ==, 0x0001);
+  g_assert_cmphex (_gaze_half_from_float (3 * ldexpf (1, -25)), ==, 0x0002);
+  g_assert_cmphex (_gaze_half_from_float (-ldexpf (1, -14)), ==, 0x8400); /* smallest normal */
   /* Just below 2^−14, rounding up carries into the smallest normal. */
-  g_assert_cmphex (gaze_half_from_float (ldexpf (1, -14) - ldexpf (1, -30)), ==, 0x0400);
-  g_assert_cmphex (gaze_half_from_float (-0.0f), ==, 0x8000);
-  g_assert_cmpfloat (gaze_half_to_float (0x0001), ==, ldexpf (1, -24));
-  g_assert_cmpfloat (gaze_half_to_float (0x3555), ==, 0.333251953125f);
+  g_assert_cmphex (_gaze_half_from_float (ldexpf (1, -14) - ldexpf (1, -30)), ==, 0x0400);
+  g_assert_cmphex (_gaze_half_from_float (-0.0f), ==, 0x8000);
+  g_assert_cmpfloat (_gaze_half_to_float (0x0001), ==, ldexpf (1, -24));
+  g_assert_cmpfloat (_gaze_half_to_float (0x3555), ==, 0.333251953125f);
 }
 
 static void
@@ -67,11 +67,11 @@ test_half_exhaustive (void)
   /* Every half survives half → float → half. */
   for (guint32 h = 0; h < 65536; h++)
     {
-      float f = gaze_half_to_float (h);
+      float f = _gaze_half_to_float (h);
       if ((h & 0x7c00) == 0x7c00 && (h & 0x3ff) != 0)
         g_assert_true (isnan (f));
       else
-        g_assert_cmphex (gaze_half_from_float (f), ==, h);
+        g_assert_cmphex (_gaze_half_from_float (f), ==, h);
     }
 #if defined(__FLT16_MAX__)
   /* The compiler's float → _Float16 conversion rounds to nearest even: ours
@@ -87,8 +87,8 @@ test_half_exhaustive (void)
       _Float16 ref = (_Float16) f;
       guint16 ref_bits;
       memcpy (&ref_bits, &ref, 2);
-      if (gaze_half_from_float (f) != ref_bits)
-        g_error ("%a: got 0x%04x, _Float16 gives 0x%04x", f, gaze_half_from_float (f), ref_bits);
+      if (_gaze_half_from_float (f) != ref_bits)
+        g_error ("%a: got 0x%04x, _Float16 gives 0x%04x", f, _gaze_half_from_float (f), ref_bits);
     }
   g_rand_free (rand);
 #else

@@ -42,21 +42,21 @@ test_same_padding (void)
 {
   int pad;
   /* 224, 3×3, stride 2: 112 outputs, one padding row, at the bottom. */
-  g_assert_cmpint (tflite_window_geometry (TRUE, 224, 3, 2, &pad), ==, 112);
+  g_assert_cmpint (_gaze_tflite_window_geometry (TRUE, 224, 3, 2, &pad), ==, 112);
   g_assert_cmpint (pad, ==, 0);
   /* 7, 3×3, stride 2: 4 outputs, 2 padding rows, one at each end. */
-  g_assert_cmpint (tflite_window_geometry (TRUE, 7, 3, 2, &pad), ==, 4);
+  g_assert_cmpint (_gaze_tflite_window_geometry (TRUE, 7, 3, 2, &pad), ==, 4);
   g_assert_cmpint (pad, ==, 1);
   /* 14, 5×5, stride 2: 7 outputs, 3 padding rows, 1 at the top and 2 at the bottom. */
-  g_assert_cmpint (tflite_window_geometry (TRUE, 14, 5, 2, &pad), ==, 7);
+  g_assert_cmpint (_gaze_tflite_window_geometry (TRUE, 14, 5, 2, &pad), ==, 7);
   g_assert_cmpint (pad, ==, 1);
   /* Stride 1 keeps the size; 5×5 pads 2 on each side. */
-  g_assert_cmpint (tflite_window_geometry (TRUE, 9, 5, 1, &pad), ==, 9);
+  g_assert_cmpint (_gaze_tflite_window_geometry (TRUE, 9, 5, 1, &pad), ==, 9);
   g_assert_cmpint (pad, ==, 2);
   /* VALID never pads. */
-  g_assert_cmpint (tflite_window_geometry (FALSE, 8, 3, 2, &pad), ==, 3);
+  g_assert_cmpint (_gaze_tflite_window_geometry (FALSE, 8, 3, 2, &pad), ==, 3);
   g_assert_cmpint (pad, ==, 0);
-  g_assert_cmpint (tflite_window_geometry (FALSE, 2, 3, 1, &pad), ==, 0);
+  g_assert_cmpint (_gaze_tflite_window_geometry (FALSE, 2, 3, 1, &pad), ==, 0);
 }
 
 static GazeOpWindow
@@ -64,8 +64,8 @@ make_window (int h, int w, int c, int k, int stride, int oc, gboolean same)
 {
   GazeOpWindow g = { .h = h, .w = w, .c = c, .kh = k, .kw = k, .stride_h = stride,
                      .stride_w = stride, .oc = oc };
-  g.oh = tflite_window_geometry (same, h, k, stride, &g.pad_top);
-  g.ow = tflite_window_geometry (same, w, k, stride, &g.pad_left);
+  g.oh = _gaze_tflite_window_geometry (same, h, k, stride, &g.pad_top);
+  g.ow = _gaze_tflite_window_geometry (same, w, k, stride, &g.pad_left);
   return g;
 }
 
@@ -123,9 +123,9 @@ test_conv2d (void)
       g_autofree float *in = random_floats (rand, (gsize) g.h * g.w * g.c);
       g_autofree float *w = random_floats (rand, (gsize) g.oc * g.kh * g.kw * g.c);
       g_autofree float *bias = random_floats (rand, g.oc);
-      g_autofree float *scratch = g_new (float, MAX (gaze_op_conv2d_scratch (&g), 1));
+      g_autofree float *scratch = g_new (float, MAX (_gaze_op_conv2d_scratch (&g), 1));
       g_autofree float *got = g_new (float, n_out), *want = g_new (float, n_out);
-      gaze_op_conv2d_forward (&g, in, w, t % 2 ? NULL : bias, cc->act, scratch, got);
+      _gaze_op_conv2d_forward (&g, in, w, t % 2 ? NULL : bias, cc->act, scratch, got);
       reference_conv (&g, in, w, t % 2 ? NULL : bias, FALSE, cc->act, want);
       assert_close (got, want, n_out, 1e-4f);
     }
@@ -150,13 +150,13 @@ test_depthwise_conv2d (void)
       g_autofree float *w = random_floats (rand, (gsize) g.kh * g.kw * g.c);
       g_autofree float *bias = random_floats (rand, g.c);
       g_autofree float *got = g_new (float, n_out), *want = g_new (float, n_out);
-      gaze_op_depthwise_conv2d_forward (&g, in, w, t % 2 ? NULL : bias, cc->act, got);
+      _gaze_op_depthwise_conv2d_forward (&g, in, w, t % 2 ? NULL : bias, cc->act, got);
       reference_conv (&g, in, w, t % 2 ? NULL : bias, TRUE, cc->act, want);
       assert_close (got, want, n_out, 1e-4f);
       /* Rows computed in two parts, as two threads would, give the same. */
       memset (got, 0, sizeof (float) * n_out);
-      gaze_op_depthwise_conv2d_rows (&g, in, w, t % 2 ? NULL : bias, cc->act, 0, g.oh / 2, got);
-      gaze_op_depthwise_conv2d_rows (&g, in, w, t % 2 ? NULL : bias, cc->act, g.oh / 2, g.oh, got);
+      _gaze_op_depthwise_conv2d_rows (&g, in, w, t % 2 ? NULL : bias, cc->act, 0, g.oh / 2, got);
+      _gaze_op_depthwise_conv2d_rows (&g, in, w, t % 2 ? NULL : bias, cc->act, g.oh / 2, g.oh, got);
       assert_close (got, want, n_out, 1e-4f);
     }
 }
@@ -189,7 +189,7 @@ test_average_pool (void)
                     }
               want[((gsize) y * g->ow + x) * g->c + c] = (float) (sum / count);
             }
-      gaze_op_average_pool_forward (g, in, TFLITE_ACT_NONE, got);
+      _gaze_op_average_pool_forward (g, in, TFLITE_ACT_NONE, got);
       assert_close (got, want, n_out, 1e-5f);
     }
 }
@@ -216,7 +216,7 @@ test_add_mul (void)
             float bv = b[(bd[1] > 1 ? y * 20 : 0) + (bd[2] > 1 ? x * 5 : 0) + (bd[3] > 1 ? c : 0)];
             want[i] = reference_activation (mul ? a[i] * bv : a[i] + bv, act);
           }
-        (mul ? gaze_op_mul_forward : gaze_op_add_forward) (a, out_dims, b, bd, out_dims, act, got);
+        (mul ? _gaze_op_mul_forward : _gaze_op_add_forward) (a, out_dims, b, bd, out_dims, act, got);
         assert_close (got, want, n, 1e-6f);
       }
 }
@@ -230,13 +230,13 @@ test_mean (void)
   float got[6], want[6] = { 0 };
   for (int i = 0; i < 72; i++)
     want[i % 6] += in[i] / 12.0f;
-  gaze_op_mean_forward (in, dims, (1 << 1) | (1 << 2), got);
+  _gaze_op_mean_forward (in, dims, (1 << 1) | (1 << 2), got);
   assert_close (got, want, 6, 1e-5f);
   /* Over the channels instead: one mean a pixel. */
   float got2[12], want2[12] = { 0 };
   for (int i = 0; i < 72; i++)
     want2[i / 6] += in[i] / 6.0f;
-  gaze_op_mean_forward (in, dims, 1 << 3, got2);
+  _gaze_op_mean_forward (in, dims, 1 << 3, got2);
   assert_close (got2, want2, 12, 1e-5f);
 }
 
@@ -257,7 +257,7 @@ test_fully_connected (void)
           acc += in[b * n_in + i] * w[o * n_in + i];
         want[b * n_out + o] = MAX ((float) acc, 0.0f);
       }
-  gaze_op_fully_connected_forward (in, batch, n_in, w, bias, n_out, TFLITE_ACT_RELU, got);
+  _gaze_op_fully_connected_forward (in, batch, n_in, w, bias, n_out, TFLITE_ACT_RELU, got);
   assert_close (got, want, 10, 1e-5f);
 }
 
@@ -266,7 +266,7 @@ test_softmax (void)
 {
   /* Large logits must not overflow; beta scales them; each row sums to 1. */
   float in[6] = { 1000.0f, 1001.0f, 1002.0f, -1.0f, 0.0f, 1.0f }, got[6];
-  gaze_op_softmax_forward (in, 2, 3, 2.0f, got);
+  _gaze_op_softmax_forward (in, 2, 3, 2.0f, got);
   double z = 1 + exp (2.0) + exp (4.0);
   float want[6] = { (float) (1 / z), (float) (exp (2.0) / z), (float) (exp (4.0) / z),
                     (float) (1 / z), (float) (exp (2.0) / z), (float) (exp (4.0) / z) };
@@ -277,11 +277,11 @@ static void
 test_quantize_and_activation (void)
 {
   float in[5] = { -3.0f, -0.5f, 0.5f, 5.0f, 9.0f }, got[5];
-  gaze_op_quantize_forward (in, 5, -1.0f, 6.0f, got);
+  _gaze_op_quantize_forward (in, 5, -1.0f, 6.0f, got);
   float want[5] = { -1.0f, -0.5f, 0.5f, 5.0f, 6.0f };
   assert_close (got, want, 5, 0);
   float relu6[5] = { -3.0f, -0.5f, 0.5f, 5.0f, 9.0f };
-  gaze_op_activation (relu6, 5, TFLITE_ACT_RELU6);
+  _gaze_op_activation (relu6, 5, TFLITE_ACT_RELU6);
   float want6[5] = { 0.0f, 0.0f, 0.5f, 5.0f, 6.0f };
   assert_close (relu6, want6, 5, 0);
 }

@@ -37,7 +37,7 @@ static void
 expect_error (const guint8 *data, gsize size, int code, const char *fragment)
 {
   GError *error = NULL;
-  TfliteGraph *graph = tflite_graph_new (data, size, "test.tflite", &error);
+  TfliteGraph *graph = _gaze_tflite_graph_new (data, size, "test.tflite", &error);
   g_assert_null (graph);
   g_assert_error (error, GAZE_ERROR, code);
   test_util_assert_one_line (error->message, "test.tflite: ", fragment);
@@ -153,7 +153,7 @@ load_seed (const char *name)
   gsize size;
   g_assert_true (g_file_get_contents (path, &data, &size, NULL));
   GError *error = NULL;
-  TfliteGraph *graph = tflite_graph_new ((const guint8 *) data, size, name, &error);
+  TfliteGraph *graph = _gaze_tflite_graph_new ((const guint8 *) data, size, name, &error);
   g_assert_no_error (error);
   return graph;
 }
@@ -227,12 +227,12 @@ model_open (Model *m, const char *name)
   m->fb = (FbBuffer) { m->data, m->size };
   FbVector subgraphs;
   GError *error = NULL;
-  g_assert_true (fb_root (&m->fb, "TFL3", &m->model, &error));
-  g_assert_true (fb_table_vector (&m->model, 1, 4, &m->codes, &error));
-  g_assert_true (fb_table_vector (&m->model, 2, 4, &subgraphs, &error));
-  g_assert_true (fb_vector_table (&subgraphs, 0, &m->subgraph, &error));
-  g_assert_true (fb_table_vector (&m->subgraph, 0, 4, &m->tensors, &error));
-  g_assert_true (fb_table_vector (&m->subgraph, 3, 4, &m->operators, &error));
+  g_assert_true (_gaze_fb_root (&m->fb, "TFL3", &m->model, &error));
+  g_assert_true (_gaze_fb_table_vector (&m->model, 1, 4, &m->codes, &error));
+  g_assert_true (_gaze_fb_table_vector (&m->model, 2, 4, &subgraphs, &error));
+  g_assert_true (_gaze_fb_vector_table (&subgraphs, 0, &m->subgraph, &error));
+  g_assert_true (_gaze_fb_table_vector (&m->subgraph, 0, 4, &m->tensors, &error));
+  g_assert_true (_gaze_fb_table_vector (&m->subgraph, 3, 4, &m->operators, &error));
   g_assert_no_error (error);
 }
 
@@ -253,11 +253,11 @@ test_unsupported_operator (void)
     {
       FbTable code;
       gsize pos;
-      g_assert_true (fb_vector_table (&m.codes, i, &code, NULL));
-      g_assert_true (fb_table_field_pos (&code, 0, 1, &pos, NULL));
+      g_assert_true (_gaze_fb_vector_table (&m.codes, i, &code, NULL));
+      g_assert_true (_gaze_fb_table_field_pos (&code, 0, 1, &pos, NULL));
       if (pos != 0)
         m.data[pos] = 23;
-      g_assert_true (fb_table_field_pos (&code, 3, 4, &pos, NULL));
+      g_assert_true (_gaze_fb_table_field_pos (&code, 3, 4, &pos, NULL));
       if (pos != 0)
         put_i32 (m.data + pos, 23);
     }
@@ -271,8 +271,8 @@ tensor_shape (Model *m, guint32 i)
 {
   FbTable tensor;
   FbVector shape;
-  g_assert_true (fb_vector_table (&m->tensors, i, &tensor, NULL));
-  g_assert_true (fb_table_vector (&tensor, 0, 4, &shape, NULL));
+  g_assert_true (_gaze_fb_vector_table (&m->tensors, i, &tensor, NULL));
+  g_assert_true (_gaze_fb_table_vector (&tensor, 0, 4, &shape, NULL));
   return shape;
 }
 
@@ -282,9 +282,9 @@ operator_input (Model *m, guint32 k, guint32 input)
 {
   FbTable op;
   FbVector inputs;
-  g_assert_true (fb_vector_table (&m->operators, k, &op, NULL));
-  g_assert_true (fb_table_vector (&op, 1, 4, &inputs, NULL));
-  return fb_vector_i32 (&inputs, input);
+  g_assert_true (_gaze_fb_vector_table (&m->operators, k, &op, NULL));
+  g_assert_true (_gaze_fb_table_vector (&op, 1, 4, &inputs, NULL));
+  return _gaze_fb_vector_i32 (&inputs, input);
 }
 
 static void
@@ -313,7 +313,7 @@ test_buffer_too_small (void)
   model_open (&m, MOBILENET);
   /* The first convolution's filter claims twice its output channels. */
   FbVector shape = tensor_shape (&m, (guint32) operator_input (&m, 0, 1));
-  put_i32 (m.data + shape.pos, 2 * fb_vector_i32 (&shape, 0));
+  put_i32 (m.data + shape.pos, 2 * _gaze_fb_vector_i32 (&shape, 0));
   expect_error (m.data, m.size, GAZE_ERROR_CORRUPT, "buffer too small for tensor");
   g_free (m.data);
 }
@@ -326,9 +326,9 @@ test_wrong_shape (void)
   /* The first convolution's output claims 113 rows where SAME gives 112. */
   FbTable op;
   FbVector outputs;
-  g_assert_true (fb_vector_table (&m.operators, 0, &op, NULL));
-  g_assert_true (fb_table_vector (&op, 2, 4, &outputs, NULL));
-  FbVector shape = tensor_shape (&m, (guint32) fb_vector_i32 (&outputs, 0));
+  g_assert_true (_gaze_fb_vector_table (&m.operators, 0, &op, NULL));
+  g_assert_true (_gaze_fb_table_vector (&op, 2, 4, &outputs, NULL));
+  FbVector shape = tensor_shape (&m, (guint32) _gaze_fb_vector_i32 (&outputs, 0));
   put_i32 (m.data + shape.pos + 4, 113);
   expect_error (m.data, m.size, GAZE_ERROR_CORRUPT, "unexpected shape");
   g_free (m.data);
@@ -355,13 +355,13 @@ test_mutations (void)
               FbTable t;
               gboolean tensor = g_rand_boolean (rand);
               const FbVector *v = tensor ? &m.tensors : &m.operators;
-              g_assert_true (fb_vector_table (v, g_rand_int_range (rand, 0, (gint32) v->length), &t, NULL));
+              g_assert_true (_gaze_fb_vector_table (v, g_rand_int_range (rand, 0, (gint32) v->length), &t, NULL));
               gsize pos = t.pos + g_rand_int_range (rand, -8, (gint32) t.table_size + 24);
               if (pos < m.size)
                 m.data[pos] = (guint8) g_rand_int (rand);
             }
           GError *error = NULL;
-          TfliteGraph *graph = tflite_graph_new (m.data, m.size, "test.tflite", &error);
+          TfliteGraph *graph = _gaze_tflite_graph_new (m.data, m.size, "test.tflite", &error);
           g_assert_true ((graph == NULL) == (error != NULL));
           if (error != NULL)
             {
@@ -370,7 +370,7 @@ test_mutations (void)
             }
           total++;
           g_clear_error (&error);
-          tflite_graph_free (graph);
+          _gaze_tflite_graph_free (graph);
         }
       g_free (m.data);
     }

@@ -25,13 +25,13 @@ overfit (GazeAttention attention, int steps)
     .cells = 9,
   };
   GazeRng rng;
-  gaze_rng_seed (&rng, 7);
-  GazeDecoder *dec = gaze_decoder_new (&sizes);
-  gaze_decoder_init_params (dec, &rng);
+  _gaze_rng_seed (&rng, 7);
+  GazeDecoder *dec = _gaze_decoder_new (&sizes);
+  _gaze_decoder_init_params (dec, &rng);
   enum { N = 20, U = 20, STRIDE = 10 };
   float *features = g_new (float, U * sizes.cells * sizes.channels);
   for (int i = 0; i < U * sizes.cells * sizes.channels; i++)
-    features[i] = gaze_rng_normal (&rng);
+    features[i] = _gaze_rng_normal (&rng);
   int tokens[N * STRIDE] = { 0 }, lengths[N], img[N];
   for (int r = 0; r < N; r++)
     {
@@ -39,7 +39,7 @@ overfit (GazeAttention attention, int steps)
       int k = 8 - r * 6 / N;
       tokens[r * STRIDE] = GAZE_TOKEN_START;
       for (int j = 1; j <= k; j++)
-        tokens[r * STRIDE + j] = 4 + (int) gaze_rng_below (&rng, sizes.vocab - 4);
+        tokens[r * STRIDE + j] = 4 + (int) _gaze_rng_below (&rng, sizes.vocab - 4);
       tokens[r * STRIDE + k + 1] = GAZE_TOKEN_END;
       lengths[r] = k + 1;
       img[r] = r % U;
@@ -50,27 +50,27 @@ overfit (GazeAttention attention, int steps)
   GazeDecoderOptions opt = { .attention = attention, .dropout = 0.0f, .lambda = 0.0f,
                              .expected_prob = 0.5f, .entropy_weight = 0.001f,
                              .reinforce_weight = 1.0f, .rng = &rng };
-  GazeDecoderWork *work = gaze_decoder_work_new (2);
-  GazeAdam *adam = gaze_adam_new (dec->n_params);
+  GazeDecoderWork *work = _gaze_decoder_work_new (2);
+  GazeAdam *adam = _gaze_adam_new (dec->n_params);
   float *grads = g_new (float, dec->n_params);
   double recent = 0.0;
   int n_recent = 0;
   for (int step = 0; step < steps; step++)
     {
-      double loss = gaze_decoder_forward (dec, work, &batch, &opt);
+      double loss = _gaze_decoder_forward (dec, work, &batch, &opt);
       g_assert_true (isfinite (loss));
       if (step >= steps - 10)
         recent += loss, n_recent++;
       memset (grads, 0, sizeof (float) * dec->n_params);
-      gaze_decoder_backward (dec, work, &opt, grads);
-      gaze_clip_grad_norm (grads, dec->n_params, 5.0f);
-      gaze_adam_update (adam, dec->params, grads, 1e-2f);
+      _gaze_decoder_backward (dec, work, &opt, grads);
+      _gaze_clip_grad_norm (grads, dec->n_params, 5.0f);
+      _gaze_adam_update (adam, dec->params, grads, 1e-2f);
     }
   g_free (grads);
-  gaze_adam_free (adam);
-  gaze_decoder_work_free (work);
+  _gaze_adam_free (adam);
+  _gaze_decoder_work_free (work);
   g_free (features);
-  gaze_decoder_free (dec);
+  _gaze_decoder_free (dec);
   return recent / n_recent;
 }
 
@@ -111,7 +111,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_mkdir (f->images, 0700), ==, 0);
   enum { N_IMAGES = 12, CELLS = 4, CHANNELS = 8 };
   GazeRng rng;
-  gaze_rng_seed (&rng, 99);
+  _gaze_rng_seed (&rng, 99);
   GString *tokens = g_string_new (NULL), *train = g_string_new (NULL), *dev = g_string_new (NULL);
   const char *ids[N_IMAGES];
   char *owned[N_IMAGES];
@@ -126,7 +126,7 @@ fixture_setup (Fixture *f, gconstpointer data)
       for (int c = 0; c < 5; c++)
         {
           g_string_append_printf (tokens, "%s.jpg#%d\t", ids[i], c);
-          int n = 3 + (int) gaze_rng_below (&rng, 4);
+          int n = 3 + (int) _gaze_rng_below (&rng, 4);
           for (int w = 0; w < n; w++)
             g_string_append_printf (tokens, "%s ",
                                     words[(i + w * (c % 2 + 1)) % G_N_ELEMENTS (words)]);
@@ -134,7 +134,7 @@ fixture_setup (Fixture *f, gconstpointer data)
         }
       g_string_append_printf (i < 9 ? train : dev, "%s.jpg\n", ids[i]);
       for (int k = 0; k < CELLS * CHANNELS; k++)
-        grids[i * CELLS * CHANNELS + k] = gaze_rng_normal (&rng);
+        grids[i * CELLS * CHANNELS + k] = _gaze_rng_normal (&rng);
     }
   f->tokens = g_build_filename (f->dir, "tokens.txt", NULL);
   f->train_split = g_build_filename (f->dir, "train.txt", NULL);
@@ -144,7 +144,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_true (g_file_set_contents (f->train_split, train->str, -1, NULL));
   g_assert_true (g_file_set_contents (f->dev_split, dev->str, -1, NULL));
   g_autoptr (GError) error = NULL;
-  g_assert_true (gaze_feature_cache_write_grids (f->cache_path, FAKE_SHA, f->images, N_IMAGES,
+  g_assert_true (_gaze_feature_cache_write_grids (f->cache_path, FAKE_SHA, f->images, N_IMAGES,
                                                  ids, CELLS, CHANNELS, grids, &error));
   g_assert_no_error (error);
   f->cache = gaze_feature_cache_load (f->cache_path, FAKE_SHA, &error);
@@ -193,7 +193,7 @@ checkpoint_params (const char *path, gsize *n)
   g_autoptr (GError) error = NULL;
   g_autoptr (GazeModelFile) file = gaze_model_file_read (path, &error);
   g_assert_no_error (error);
-  g_autoptr (GazeModel) model = gaze_model_from_file (file, path, &error);
+  g_autoptr (GazeModel) model = _gaze_model_from_file (file, path, &error);
   g_assert_no_error (error);
   *n = model->dec->n_params;
   return g_memdup2 (model->dec->params, sizeof (float) * *n);
@@ -292,7 +292,7 @@ test_scst_resume (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GazeModelFile) file = gaze_model_file_read (base_path, &error);
   g_assert_no_error (error);
-  g_autoptr (GazeModel) init = gaze_model_from_file (file, base_path, &error);
+  g_autoptr (GazeModel) init = _gaze_model_from_file (file, base_path, &error);
   g_assert_no_error (error);
   g_autofree float *straight = scst_run (f, init, "scst.gzm", 3, FALSE, NULL, &error, &n1);
   g_assert_no_error (error);
@@ -339,7 +339,7 @@ test_model_round_trip (Fixture *f, gconstpointer data)
     g_assert_cmpfloat (fabsf (model->dec->params[i] - params[i]), <=,
                        fabsf (params[i]) * 1e-3f + 1e-7f);
   /* A model whose tensor has another shape is refused with one line. */
-  g_autoptr (GazeModelFile) file = gaze_model_to_file (model, TRUE);
+  g_autoptr (GazeModelFile) file = _gaze_model_to_file (model, TRUE);
   g_autoptr (GazeModelFile) bad = gaze_model_file_new ();
   const char *keys[] = { "vocabulary", "attention", "encoder.name", "encoder.sha256" };
   for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)

@@ -16,11 +16,11 @@ tiny_model (void)
   GazeVocab *vocab = gaze_vocab_new (words, G_N_ELEMENTS (words), NULL);
   GazeDecoderSizes sizes = { .vocab = G_N_ELEMENTS (words), .channels = 2, .squeeze = 2,
                              .embed = 2, .hidden = 2, .attn = 2, .cells = 4 };
-  GazeDecoder *dec = gaze_decoder_new (&sizes);
+  GazeDecoder *dec = _gaze_decoder_new (&sizes);
   GazeRng rng;
-  gaze_rng_seed (&rng, 7);
-  gaze_decoder_init_params (dec, &rng);
-  return gaze_model_new (dec, vocab, GAZE_ATTENTION_SOFT, "fuzz",
+  _gaze_rng_seed (&rng, 7);
+  _gaze_decoder_init_params (dec, &rng);
+  return _gaze_model_new (dec, vocab, GAZE_ATTENTION_SOFT, "fuzz",
                          "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 }
 
@@ -28,17 +28,17 @@ static void
 write_seed (const char *path)
 {
   GazeModel *model = tiny_model ();
-  GazeAdam *adam = gaze_adam_new (model->dec->n_params);
+  GazeAdam *adam = _gaze_adam_new (model->dec->n_params);
   for (gsize i = 0; i < adam->n; i++)
     adam->m[i] = 0.01f * (float) i, adam->v[i] = 0.001f * (float) i;
   adam->step = 12;
   GazeRng rng;
-  gaze_rng_seed (&rng, 3);
+  _gaze_rng_seed (&rng, 3);
   GazeTrainProgress p = { .epoch = 2, .best_epoch = 1, .bad_epochs = 1, .best_bleu4 = 0.125,
                           .baseline = -3.5f, .wall_time = 42.0 };
-  if (!gaze_checkpoint_write (path, model, adam, &rng, &p, NULL))
+  if (!_gaze_checkpoint_write (path, model, adam, &rng, &p, NULL))
     abort ();
-  gaze_adam_free (adam);
+  _gaze_adam_free (adam);
   gaze_model_free (model);
 }
 
@@ -59,7 +59,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           exit (0);
         }
       model = tiny_model ();
-      adam = gaze_adam_new (model->dec->n_params);
+      adam = _gaze_adam_new (model->dec->n_params);
     }
   read_checkpoint (model, adam, data, size);
   /* And with the size and checksum repaired, to reach the parser behind them. */
@@ -77,7 +77,7 @@ read_checkpoint (GazeModel *model, GazeAdam *adam, const uint8_t *data, size_t s
   GazeRng rng = { { 1, 2, 3, 4 } };
   GazeTrainProgress p = { 0 };
   GError *error = NULL;
-  if (!gaze_checkpoint_read (path, model, adam, &rng, &p, &error))
+  if (!_gaze_checkpoint_read (path, model, adam, &rng, &p, &error))
     {
       fuzz_check_error (error);
       return;

@@ -14,7 +14,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   const char *split = splits[data[0] & 3];
   GError *error = NULL;
   GazeDatasetFormat format;
-  GazeDataset *ds = gaze_dataset_load_json_data (fuzz_images_dir (), (const char *) data + 1,
+  GazeDataset *ds = _gaze_dataset_load_json_data (fuzz_images_dir (), (const char *) data + 1,
                                                  size - 1, "fuzz.json", split, &format, &error);
   fuzz_check_dataset (ds, error);
   return 0;

@@ -31,7 +31,7 @@ repair (const uint8_t *data, size_t size)
   memcpy (copy + 32, &offset, 8), memcpy (copy + 40, &file_size, 8);
   for (guint32 i = 0; i < n_images; i++)
     {
-      guint64 h = gaze_feature_cache_hash (copy + offset + grid_bytes * i, grid_bytes);
+      guint64 h = _gaze_feature_cache_hash (copy + offset + grid_bytes * i, grid_bytes);
       memcpy (copy + table + 8 * i, &h, 8);
     }
   GChecksum *sha = g_checksum_new (G_CHECKSUM_SHA256);
@@ -59,7 +59,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         {
           static const char *const ids[] = { "1000_a", "2000_b" };
           static const float grids[2 * 2 * 3] = { 0, 1, 2, 3, 4, 5, -1, -2, -3, 0.5f, 0.25f, 8 };
-          if (!gaze_feature_cache_write_grids (
+          if (!_gaze_feature_cache_write_grids (
                   seed, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
                   "/images", 2, ids, 2, 3, grids, NULL))
             abort ();
@@ -91,7 +91,7 @@ read_cache (const uint8_t *data, size_t size)
       || !g_utf8_validate (gaze_feature_cache_get_images_dir (cache), -1, NULL))
     __builtin_trap ();
   /* The scratch folder holds no *.jpg: never current. */
-  if (gaze_feature_cache_is_current (cache, "0000000000000000000000000000000000000000000000000000000000000000",
+  if (_gaze_feature_cache_is_current (cache, "0000000000000000000000000000000000000000000000000000000000000000",
                                      gaze_feature_cache_get_n_cells (cache),
                                      gaze_feature_cache_get_channels (cache), fuzz_scratch_dir (),
                                      &error))

@@ -16,11 +16,11 @@ write_seed (const char *path)
   GazeVocab *vocab = gaze_vocab_new (words, G_N_ELEMENTS (words), NULL);
   GazeDecoderSizes sizes = { .vocab = G_N_ELEMENTS (words), .channels = 3, .squeeze = 2,
                              .embed = 2, .hidden = 3, .attn = 2, .cells = 4 };
-  GazeDecoder *dec = gaze_decoder_new (&sizes);
+  GazeDecoder *dec = _gaze_decoder_new (&sizes);
   GazeRng rng;
-  gaze_rng_seed (&rng, 5);
-  gaze_decoder_init_params (dec, &rng);
-  GazeModel *model = gaze_model_new (dec, vocab, GAZE_ATTENTION_SOFT, "fuzz",
+  _gaze_rng_seed (&rng, 5);
+  _gaze_decoder_init_params (dec, &rng);
+  GazeModel *model = _gaze_model_new (dec, vocab, GAZE_ATTENTION_SOFT, "fuzz",
                                      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
   if (!gaze_model_save (model, path, NULL))
     abort ();
@@ -57,13 +57,13 @@ static void
 read_model (const uint8_t *data, size_t size)
 {
   GError *error = NULL;
-  GazeModelFile *file = gaze_model_file_read_data (data, size, "fuzz.gzm", &error);
+  GazeModelFile *file = _gaze_model_file_read_data (data, size, "fuzz.gzm", &error);
   if (file == NULL)
     {
       fuzz_check_error (error);
       return;
     }
-  GazeModel *model = gaze_model_from_file (file, "fuzz.gzm", &error);
+  GazeModel *model = _gaze_model_from_file (file, "fuzz.gzm", &error);
   gaze_model_file_free (file);
   if (model == NULL)
     {

@@ -19,7 +19,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   GError *error = NULL;
-  GazeEncoder *encoder = gaze_encoder_new_from_data (data, size, "fuzz.tflite", &error);
+  GazeEncoder *encoder = _gaze_encoder_new_from_data (data, size, "fuzz.tflite", &error);
   if (encoder == NULL)
     {
       if (error == NULL || strchr (error->message, '\n') != NULL)
@@ -27,7 +27,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       g_error_free (error);
       return 0;
     }
-  if (gaze_encoder_get_macs (encoder) < 1e6)
+  if (_gaze_encoder_get_macs (encoder) < 1e6)
     {
       int size_in = gaze_encoder_get_input_size (encoder);
       int grid = gaze_encoder_get_grid_size (encoder);
