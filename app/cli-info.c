@@ -37,6 +37,10 @@ print_model (const char *path)
   print_meta (model, "epochs", "training.epochs");
   print_meta (model, "best epoch", "training.best_epoch");
   print_meta (model, "wall time (s)", "training.wall_time_s");
+  /* A fine-tuned model: the run it started from (gaze-cli train --init). */
+  print_meta (model, "started from", "training.init.command");
+  print_meta (model, "  its epochs", "training.init.epochs");
+  print_meta (model, "  its time (s)", "training.init.wall_time_s");
 
   const char *bleu[] = { "dev.bleu1", "dev.bleu2", "dev.bleu3", "dev.bleu4" };
   if (gaze_model_get_meta (model, bleu[3]) != NULL)

@@ -22,6 +22,8 @@ static const char *const known_keys[] = {
   "attention", "encoder.name", "encoder.sha256", "hyperparameters", "training.command",
   "training.wall_time_s", "training.epochs", "training.best_epoch", "dev.beam", "dev.bleu1",
   "dev.bleu2", "dev.bleu3", "dev.bleu4", "dev.cider_d", "dev.rouge_l",
+  /* A fine-tuned model's starting point (gaze-cli train --init). */
+  "training.init.command", "training.init.epochs", "training.init.wall_time_s",
 };
 
 const char *

@@ -310,6 +310,8 @@ test_scst_resume (Fixture *f, gconstpointer data)
   g_autoptr (GazeModel) tuned = gaze_model_load (out, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (gaze_model_get_meta (tuned, "hyperparameters"), "scst=cider_d"));
+  g_assert_cmpstr (gaze_model_get_meta (tuned, "training.init.epochs"), ==,
+                   gaze_model_get_meta (init, "training.epochs"));
   /* Without a model to start from, self-critical training is refused. */
   GazeTrainConfig c;
   small_config (&c, 1);
