@@ -111,21 +111,7 @@ add_caption (Reader *r, const char *name, const char *text)
         }
       g_hash_table_add (r->present, g_strdup (name));
     }
-  char *caption = gaze_text_normalize (text);
-  if (caption[0] == '\0')
-    {
-      g_free (caption);
-      return;
-    }
-  GPtrArray *list = g_hash_table_lookup (r->captions, name);
-  if (list == NULL)
-    {
-      char *key = g_strdup (name);
-      list = g_ptr_array_new_with_free_func (g_free);
-      g_hash_table_insert (r->captions, key, list);
-      g_ptr_array_add (r->split, key);
-    }
-  g_ptr_array_add (list, caption);
+  _gaze_dataset_add_caption (r->captions, r->split, name, text);
 }
 
 static gboolean

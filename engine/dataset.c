@@ -114,21 +114,7 @@ parse_token_line (Parser *parser, char *line, int number, GError **error)
       parser->n_skipped++;
       return TRUE;
     }
-  char *caption = gaze_text_normalize (tab + 1);
-  if (caption[0] == '\0')
-    {
-      g_free (caption);
-      return TRUE;
-    }
-  GPtrArray *list = g_hash_table_lookup (parser->captions, name);
-  if (list == NULL)
-    {
-      char *key = g_strdup (name);
-      list = g_ptr_array_new_with_free_func (g_free);
-      g_hash_table_insert (parser->captions, key, list);
-      g_ptr_array_add (parser->order, key);
-    }
-  g_ptr_array_add (list, caption);
+  _gaze_dataset_add_caption (parser->captions, parser->order, name, tab + 1);
   return TRUE;
 }
 
@@ -174,6 +160,27 @@ parse_file (const char *path, LineFunc line_func, Parser *parser, GError **error
       g_error_free (local);
     }
   return ok;
+}
+
+void
+_gaze_dataset_add_caption (GHashTable *captions, GPtrArray *order, const char *name,
+                           const char *text)
+{
+  char *caption = gaze_text_normalize (text);
+  if (caption[0] == '\0')
+    {
+      g_free (caption); /* nothing left to learn from */
+      return;
+    }
+  GPtrArray *list = g_hash_table_lookup (captions, name);
+  if (list == NULL)
+    {
+      char *key = g_strdup (name);
+      list = g_ptr_array_new_with_free_func (g_free);
+      g_hash_table_insert (captions, key, list);
+      g_ptr_array_add (order, key);
+    }
+  g_ptr_array_add (list, caption);
 }
 
 GazeDataset *
