@@ -10,9 +10,6 @@
 
 G_BEGIN_DECLS
 
-/* Reports progress of long work; return FALSE to cancel it. */
-typedef gboolean (*GazeProgressFunc) (gint64 done, gint64 total, gpointer user_data);
-
 /* ── Text and vocabulary ─────────────────────────────────────────────────── */
 
 /* Lowercase, punctuation stripped, words separated by single spaces. */

@@ -121,6 +121,11 @@ typedef struct {
   int attended_cell; /* argmax α; for a hard model, the cell it attended to */
   char *alternatives[GAZE_TOP_K]; /* most probable words at this step, best first */
   float alternative_probs[GAZE_TOP_K];
+  gboolean steered;  /* this step ran under a mask that removed cells (GazeSteering) */
+  /* Filled on request, NULL until then (n_cells floats each, in nats):
+   * gaze_model_evidence and gaze_model_occlusion. */
+  float *evidence;
+  float *occlusion;
 } GazeWord;
 
 typedef struct {
@@ -156,6 +161,78 @@ void gaze_beam_attention_stats (const GazeBeam *beam, int n_cells, float *mean_p
                                 float *mean_change);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GazeCaption, gaze_caption_free)
+
+/* Reports progress of long work; return FALSE to cancel it. */
+typedef gboolean (*GazeProgressFunc) (gint64 done, gint64 total, gpointer user_data);
+
+/* ── Steering: what would it say if it looked here? ──────────────────────── */
+
+/* An attention mask per decoding step.  Step t chooses word t (the step after
+ * the last word chooses <end>).  masks[t × n_cells + i] is 1 to keep cell i in
+ * step t's attention and 0 to remove it: its score e_ti becomes −∞ and α is
+ * renormalised over the cells kept, for soft and hard attention alike (a hard
+ * model attends to the best allowed cell).  Steps from n_masks on are free. */
+typedef struct {
+  /* Words kept as they are, teacher-forced before the search starts: the
+   * caption up to the steered word.  Their α, β and p are recomputed (under
+   * their masks, if any). */
+  const char *const *prefix;
+  int n_prefix;
+  const float *masks; /* [n_masks, n_cells], or NULL */
+  int n_masks;
+} GazeSteering;
+
+/* Beam search as gaze_model_caption, under steering (NULL: none).  Words
+ * whose step removed a cell have steered = TRUE.  Fails with
+ * GAZE_ERROR_INVALID when a mask keeps no cell or a prefix word is not in
+ * the model's vocabulary. */
+GazeCaption *gaze_model_caption_steered (const GazeModel *model, const float *grid,
+                                         int beam_width, const GazeSteering *steering,
+                                         GCancellable *cancellable, GError **error);
+
+/* The cells of the grid_size × grid_size grid over a width × height photo
+ * (the encoder sees the whole photo, stretched to its input size) that the
+ * rectangle x0 ≤ x ≤ x1, y0 ≤ y ≤ y1 in photo pixels covers: cells[i] = 1
+ * for every cell it covers a quarter of, 0 for the rest.  A rectangle too
+ * small to cover a quarter of any cell (a click: x0 = x1, y0 = y1) selects
+ * the cell under its centre.  Fails with GAZE_ERROR_INVALID when x1 < x0 or
+ * y1 < y0, or a corner lies outside the photo. */
+gboolean gaze_region_to_cells (int grid_size, int width, int height, double x0, double y0,
+                               double x1, double y1, float *cells, GError **error);
+
+/* ── Evidence: does the word depend on where the model looked? ───────────── */
+
+/* Drops in log p below this many nats everywhere mark a word as weakly
+ * grounded: it comes from the language model more than from the photo. */
+#define GAZE_EVIDENCE_WEAK 0.05f
+
+/* For every word t of beam (a beam of a caption of grid by model), fills
+ * beam->words[t].evidence[i] with the drop in log p(word t), the caption so
+ * far teacher-forced, when cell i alone is removed from step t's attention.
+ * Cancellation is checked between steps. */
+gboolean gaze_model_evidence (const GazeModel *model, const float *grid, GazeBeam *beam,
+                              GCancellable *cancellable, GError **error);
+
+/* Occlusion: for every cell i, the part of the encoder's input under cell i
+ * is painted mid grey, the photo re-encoded and beam re-scored teacher-forced;
+ * beam->words[t].occlusion[i] = log p(word t) − log p_occluded(word t).
+ * grid_size² encodes; progress (may be NULL) is called after each, and
+ * returning FALSE, or cancellable, stops it with G_IO_ERROR_CANCELLED. */
+gboolean gaze_model_occlusion (const GazeModel *model, const GazeEncoder *encoder,
+                               const GazeImage *image, GazeBeam *beam,
+                               GazeProgressFunc progress, gpointer user_data,
+                               GCancellable *cancellable, GError **error);
+
+/* How far a word's α agrees with its evidence (either map). */
+typedef struct {
+  double rank_correlation;   /* Spearman's ρ over the cells, ties averaged */
+  gboolean top_alpha_in_top3; /* the cell of largest α is among the 3 of most evidence */
+  float peak_evidence;       /* the largest drop, nats */
+  gboolean weak;             /* peak_evidence < GAZE_EVIDENCE_WEAK */
+} GazeAgreement;
+
+void gaze_evidence_agreement (const float *alpha, const float *evidence, int n_cells,
+                              GazeAgreement *agreement);
 
 /* ── Run time ────────────────────────────────────────────────────────────── */
 
