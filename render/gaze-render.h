@@ -25,9 +25,10 @@ typedef struct {
   GazeColormap colormap;
   double opacity;     /* 0 … 1: the colour map's opacity, or how far spotlight dims */
   gboolean show_grid; /* the raw grid, one flat cell per α, with the α values */
+  GazeOverlayLayer layer; /* the map drawn: α, or one of the word's evidence maps */
 } GazeOverlayStyle;
 
-#define GAZE_OVERLAY_STYLE_INIT { GAZE_OVERLAY_COLORMAP, GAZE_COLORMAP_INFERNO, 0.6, FALSE }
+#define GAZE_OVERLAY_STYLE_INIT { GAZE_OVERLAY_COLORMAP, GAZE_COLORMAP_INFERNO, 0.6, FALSE, GAZE_LAYER_ALPHA }
 
 /* The largest of the n weights alpha: how concentrated a word's attention
  * is (1/n when uniform).  The window and every export show it beside the map. */

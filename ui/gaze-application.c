@@ -32,6 +32,7 @@ static const struct {
   { "win.export-storyboard", { "<Control>e", NULL } },
   { "win.play", { "F5", NULL } },
   { "win.show-grid", { "<Control>g", NULL } },
+  { "win.compare", { "<Control>k", NULL } },
   { "win.show-help-overlay", { "<Control>question", NULL } },
 };
 

@@ -30,6 +30,7 @@ struct _GazeCaptioner {
   GError *error;
   GCancellable *loading;  /* the load in flight */
   GCancellable *listing;  /* the metadata being read */
+  guint n_steered;        /* steered captions made, for their cache keys */
 };
 
 G_DEFINE_FINAL_TYPE (GazeCaptioner, gaze_captioner, G_TYPE_OBJECT)
@@ -51,6 +52,13 @@ static char *
 caption_key (const Runtime *runtime, int beam)
 {
   return g_strdup_printf ("caption:%d:%s", beam, runtime->model_path);
+}
+
+/* A steered caption is kept under a key of its own, one per steer. */
+static char *
+steer_key (const Runtime *runtime, guint serial)
+{
+  return g_strdup_printf ("steer:%u:%s", serial, runtime->model_path);
 }
 
 /* ── Runtime ─────────────────────────────────────────────────────────────── */
@@ -441,6 +449,303 @@ gaze_captioner_caption_finish (GazeCaptioner *self, GAsyncResult *result, GError
   g_autofree char *key = caption_key (job->runtime, job->beam);
   return gaze_photo_store (job->photo, key, g_steal_pointer (&job->caption),
                            (GDestroyNotify) gaze_caption_free);
+}
+
+/* ── Questioning a caption ───────────────────────────────────────────────── */
+
+/* Steps a "from this word on" mask covers: more than any caption has. */
+#define STEER_STEPS 64
+
+/* The work on a caption already made: it needs the runtime that made it and
+ * the photo's grid, cached when the caption was. */
+typedef struct {
+  Runtime *runtime;
+  GazePhoto *photo;
+  const GazeCaption *caption;
+  const float *grid;
+  int beam;
+  /* Steering */
+  float *masks; /* [STEER_STEPS, n_cells] */
+  int beam_width;
+  GazeCaption *steered;
+  /* Evidence: the beam's words copied, to be filled in the worker and
+   * handed to the caption's words on the main thread. */
+  GazeBeam copy;
+  gboolean occlusion;
+  GazeCaptionerProgress progress;
+  gpointer progress_data;
+  GMainContext *context;
+  GCancellable *cancellable;
+} QuestionJob;
+
+static void
+question_job_free (gpointer data)
+{
+  QuestionJob *job = data;
+  runtime_unref (job->runtime);
+  g_object_unref (job->photo);
+  g_free (job->masks);
+  g_clear_pointer (&job->steered, gaze_caption_free);
+  for (int t = 0; job->copy.words != NULL && t < job->copy.n_words; t++)
+    {
+      g_free (job->copy.words[t].evidence);
+      g_free (job->copy.words[t].occlusion);
+    }
+  g_free (job->copy.words);
+  g_clear_pointer (&job->context, g_main_context_unref);
+  g_clear_object (&job->cancellable);
+  g_free (job);
+}
+
+/* A job on beam of caption, or NULL with the task answered. */
+static QuestionJob *
+question_job_new (GazeCaptioner *self, GTask *task, GazePhoto *photo, const GazeCaption *caption,
+                  int beam)
+{
+  if (self->runtime == NULL)
+    {
+      g_task_return_new_error (task, GAZE_ERROR, GAZE_ERROR_NOT_INSTALLED,
+                               _("The caption model is still loading"));
+      return NULL;
+    }
+  g_autofree char *key = grid_key (self->runtime);
+  const float *grid = gaze_photo_lookup (photo, key);
+  if (grid == NULL || beam < 0 || beam >= caption->n_beams)
+    {
+      g_task_return_new_error (task, GAZE_ERROR, GAZE_ERROR_INVALID,
+                               _("The photo has no caption by this model yet"));
+      return NULL;
+    }
+  QuestionJob *job = g_new0 (QuestionJob, 1);
+  job->runtime = runtime_ref (self->runtime);
+  job->photo = g_object_ref (photo);
+  job->caption = caption;
+  job->grid = grid;
+  job->beam = beam;
+  g_task_set_task_data (task, job, question_job_free);
+  return job;
+}
+
+static void
+steer_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  QuestionJob *job = task_data;
+  const GazeBeam *beam = &job->caption->beams[job->beam];
+  int word = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "word"));
+  g_autofree const char **prefix = g_new0 (const char *, MAX (word, 1));
+  for (int t = 0; t < word; t++)
+    prefix[t] = beam->words[t].word;
+  GazeSteering steering = { prefix, word, job->masks, STEER_STEPS };
+  GError *error = NULL;
+  job->steered = gaze_model_caption_steered (job->runtime->model, job->grid, job->beam_width,
+                                             &steering, cancellable, &error);
+  if (job->steered == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+gaze_captioner_steer_async (GazeCaptioner *self, GazePhoto *photo, const GazeCaption *caption,
+                            int beam, int word, const float *masks, int n_masks,
+                            const float *cells, GazeSteerKind kind, gboolean onwards,
+                            int beam_width, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (GAZE_IS_CAPTIONER (self));
+  g_return_if_fail (GAZE_IS_PHOTO (photo) && caption != NULL && cells != NULL);
+  g_return_if_fail (masks == NULL || n_masks <= STEER_STEPS);
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gaze_captioner_steer_async);
+  QuestionJob *job = question_job_new (self, task, photo, caption, beam);
+  if (job == NULL)
+    return;
+  if (word < 0 || word >= caption->beams[beam].n_words)
+    {
+      g_task_return_new_error (task, GAZE_ERROR, GAZE_ERROR_INVALID,
+                               _("Word %d is past the caption’s %d words"), word + 1,
+                               caption->beams[beam].n_words);
+      return;
+    }
+  /* What was asked before stands; the new region narrows it further. */
+  const int L = caption->n_cells;
+  job->masks = g_new (float, (gsize) STEER_STEPS * L);
+  for (gsize k = 0; k < (gsize) STEER_STEPS * L; k++)
+    job->masks[k] = masks != NULL && k < (gsize) n_masks * L ? masks[k] : 1.0f;
+  for (int t = word; t < (onwards ? STEER_STEPS : word + 1); t++)
+    for (int i = 0; i < L; i++)
+      job->masks[(gsize) t * L + i] *= kind == GAZE_STEER_LOOK ? cells[i] : 1.0f - cells[i];
+  job->beam_width = beam_width;
+  g_object_set_data (G_OBJECT (task), "word", GINT_TO_POINTER (word));
+  g_task_run_in_thread (task, steer_thread);
+}
+
+const GazeCaption *
+gaze_captioner_steer_finish (GazeCaptioner *self, GAsyncResult *result, float **masks,
+                             int *n_masks, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  QuestionJob *job = g_task_get_task_data (G_TASK (result));
+  if (masks != NULL)
+    *masks = g_steal_pointer (&job->masks);
+  if (n_masks != NULL)
+    *n_masks = STEER_STEPS;
+  g_autofree char *key = steer_key (job->runtime, self->n_steered++);
+  return gaze_photo_store (job->photo, key, g_steal_pointer (&job->steered),
+                           (GDestroyNotify) gaze_caption_free);
+}
+
+/* The words of beam, to be filled in a worker without touching the caption
+ * that the window is drawing. */
+static void
+copy_words (QuestionJob *job)
+{
+  const GazeBeam *beam = &job->caption->beams[job->beam];
+  job->copy = *beam;
+  job->copy.words = g_new (GazeWord, MAX (beam->n_words, 1));
+  for (int t = 0; t < beam->n_words; t++)
+    {
+      job->copy.words[t] = beam->words[t];
+      job->copy.words[t].evidence = job->copy.words[t].occlusion = NULL;
+    }
+}
+
+/* The caption's words take the maps worked out (on the main thread; the
+ * caption's other fields never change). */
+static void
+attach_maps (QuestionJob *job)
+{
+  GazeWord *words = job->caption->beams[job->beam].words;
+  for (int t = 0; t < job->copy.n_words; t++)
+    {
+      float **slot = job->occlusion ? &words[t].occlusion : &words[t].evidence;
+      float **made = job->occlusion ? &job->copy.words[t].occlusion : &job->copy.words[t].evidence;
+      if (*slot == NULL)
+        *slot = g_steal_pointer (made);
+    }
+}
+
+static void
+evidence_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  QuestionJob *job = task_data;
+  GError *error = NULL;
+  if (gaze_model_evidence (job->runtime->model, job->grid, &job->copy, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+gaze_captioner_evidence_async (GazeCaptioner *self, GazePhoto *photo, const GazeCaption *caption,
+                               int beam, GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_return_if_fail (GAZE_IS_CAPTIONER (self));
+  g_return_if_fail (GAZE_IS_PHOTO (photo) && caption != NULL);
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gaze_captioner_evidence_async);
+  QuestionJob *job = question_job_new (self, task, photo, caption, beam);
+  if (job == NULL)
+    return;
+  copy_words (job);
+  g_task_run_in_thread (task, evidence_thread);
+}
+
+gboolean
+gaze_captioner_evidence_finish (GazeCaptioner *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  attach_maps (g_task_get_task_data (G_TASK (result)));
+  return TRUE;
+}
+
+typedef struct {
+  QuestionJob *job; /* kept alive by task */
+  GTask *task;
+  int done, total;
+} ProgressReport;
+
+static gboolean
+report_progress (gpointer data)
+{
+  ProgressReport *report = data;
+  if (!g_cancellable_is_cancelled (report->job->cancellable))
+    report->job->progress (report->done, report->total, report->job->progress_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_report_free (gpointer data)
+{
+  ProgressReport *report = data;
+  g_object_unref (report->task);
+  g_free (report);
+}
+
+/* In the worker: tells the main thread how far occlusion is. */
+static gboolean
+occlusion_progress (gint64 done, gint64 total, gpointer user_data)
+{
+  GTask *task = user_data;
+  QuestionJob *job = g_task_get_task_data (task);
+  if (job->progress != NULL)
+    {
+      ProgressReport *report = g_new (ProgressReport, 1);
+      *report = (ProgressReport) { job, g_object_ref (task), (int) done, (int) total };
+      g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, report_progress, report,
+                                  progress_report_free);
+    }
+  return !g_cancellable_is_cancelled (job->cancellable);
+}
+
+static void
+occlusion_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  QuestionJob *job = task_data;
+  GError *error = NULL;
+  if (gaze_model_occlusion (job->runtime->model, job->runtime->encoder,
+                            gaze_photo_get_image (job->photo), &job->copy, occlusion_progress,
+                            task, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+gaze_captioner_occlusion_async (GazeCaptioner *self, GazePhoto *photo, const GazeCaption *caption,
+                                int beam, GazeCaptionerProgress progress, gpointer progress_data,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  g_return_if_fail (GAZE_IS_CAPTIONER (self));
+  g_return_if_fail (GAZE_IS_PHOTO (photo) && caption != NULL);
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gaze_captioner_occlusion_async);
+  QuestionJob *job = question_job_new (self, task, photo, caption, beam);
+  if (job == NULL)
+    return;
+  copy_words (job);
+  job->occlusion = TRUE;
+  job->progress = progress;
+  job->progress_data = progress_data;
+  job->context = g_main_context_ref_thread_default ();
+  job->cancellable = cancellable != NULL ? g_object_ref (cancellable) : g_cancellable_new ();
+  g_task_run_in_thread (task, occlusion_thread);
+}
+
+gboolean
+gaze_captioner_occlusion_finish (GazeCaptioner *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  attach_maps (g_task_get_task_data (G_TASK (result)));
+  return TRUE;
 }
 
 /* ── Properties ──────────────────────────────────────────────────────────── */

@@ -64,4 +64,54 @@ void gaze_captioner_caption_async (GazeCaptioner *captioner, GazePhoto *photo, i
 const GazeCaption *gaze_captioner_caption_finish (GazeCaptioner *captioner, GAsyncResult *result,
                                                   GError **error);
 
+/* ── Questioning a caption ───────────────────────────────────────────────
+ * Each works on a caption of photo by the loaded model (the cursor's), in
+ * a worker thread, from the photo's cached grid. */
+
+typedef enum {
+  GAZE_STEER_LOOK,  /* attention confined to the region's cells */
+  GAZE_STEER_AVOID, /* the region's cells removed from attention */
+} GazeSteerKind;
+
+/* Decodes beam `beam` of caption again from word `word` on, the words before
+ * it kept: at that word (or, with onwards, at every word from it on) the
+ * attention looks only at, or avoids, the cells (n_cells floats, 1 for a cell
+ * of the region, from gaze_region_to_cells).  masks (n_masks × n_cells, or
+ * NULL) are the masks caption was decoded under, so that steering a steered
+ * caption keeps what was asked before. */
+void gaze_captioner_steer_async (GazeCaptioner *captioner, GazePhoto *photo,
+                                 const GazeCaption *caption, int beam, int word,
+                                 const float *masks, int n_masks, const float *cells,
+                                 GazeSteerKind kind, gboolean onwards, int beam_width,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+/* The steered caption (the photo owns it), and in *masks (g_free) the
+ * n_masks × n_cells masks it was decoded under. */
+const GazeCaption *gaze_captioner_steer_finish (GazeCaptioner *captioner, GAsyncResult *result,
+                                                float **masks, int *n_masks, GError **error);
+
+/* Works out the evidence of every word of beam `beam` of caption (each
+ * cell's removal drop, gaze_model_evidence); finishing attaches it to the
+ * words, on the main thread. */
+void gaze_captioner_evidence_async (GazeCaptioner *captioner, GazePhoto *photo,
+                                    const GazeCaption *caption, int beam,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+gboolean gaze_captioner_evidence_finish (GazeCaptioner *captioner, GAsyncResult *result,
+                                         GError **error);
+
+/* Called on the main thread as occlusion goes: done of total cells. */
+typedef void (*GazeCaptionerProgress) (int done, int total, gpointer user_data);
+
+/* The same with occlusion (gaze_model_occlusion: the photo re-encoded with
+ * each cell greyed), which takes 49 encodes; progress (may be NULL) hears
+ * of each.  Cancelling stops it between encodes. */
+void gaze_captioner_occlusion_async (GazeCaptioner *captioner, GazePhoto *photo,
+                                     const GazeCaption *caption, int beam,
+                                     GazeCaptionerProgress progress, gpointer progress_data,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+gboolean gaze_captioner_occlusion_finish (GazeCaptioner *captioner, GAsyncResult *result,
+                                          GError **error);
+
 G_END_DECLS

@@ -9,11 +9,16 @@ struct _GazeCursor {
   GazePhoto *photo;
   const GazeCaption *caption; /* the photo's */
   int beam, word;
+  /* Steering: the captions under the shown one, oldest first (the original
+   * at 0), and the masks of each steered caption, shown one included. */
+  GPtrArray *below;  /* const GazeCaption * */
+  GPtrArray *masks;  /* GBytes of floats, one per steered caption */
+  guint maps;        /* evidence attached so far */
 };
 
 G_DEFINE_FINAL_TYPE (GazeCursor, gaze_cursor, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_PHOTO, PROP_CAPTION, PROP_BEAM, PROP_WORD, PROP_N_WORDS, N_PROPS };
+enum { PROP_0, PROP_PHOTO, PROP_CAPTION, PROP_BEAM, PROP_WORD, PROP_N_WORDS, PROP_STEERED, PROP_MAPS, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 static void
@@ -21,8 +26,19 @@ gaze_cursor_dispose (GObject *object)
 {
   GazeCursor *self = GAZE_CURSOR (object);
   self->caption = NULL;
+  g_ptr_array_set_size (self->below, 0);
+  g_ptr_array_set_size (self->masks, 0);
   g_clear_object (&self->photo);
   G_OBJECT_CLASS (gaze_cursor_parent_class)->dispose (object);
+}
+
+static void
+gaze_cursor_finalize (GObject *object)
+{
+  GazeCursor *self = GAZE_CURSOR (object);
+  g_ptr_array_unref (self->below);
+  g_ptr_array_unref (self->masks);
+  G_OBJECT_CLASS (gaze_cursor_parent_class)->finalize (object);
 }
 
 static void
@@ -46,6 +62,12 @@ gaze_cursor_get_property (GObject *object, guint prop_id, GValue *value, GParamS
     case PROP_N_WORDS:
       g_value_set_int (value, gaze_cursor_get_n_words (self));
       break;
+    case PROP_STEERED:
+      g_value_set_boolean (value, gaze_cursor_is_steered (self));
+      break;
+    case PROP_MAPS:
+      g_value_set_uint (value, self->maps);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -56,6 +78,7 @@ gaze_cursor_class_init (GazeCursorClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   object_class->dispose = gaze_cursor_dispose;
+  object_class->finalize = gaze_cursor_finalize;
   object_class->get_property = gaze_cursor_get_property;
   GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
   properties[PROP_PHOTO] = g_param_spec_object ("photo", NULL, NULL, GAZE_TYPE_PHOTO, flags);
@@ -64,6 +87,8 @@ gaze_cursor_class_init (GazeCursorClass *klass)
   properties[PROP_BEAM] = g_param_spec_int ("beam", NULL, NULL, 0, G_MAXINT, 0, flags);
   properties[PROP_WORD] = g_param_spec_int ("word", NULL, NULL, -1, G_MAXINT, -1, flags);
   properties[PROP_N_WORDS] = g_param_spec_int ("n-words", NULL, NULL, 0, G_MAXINT, 0, flags);
+  properties[PROP_STEERED] = g_param_spec_boolean ("steered", NULL, NULL, FALSE, flags);
+  properties[PROP_MAPS] = g_param_spec_uint ("maps", NULL, NULL, 0, G_MAXUINT, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -71,6 +96,8 @@ static void
 gaze_cursor_init (GazeCursor *self)
 {
   self->word = -1;
+  self->below = g_ptr_array_new ();
+  self->masks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 }
 
 GazeCursor *
@@ -129,9 +156,15 @@ gaze_cursor_set (GazeCursor *self, GazePhoto *photo, const GazeCaption *caption)
   g_return_if_fail (GAZE_IS_CURSOR (self));
   g_return_if_fail (photo == NULL || GAZE_IS_PHOTO (photo));
   g_return_if_fail (caption == NULL || photo != NULL);
-  if (photo == self->photo && caption == self->caption)
+  if (photo == self->photo && caption == self->caption && self->below->len == 0)
     return;
   g_object_freeze_notify (G_OBJECT (self));
+  if (self->below->len > 0)
+    {
+      g_ptr_array_set_size (self->below, 0);
+      g_ptr_array_set_size (self->masks, 0);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STEERED]);
+    }
   /* The old caption may belong to the old photo: drop it first. */
   gboolean caption_changed = caption != self->caption;
   self->caption = caption;
@@ -159,6 +192,93 @@ gaze_cursor_set_word (GazeCursor *self, int word)
   g_return_if_fail (GAZE_IS_CURSOR (self));
   int n = gaze_cursor_get_n_words (self);
   move (self, self->beam, n > 0 ? CLAMP (word, 0, n - 1) : -1, FALSE);
+}
+
+/* Shows caption in place of the one shown, at its best beam and, as far as
+ * it goes, the same word. */
+static void
+replace_caption (GazeCursor *self, const GazeCaption *caption)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  int word = self->word;
+  self->caption = caption;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAPTION]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STEERED]);
+  int n = caption->n_beams > 0 ? caption->beams[0].n_words : 0;
+  move (self, 0, n > 0 ? CLAMP (word, 0, n - 1) : -1, TRUE);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+gaze_cursor_push_steered (GazeCursor *self, const GazeCaption *caption, const float *masks,
+                          int n_masks)
+{
+  g_return_if_fail (GAZE_IS_CURSOR (self));
+  g_return_if_fail (caption != NULL && self->caption != NULL);
+  g_return_if_fail (masks != NULL && n_masks > 0);
+  g_ptr_array_add (self->below, (gpointer) self->caption);
+  g_ptr_array_add (self->masks,
+                   g_bytes_new (masks, sizeof (float) * (gsize) n_masks * caption->n_cells));
+  replace_caption (self, caption);
+}
+
+gboolean
+gaze_cursor_undo_steer (GazeCursor *self)
+{
+  g_return_val_if_fail (GAZE_IS_CURSOR (self), FALSE);
+  if (self->below->len == 0)
+    return FALSE;
+  const GazeCaption *caption = g_ptr_array_steal_index (self->below, self->below->len - 1);
+  g_ptr_array_set_size (self->masks, self->masks->len - 1);
+  replace_caption (self, caption);
+  return TRUE;
+}
+
+gboolean
+gaze_cursor_is_steered (GazeCursor *self)
+{
+  g_return_val_if_fail (GAZE_IS_CURSOR (self), FALSE);
+  return self->below->len > 0;
+}
+
+const GazeCaption *
+gaze_cursor_get_original (GazeCursor *self)
+{
+  g_return_val_if_fail (GAZE_IS_CURSOR (self), NULL);
+  return self->below->len > 0 ? self->below->pdata[0] : self->caption;
+}
+
+const float *
+gaze_cursor_get_masks (GazeCursor *self, int *n_masks)
+{
+  g_return_val_if_fail (GAZE_IS_CURSOR (self), NULL);
+  if (self->masks->len == 0)
+    {
+      if (n_masks != NULL)
+        *n_masks = 0;
+      return NULL;
+    }
+  GBytes *bytes = self->masks->pdata[self->masks->len - 1];
+  gsize size;
+  const float *masks = g_bytes_get_data (bytes, &size);
+  if (n_masks != NULL)
+    *n_masks = (int) (size / sizeof (float) / self->caption->n_cells);
+  return masks;
+}
+
+void
+gaze_cursor_maps_changed (GazeCursor *self)
+{
+  g_return_if_fail (GAZE_IS_CURSOR (self));
+  self->maps++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAPS]);
+}
+
+guint
+gaze_cursor_get_maps (GazeCursor *self)
+{
+  g_return_val_if_fail (GAZE_IS_CURSOR (self), 0);
+  return self->maps;
 }
 
 GazePhoto *

@@ -34,6 +34,14 @@ struct _GazeInspector {
   GtkLabel *prob_label;
   GtkWidget *alternatives_group;
   GtkListBox *alternatives_list;
+  GtkWidget *evidence_group;
+  GtkLabel *agreement_label;
+  GtkLabel *top_label;
+  GtkLabel *strongest_label;
+  AdwActionRow *weak_row;
+  GtkLabel *occlusion_label;
+  GtkWidget *occlusion_button;
+  AdwComboRow *layer_row;
   AdwComboRow *mode_row;
   AdwComboRow *colormap_row;
   GtkAdjustment *opacity;
@@ -100,6 +108,69 @@ gaze_inspector_format_peak (const GazeWord *word, int n_cells)
   return g_strdup_printf (_("%.3f · %.1f × uniform"), peak, peak * n_cells);
 }
 
+char *
+gaze_inspector_format_agreement (const GazeWord *word, int n_cells)
+{
+  g_return_val_if_fail (word != NULL && n_cells > 0, NULL);
+  if (word->evidence == NULL)
+    return g_strdup (_("Evidence not worked out yet"));
+  GazeAgreement agreement;
+  gaze_evidence_agreement (word->alpha, word->evidence, n_cells, &agreement);
+  if (agreement.weak)
+    /* Translators: the word's evidence is weak everywhere; %.3f is the largest drop in nats. */
+    return g_strdup_printf (_("weak evidence everywhere (at most %.3f nats)"),
+                            agreement.peak_evidence);
+  /* Translators: ρ is the rank correlation of α and the evidence. */
+  return g_strdup_printf (agreement.top_alpha_in_top3
+                              ? _("agrees with its evidence: ρ %.2f, peak α cell in the top 3")
+                              : _("ρ %.2f with its evidence; the peak α cell is not in the top 3"),
+                          agreement.rank_correlation);
+}
+
+/* The evidence rows: the agreement of α with the removal evidence, and with
+ * occlusion once it is worked out. */
+static void
+show_evidence (GazeInspector *self, const GazeWord *word, const GazeCaption *caption)
+{
+  gtk_widget_set_visible (self->evidence_group, word != NULL);
+  if (word == NULL)
+    return;
+  char text[64];
+  GazeAgreement agreement;
+  if (word->evidence != NULL)
+    {
+      gaze_evidence_agreement (word->alpha, word->evidence, caption->n_cells, &agreement);
+      g_snprintf (text, sizeof text, "ρ = %.2f", agreement.rank_correlation);
+      gtk_label_set_text (self->agreement_label, text);
+      gtk_label_set_text (self->top_label, agreement.top_alpha_in_top3 ? _("Yes") : _("No"));
+      /* Translators: a drop in log-probability, in nats. */
+      g_snprintf (text, sizeof text, _("%.3f nats"), agreement.peak_evidence);
+      gtk_label_set_text (self->strongest_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->weak_row), agreement.weak);
+      g_autofree char *weak = g_strdup_printf (
+          _("No cell’s removal costs this word %.2f nats: it comes from the language model more "
+            "than from the photo (its gate β is %.2f)"),
+          GAZE_EVIDENCE_WEAK, word->beta);
+      adw_action_row_set_subtitle (self->weak_row, weak);
+    }
+  else
+    {
+      gtk_label_set_text (self->agreement_label, "…");
+      gtk_label_set_text (self->top_label, "…");
+      gtk_label_set_text (self->strongest_label, "…");
+      gtk_widget_set_visible (GTK_WIDGET (self->weak_row), FALSE);
+    }
+  gtk_widget_set_visible (self->occlusion_button, word->occlusion == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->occlusion_label), word->occlusion != NULL);
+  if (word->occlusion != NULL)
+    {
+      gaze_evidence_agreement (word->alpha, word->occlusion, caption->n_cells, &agreement);
+      g_snprintf (text, sizeof text, "ρ = %.2f · %s", agreement.rank_correlation,
+                  agreement.top_alpha_in_top3 ? _("top 3") : _("not top 3"));
+      gtk_label_set_text (self->occlusion_label, text);
+    }
+}
+
 static void
 show_word (GazeInspector *self)
 {
@@ -108,6 +179,7 @@ show_word (GazeInspector *self)
   gtk_widget_set_visible (self->alternatives_group, word != NULL);
   gtk_widget_set_visible (self->cell_row,
                           word != NULL && caption->attention == GAZE_ATTENTION_HARD);
+  show_evidence (self, word, caption);
   if (word == NULL)
     {
       gtk_label_set_text (self->peak_label, "–");
@@ -203,34 +275,49 @@ gaze_inspector_set_cursor (GazeInspector *self, GazeCursor *cursor)
 /* ── Settings ────────────────────────────────────────────────────────────── */
 
 static const char *
-overlay_mode_label (GazeOverlayMode mode)
+overlay_mode_label (int mode)
 {
   return mode == GAZE_OVERLAY_SPOTLIGHT ? _("Spotlight") : _("Colour map");
 }
 
 static const char *
-colormap_label (GazeColormap colormap)
+colormap_label (int colormap)
 {
   return colormap == GAZE_COLORMAP_VIRIDIS ? _("Viridis") : _("Inferno");
 }
 
+static const char *
+layer_label (int layer)
+{
+  switch (layer)
+    {
+    case GAZE_LAYER_EVIDENCE:
+      return _("Evidence: cells removed from attention");
+    case GAZE_LAYER_OCCLUSION:
+      return _("Evidence: cells greyed in the photo");
+    default:
+      return _("Attention α");
+    }
+}
+
+typedef const char *(*EnumLabelFunc) (int value);
+
 static char *
 enum_item_label (AdwEnumListItem *item, gpointer user_data)
 {
-  int value = adw_enum_list_item_get_value (item);
-  gboolean is_mode = GPOINTER_TO_INT (user_data);
-  return g_strdup (is_mode ? overlay_mode_label (value) : colormap_label (value));
+  EnumLabelFunc label = (EnumLabelFunc) user_data;
+  return g_strdup (label (adw_enum_list_item_get_value (item)));
 }
 
-/* A combo row listing the values of enum_type, in their order. */
+/* A combo row listing the values of enum_type, in their order, named by label. */
 static void
-setup_enum_row (AdwComboRow *row, GType enum_type, gboolean is_mode)
+setup_enum_row (AdwComboRow *row, GType enum_type, EnumLabelFunc label)
 {
   g_autoptr (AdwEnumListModel) model = adw_enum_list_model_new (enum_type);
   adw_combo_row_set_model (row, G_LIST_MODEL (model));
   GtkExpression *expression
       = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL, G_CALLBACK (enum_item_label),
-                                     GINT_TO_POINTER (is_mode), NULL);
+                                     (gpointer) label, NULL);
   adw_combo_row_set_expression (row, expression);
   gtk_expression_unref (expression);
 }
@@ -301,6 +388,7 @@ gaze_inspector_bind_settings (GazeInspector *self, GSettings *settings)
   g_return_if_fail (G_IS_SETTINGS (settings));
   g_return_if_fail (self->settings == NULL);
   self->settings = g_object_ref (settings);
+  bind_enum_row (settings, "overlay-layer", self->layer_row);
   bind_enum_row (settings, "overlay-style", self->mode_row);
   bind_enum_row (settings, "colormap", self->colormap_row);
   g_settings_bind (settings, "opacity", self->opacity, "value", G_SETTINGS_BIND_DEFAULT);
@@ -357,6 +445,14 @@ gaze_inspector_class_init (GazeInspectorClass *klass)
   BIND (prob_label);
   BIND (alternatives_group);
   BIND (alternatives_list);
+  BIND (evidence_group);
+  BIND (agreement_label);
+  BIND (top_label);
+  BIND (strongest_label);
+  BIND (weak_row);
+  BIND (occlusion_label);
+  BIND (occlusion_button);
+  BIND (layer_row);
   BIND (mode_row);
   BIND (colormap_row);
   BIND (opacity);
@@ -379,8 +475,9 @@ gaze_inspector_init (GazeInspector *self)
   g_signal_group_connect_swapped (self->cursor_signals, "notify", G_CALLBACK (sync_cursor), self);
   for (int k = 0; k < GAZE_TOP_K; k++)
     alternative_row_init (&self->alternatives[k], self->alternatives_list);
-  setup_enum_row (self->mode_row, GAZE_TYPE_OVERLAY_MODE, TRUE);
-  setup_enum_row (self->colormap_row, GAZE_TYPE_COLORMAP, FALSE);
+  setup_enum_row (self->layer_row, GAZE_TYPE_OVERLAY_LAYER, layer_label);
+  setup_enum_row (self->mode_row, GAZE_TYPE_OVERLAY_MODE, overlay_mode_label);
+  setup_enum_row (self->colormap_row, GAZE_TYPE_COLORMAP, colormap_label);
   GtkEventController *focus = gtk_event_controller_focus_new ();
   g_signal_connect_swapped (focus, "leave", G_CALLBACK (beam_width_left), self);
   gtk_widget_add_controller (GTK_WIDGET (self->beam_width_spin), focus);

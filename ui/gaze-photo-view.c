@@ -4,6 +4,8 @@
 #include "gaze-photo-view.h"
 #include "gaze-enums.h"
 
+#include <math.h>
+
 struct _GazePhotoView {
   GtkWidget parent_instance;
 
@@ -19,14 +21,23 @@ struct _GazePhotoView {
   cairo_surface_t *scaled; /* the photo at the size last drawn */
   int scaled_width, scaled_height;
   GHashTable *heat;      /* beam << 16 | word → overlay surface for style */
+  guint maps;            /* the cursor's count of maps attached, as last seen */
   GCancellable *making;  /* the overlays being made for caption and style */
   int making_beam;       /* … of this beam (−1: none) */
+
+  /* The region chosen, photo pixels, and the drag choosing it. */
+  gboolean has_region, dragging;
+  double region[4];
+  double drag_x, drag_y;
 };
 
 G_DEFINE_FINAL_TYPE (GazePhotoView, gaze_photo_view, GTK_TYPE_WIDGET)
 
-enum { PROP_0, PROP_CURSOR, PROP_OVERLAY_MODE, PROP_COLORMAP, PROP_OPACITY, PROP_SHOW_GRID, N_PROPS };
+enum { PROP_0, PROP_CURSOR, PROP_OVERLAY_MODE, PROP_LAYER, PROP_COLORMAP, PROP_OPACITY, PROP_SHOW_GRID, N_PROPS };
 static GParamSpec *properties[N_PROPS];
+
+enum { SIGNAL_REGION_CHOSEN, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static gpointer
 heat_key (int beam, int word)
@@ -96,6 +107,21 @@ overlay_made (GObject *source, GAsyncResult *result, gpointer user_data)
     g_hash_table_insert (self->heat, key, g_steal_pointer (&job->heat));
 }
 
+/* Whether word has the map that the style draws (evidence comes later). */
+static gboolean
+has_map (const GazeOverlayStyle *style, const GazeWord *word)
+{
+  switch (style->layer)
+    {
+    case GAZE_LAYER_EVIDENCE:
+      return word->evidence != NULL;
+    case GAZE_LAYER_OCCLUSION:
+      return word->occlusion != NULL;
+    default:
+      return TRUE;
+    }
+}
+
 /* Hands the overlays of the beam shown that are not made yet to worker
  * threads, as soon as its caption arrives.  The word on screen is left to its
  * first frame, which would otherwise make it at the same time. */
@@ -109,6 +135,7 @@ launch_overlays (GazePhotoView *self)
     {
       int w = (MAX (self->word, 0) + k) % beam->n_words;
       if (g_hash_table_contains (self->heat, heat_key (self->beam, w))
+          || !has_map (&self->style, &beam->words[w])
           || (w == self->word && gtk_widget_get_mapped (GTK_WIDGET (self))))
         continue;
       OverlayJob *job = g_new0 (OverlayJob, 1);
@@ -164,13 +191,17 @@ sync_cursor (GazePhotoView *self)
       g_clear_pointer (&self->photo, cairo_surface_destroy);
       self->photo = surface != NULL ? cairo_surface_reference (surface) : NULL;
       clear_scaled (self);
+      self->has_region = self->dragging = FALSE;
     }
   const GazeCaption *caption = self->cursor != NULL ? gaze_cursor_get_caption (self->cursor) : NULL;
-  if (caption != self->caption)
+  guint maps = self->cursor != NULL ? gaze_cursor_get_maps (self->cursor) : 0;
+  if (caption != self->caption
+      || (maps != self->maps && self->style.layer != GAZE_LAYER_ALPHA))
     {
       forget_overlays (self);
       self->caption = caption;
     }
+  self->maps = maps;
   self->beam = self->cursor != NULL ? gaze_cursor_get_beam (self->cursor) : 0;
   self->word = self->cursor != NULL ? gaze_cursor_get_word (self->cursor) : -1;
   make_overlays (self);
@@ -271,6 +302,39 @@ heat_surface (GazePhotoView *self)
   return heat;
 }
 
+/* The region's rectangle, dashed, and the cells it selects, outlined: those
+ * are what steering will use. */
+static void
+draw_region (GazePhotoView *self, cairo_t *cr, int w, int h)
+{
+  int pw = cairo_image_surface_get_width (self->photo);
+  int ph = cairo_image_surface_get_height (self->photo);
+  double sx = (double) w / pw, sy = (double) h / ph;
+  int n = self->caption != NULL ? self->caption->grid_size : 7;
+  float cells[64 * 64];
+  if (n <= 64
+      && gaze_region_to_cells (n, pw, ph, self->region[0], self->region[1], self->region[2],
+                               self->region[3], cells, NULL))
+    {
+      cairo_set_source_rgba (cr, 0.2, 0.6, 1.0, 0.9);
+      cairo_set_line_width (cr, 2.0);
+      for (int i = 0; i < n * n; i++)
+        if (cells[i] > 0.5f)
+          cairo_rectangle (cr, (i % n) * (double) w / n + 1, (i / n) * (double) h / n + 1,
+                           (double) w / n - 2, (double) h / n - 2);
+      cairo_stroke (cr);
+    }
+  double dashes[] = { 6.0, 4.0 };
+  cairo_set_dash (cr, dashes, 2, 0.0);
+  cairo_set_line_width (cr, 1.5);
+  cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
+  cairo_rectangle (cr, self->region[0] * sx, self->region[1] * sy,
+                   (self->region[2] - self->region[0]) * sx,
+                   (self->region[3] - self->region[1]) * sy);
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0.0);
+}
+
 void
 gaze_photo_view_draw (GazePhotoView *self, cairo_t *cr, int width, int height)
 {
@@ -284,8 +348,10 @@ gaze_photo_view_draw (GazePhotoView *self, cairo_t *cr, int width, int height)
   cairo_set_source_surface (cr, scaled_photo (self, w, h), 0, 0);
   cairo_paint (cr);
   const GazeWord *word = current_word (self);
-  if (word != NULL)
+  if (word != NULL && has_map (&self->style, word))
     gaze_render_overlay (cr, heat_surface (self), self->caption, word, &self->style, w, h);
+  if (self->has_region)
+    draw_region (self, cr, w, h);
   cairo_restore (cr);
 }
 
@@ -296,6 +362,97 @@ gaze_photo_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
   gaze_photo_view_draw (GAZE_PHOTO_VIEW (widget), cr, width, height);
   cairo_destroy (cr);
+}
+
+/* ── Choosing a region ───────────────────────────────────────────────────── */
+
+/* Widget coordinates to photo pixels, clamped to the photo. */
+static void
+to_photo (GazePhotoView *self, double x, double y, double *px, double *py)
+{
+  int fx, fy, fw, fh;
+  fit_photo (self, gtk_widget_get_width (GTK_WIDGET (self)),
+             gtk_widget_get_height (GTK_WIDGET (self)), &fx, &fy, &fw, &fh);
+  int pw = cairo_image_surface_get_width (self->photo);
+  int ph = cairo_image_surface_get_height (self->photo);
+  *px = CLAMP ((x - fx) * pw / fw, 0.0, (double) pw);
+  *py = CLAMP ((y - fy) * ph / fh, 0.0, (double) ph);
+}
+
+static void
+set_region (GazePhotoView *self, double x0, double y0, double x1, double y1)
+{
+  double a[2], b[2];
+  to_photo (self, x0, y0, &a[0], &a[1]);
+  to_photo (self, x1, y1, &b[0], &b[1]);
+  self->region[0] = MIN (a[0], b[0]);
+  self->region[1] = MIN (a[1], b[1]);
+  self->region[2] = MAX (a[0], b[0]);
+  self->region[3] = MAX (a[1], b[1]);
+  self->has_region = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+gaze_photo_view_get_region (GazePhotoView *self, double *x0, double *y0, double *x1, double *y1)
+{
+  g_return_val_if_fail (GAZE_IS_PHOTO_VIEW (self), FALSE);
+  if (!self->has_region)
+    return FALSE;
+  *x0 = self->region[0], *y0 = self->region[1];
+  *x1 = self->region[2], *y1 = self->region[3];
+  return TRUE;
+}
+
+void
+gaze_photo_view_clear_region (GazePhotoView *self)
+{
+  g_return_if_fail (GAZE_IS_PHOTO_VIEW (self));
+  if (!self->has_region)
+    return;
+  self->has_region = FALSE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+gaze_photo_view_choose_region (GazePhotoView *self, double x0, double y0, double x1, double y1)
+{
+  g_return_if_fail (GAZE_IS_PHOTO_VIEW (self));
+  if (self->photo == NULL)
+    return;
+  set_region (self, x0, y0, x1, y1);
+  g_signal_emit (self, signals[SIGNAL_REGION_CHOSEN], 0, self->region[0], self->region[1],
+                 self->region[2], self->region[3], x1, y1);
+}
+
+static void
+drag_begin (GazePhotoView *self, double x, double y)
+{
+  self->dragging = self->photo != NULL && current_word (self) != NULL;
+  self->drag_x = x, self->drag_y = y;
+  if (self->dragging)
+    set_region (self, x, y, x, y);
+}
+
+static void
+drag_update (GazePhotoView *self, double dx, double dy)
+{
+  if (self->dragging)
+    set_region (self, self->drag_x, self->drag_y, self->drag_x + dx, self->drag_y + dy);
+}
+
+static void
+drag_end (GazePhotoView *self, double dx, double dy)
+{
+  if (!self->dragging)
+    return;
+  self->dragging = FALSE;
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  /* A wobble of a few pixels is a click: one cell. */
+  if (fabs (dx) < 4.0 && fabs (dy) < 4.0)
+    dx = dy = 0.0;
+  gaze_photo_view_choose_region (self, self->drag_x, self->drag_y, self->drag_x + dx,
+                                 self->drag_y + dy);
 }
 
 /* ── GObject ─────────────────────────────────────────────────────────────── */
@@ -333,6 +490,9 @@ gaze_photo_view_get_property (GObject *object, guint prop_id, GValue *value, GPa
     case PROP_OVERLAY_MODE:
       g_value_set_enum (value, self->style.mode);
       break;
+    case PROP_LAYER:
+      g_value_set_enum (value, self->style.layer);
+      break;
     case PROP_COLORMAP:
       g_value_set_enum (value, self->style.colormap);
       break;
@@ -361,6 +521,12 @@ gaze_photo_view_set_property (GObject *object, guint prop_id, const GValue *valu
       if (self->style.mode == (GazeOverlayMode) g_value_get_enum (value))
         return;
       self->style.mode = g_value_get_enum (value);
+      restyle (self, TRUE);
+      break;
+    case PROP_LAYER:
+      if (self->style.layer == (GazeOverlayLayer) g_value_get_enum (value))
+        return;
+      self->style.layer = g_value_get_enum (value);
       restyle (self, TRUE);
       break;
     case PROP_COLORMAP:
@@ -406,11 +572,18 @@ gaze_photo_view_class_init (GazePhotoViewClass *klass)
   properties[PROP_OVERLAY_MODE] = g_param_spec_enum ("overlay-mode", NULL, NULL,
                                                      GAZE_TYPE_OVERLAY_MODE, GAZE_OVERLAY_COLORMAP,
                                                      flags);
+  properties[PROP_LAYER] = g_param_spec_enum ("layer", NULL, NULL, GAZE_TYPE_OVERLAY_LAYER,
+                                              GAZE_LAYER_ALPHA, flags);
   properties[PROP_COLORMAP] = g_param_spec_enum ("colormap", NULL, NULL, GAZE_TYPE_COLORMAP,
                                                  GAZE_COLORMAP_INFERNO, flags);
   properties[PROP_OPACITY] = g_param_spec_double ("opacity", NULL, NULL, 0.0, 1.0, 0.6, flags);
   properties[PROP_SHOW_GRID] = g_param_spec_boolean ("show-grid", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  /* (x0, y0, x1, y1) in photo pixels, then the point released in the widget. */
+  signals[SIGNAL_REGION_CHOSEN]
+      = g_signal_new ("region-chosen", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 6, G_TYPE_DOUBLE, G_TYPE_DOUBLE, G_TYPE_DOUBLE,
+                      G_TYPE_DOUBLE, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
 }
 
 static void
@@ -426,6 +599,12 @@ gaze_photo_view_init (GazePhotoView *self)
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
+  g_signal_connect_swapped (drag, "drag-begin", G_CALLBACK (drag_begin), self);
+  g_signal_connect_swapped (drag, "drag-update", G_CALLBACK (drag_update), self);
+  g_signal_connect_swapped (drag, "drag-end", G_CALLBACK (drag_end), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
 }
 
 GtkWidget *

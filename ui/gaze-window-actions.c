@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "gaze-window-private.h"
+#include "gaze-compare.h"
 
 #include <glib/gi18n.h>
 
@@ -13,9 +14,9 @@ _gaze_window_enable_action (GazeWindow *self, const char *name, gboolean enabled
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
 }
 
-/* Word stepping belongs to the photo and the caption: the keys act only while
- * widget (or a child) has the focus, so that they still move a slider or a
- * text cursor elsewhere. */
+/* Word stepping and undoing a steer belong to the photo and the caption: the
+ * keys act only while widget (or a child) has the focus, so that they still
+ * move a slider or a text cursor, or undo typing, elsewhere. */
 void
 _gaze_window_scope_word_keys (GtkWidget *widget)
 {
@@ -26,6 +27,7 @@ _gaze_window_scope_word_keys (GtkWidget *widget)
     { "Right", "win.next-word" },
     { "Home", "win.first-word" },
     { "End", "win.last-word" },
+    { "<Control>z", "win.undo-steer" },
   };
   GtkEventController *controller = gtk_shortcut_controller_new ();
   gtk_event_controller_set_name (controller, "gaze-word-keys");
@@ -40,6 +42,40 @@ _gaze_window_scope_word_keys (GtkWidget *widget)
 }
 
 /* ── Export ──────────────────────────────────────────────────────────────── */
+
+/* Both models' storyboards on one sheet, each under its model's name. */
+static cairo_surface_t *
+comparison_sheet (GazeWindow *self, cairo_surface_t *photo, const GazeOverlayStyle *style,
+                  int width, GError **error)
+{
+  GazeCursor *other = gaze_compare_view_get_cursor (self->compare_view);
+  const GazeCaption *theirs = gaze_cursor_get_caption (other);
+  if (!_gaze_window_is_comparing (self) || theirs == NULL
+      || gaze_cursor_get_photo (other) != gaze_cursor_get_photo (self->cursor))
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID,
+                   _("The compared model has no caption of this photo yet"));
+      return NULL;
+    }
+  cairo_surface_t *mine = gaze_render_storyboard (photo, gaze_cursor_get_caption (self->cursor),
+                                                  gaze_cursor_get_beam (self->cursor), style, 0,
+                                                  0, error);
+  if (mine == NULL)
+    return NULL;
+  cairo_surface_t *yours = gaze_render_storyboard (photo, theirs, 0, style, 0, 0, error);
+  if (yours == NULL)
+    {
+      cairo_surface_destroy (mine);
+      return NULL;
+    }
+  GazeModelInfo *info = gtk_drop_down_get_selected_item (self->model_dropdown);
+  cairo_surface_t *sheet = gaze_render_side_by_side (
+      mine, info != NULL ? gaze_model_info_get_name (info) : "", yours,
+      gaze_compare_view_get_model_name (self->compare_view), width);
+  cairo_surface_destroy (mine);
+  cairo_surface_destroy (yours);
+  return sheet;
+}
 
 gboolean
 gaze_window_export (GazeWindow *self, GazeExportKind kind, GFile *file, int width,
@@ -58,11 +94,14 @@ gaze_window_export (GazeWindow *self, GazeExportKind kind, GFile *file, int widt
   gaze_photo_view_get_style (self->photo_view, &style);
   cairo_surface_t *photo = gaze_photo_get_surface (gaze_cursor_get_photo (self->cursor));
   int beam = gaze_cursor_get_beam (self->cursor);
-  cairo_surface_t *sheet
-      = kind == GAZE_EXPORT_WORD
-            ? gaze_render_word (photo, caption, beam, gaze_cursor_get_word (self->cursor), &style,
-                                width, 0, error)
-            : gaze_render_storyboard (photo, caption, beam, &style, width, 0, error);
+  cairo_surface_t *sheet = NULL;
+  if (kind == GAZE_EXPORT_WORD)
+    sheet = gaze_render_word (photo, caption, beam, gaze_cursor_get_word (self->cursor), &style,
+                              width, 0, error);
+  else if (kind == GAZE_EXPORT_STORYBOARD)
+    sheet = gaze_render_storyboard (photo, caption, beam, &style, width, 0, error);
+  else
+    sheet = comparison_sheet (self, photo, &style, width, error);
   if (sheet == NULL)
     return FALSE;
   g_autofree char *path = g_file_get_path (file);
@@ -120,7 +159,9 @@ _gaze_window_export_dialog (GazeWindow *self, GazeExportKind kind)
   if (word == NULL)
     return;
   GtkFileChooserNative *dialog = gtk_file_chooser_native_new (
-      kind == GAZE_EXPORT_WORD ? _("Export Word as PNG") : _("Export Storyboard"),
+      kind == GAZE_EXPORT_WORD         ? _("Export Word as PNG")
+      : kind == GAZE_EXPORT_STORYBOARD ? _("Export Storyboard")
+                                       : _("Export the Comparison"),
       GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   g_object_set_data (G_OBJECT (dialog), "kind", GINT_TO_POINTER (kind));
   GtkFileFilter *png = gtk_file_filter_new ();
@@ -140,9 +181,10 @@ _gaze_window_export_dialog (GazeWindow *self, GazeExportKind kind)
   /* A word can hold characters a file name should not. */
   g_autofree char *safe_word = g_strdelimit (g_strdup (word->word), "/\\:", '-');
   int index = gaze_cursor_get_word (self->cursor);
-  g_autofree char *name = kind == GAZE_EXPORT_WORD
-                              ? g_strdup_printf ("%s-%d-%s.png", stem, index + 1, safe_word)
-                              : g_strdup_printf (C_("file name", "%s-storyboard.png"), stem);
+  g_autofree char *name
+      = kind == GAZE_EXPORT_WORD         ? g_strdup_printf ("%s-%d-%s.png", stem, index + 1, safe_word)
+      : kind == GAZE_EXPORT_STORYBOARD ? g_strdup_printf (C_("file name", "%s-storyboard.png"), stem)
+                                       : g_strdup_printf (C_("file name", "%s-comparison.png"), stem);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   GFile *source = gaze_photo_get_file (photo);
   g_autoptr (GFile) parent = source != NULL ? g_file_get_parent (source) : NULL;
@@ -250,6 +292,43 @@ action_show_grid (GSimpleAction *a, GVariant *state, gpointer self)
   g_settings_set_boolean (GAZE_WINDOW (self)->settings, "show-grid", g_variant_get_boolean (state));
 }
 
+static void
+action_steer (GSimpleAction *a, GVariant *p, gpointer self)
+{
+  const char *kind = g_variant_get_string (p, NULL);
+  _gaze_window_steer (self, g_str_equal (kind, "avoid") ? GAZE_STEER_AVOID : GAZE_STEER_LOOK);
+}
+
+static void
+action_undo_steer (GSimpleAction *a, GVariant *p, gpointer self)
+{
+  _gaze_window_undo_steer (self);
+}
+
+static void
+action_occlusion (GSimpleAction *a, GVariant *p, gpointer self)
+{
+  _gaze_window_run_occlusion (self);
+}
+
+static void
+action_cancel_occlusion (GSimpleAction *a, GVariant *p, gpointer self)
+{
+  _gaze_window_cancel_occlusion (self);
+}
+
+static void
+action_compare (GSimpleAction *a, GVariant *state, gpointer self)
+{
+  _gaze_window_set_comparing (self, g_variant_get_boolean (state));
+}
+
+static void
+action_export_compare (GSimpleAction *a, GVariant *p, gpointer self)
+{
+  _gaze_window_export_dialog (self, GAZE_EXPORT_COMPARISON);
+}
+
 static const GActionEntry win_actions[] = {
   { "open", action_open, NULL, NULL, NULL, { 0 } },
   { "open-recent", action_open_recent, "s", NULL, NULL, { 0 } },
@@ -266,6 +345,12 @@ static const GActionEntry win_actions[] = {
   { "select-beam", action_select_beam, "i", NULL, NULL, { 0 } },
   { "play", NULL, NULL, "false", action_play, { 0 } },
   { "show-grid", NULL, NULL, "false", action_show_grid, { 0 } },
+  { "steer", action_steer, "s", NULL, NULL, { 0 } },
+  { "undo-steer", action_undo_steer, NULL, NULL, NULL, { 0 } },
+  { "occlusion", action_occlusion, NULL, NULL, NULL, { 0 } },
+  { "cancel-occlusion", action_cancel_occlusion, NULL, NULL, NULL, { 0 } },
+  { "compare", NULL, NULL, "false", action_compare, { 0 } },
+  { "export-compare", action_export_compare, NULL, NULL, NULL, { 0 } },
 };
 
 /* The grid's toggle follows the setting, however it was changed. */
@@ -283,6 +368,8 @@ _gaze_window_add_actions (GazeWindow *self)
 {
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions),
                                    self);
+  g_autoptr (GAction) onwards = g_settings_create_action (self->settings, "steer-onwards");
+  g_action_map_add_action (G_ACTION_MAP (self), onwards);
   g_signal_connect_object (self->settings, "changed::show-grid", G_CALLBACK (show_grid_changed),
                            self, G_CONNECT_SWAPPED);
   show_grid_changed (self);

@@ -1,10 +1,12 @@
 /* gaze-window-private.h — the window's state, shared by gaze-window.c (the
- * flow from a photo to what is shown), gaze-window-actions.c (the GActions)
- * and gaze-window-open.c (open, paste, drop, recent photos). */
+ * flow from a photo to what is shown), gaze-window-actions.c (the GActions),
+ * gaze-window-open.c (open, paste, drop, recent photos) and
+ * gaze-window-steer.c (steering, evidence and occlusion). */
 #pragma once
 
 #include "gaze-window.h"
 #include "gaze-captioner.h"
+#include "gaze-compare-view.h"
 #include "gaze-cursor.h"
 #include "gaze-inspector.h"
 #include "gaze-photo-view.h"
@@ -37,6 +39,11 @@ struct _GazeWindow {
   GtkWidget *paste_button;
   GtkDropDown *model_dropdown;
   GMenu *recent_section;
+  GMenuModel *steer_menu;
+  GtkWidget *occlusion_box;
+  GtkProgressBar *occlusion_bar;
+  GtkWidget *undo_steer_button;
+  GazeCompareView *compare_view;
 
   /* State: what is shown is the cursor's; the style is the settings'. */
   GazeCaptioner *captioner;
@@ -51,6 +58,15 @@ struct _GazeWindow {
   guint layout_source;  /* a fold waiting for the main loop */
   gboolean folded;
   AdwToast *last_toast; /* weak */
+
+  /* Questioning the caption (gaze-window-steer.c) */
+  GtkWidget *steer_popover;
+  GCancellable *steering;      /* the steer in flight */
+  GCancellable *evidence_work; /* the evidence map in flight … */
+  GCancellable *occluding;     /* … and the occlusion map */
+  const GazeCaption *map_caption[2]; /* what each is for: [0] evidence, [1] occlusion */
+  int map_beam[2];
+  gint64 last_steer_us, last_evidence_us, last_occlusion_us; /* for the benchmark */
 };
 
 /* gaze-window.c */
@@ -62,12 +78,24 @@ void _gaze_window_load_photo (GazeWindow *self, GazePhoto *photo);
 void _gaze_window_select_word (GazeWindow *self, int index);
 void _gaze_window_set_playing (GazeWindow *self, gboolean playing);
 gboolean _gaze_window_is_closed (GazeWindow *self);
+gboolean _gaze_window_is_comparing (GazeWindow *self);
+void _gaze_window_set_comparing (GazeWindow *self, gboolean comparing);
 
 /* gaze-window-actions.c */
 void _gaze_window_add_actions (GazeWindow *self);
 void _gaze_window_enable_action (GazeWindow *self, const char *name, gboolean enabled);
 void _gaze_window_scope_word_keys (GtkWidget *widget);
 void _gaze_window_export_dialog (GazeWindow *self, GazeExportKind kind);
+
+/* gaze-window-steer.c */
+void _gaze_window_init_steer (GazeWindow *self);
+void _gaze_window_offer_steer (GazeWindow *self, double x, double y);
+void _gaze_window_steer (GazeWindow *self, GazeSteerKind kind);
+void _gaze_window_undo_steer (GazeWindow *self);
+void _gaze_window_update_maps (GazeWindow *self);
+void _gaze_window_run_occlusion (GazeWindow *self);
+void _gaze_window_cancel_occlusion (GazeWindow *self);
+void _gaze_window_cancel_questions (GazeWindow *self);
 
 /* gaze-window-open.c */
 void _gaze_window_init_open (GazeWindow *self);

@@ -114,6 +114,12 @@ update_actions (GazeWindow *self)
   _gaze_window_enable_action (self, "play", n > 1);
   _gaze_window_enable_action (self, "export-png", n > 0);
   _gaze_window_enable_action (self, "export-storyboard", n > 0);
+  _gaze_window_enable_action (self, "steer", n > 0);
+  _gaze_window_enable_action (self, "undo-steer", gaze_cursor_is_steered (self->cursor));
+  _gaze_window_enable_action (self, "occlusion", n > 0);
+  _gaze_window_enable_action (self, "cancel-occlusion", self->occluding != NULL);
+  _gaze_window_enable_action (self, "export-compare", n > 0 && _gaze_window_is_comparing (self));
+  gtk_widget_set_visible (self->undo_steer_button, gaze_cursor_is_steered (self->cursor));
   _gaze_window_enable_action (self, "close-photo", gaze_cursor_get_photo (self->cursor) != NULL);
   /* A menu button does not follow its menu's actions: say it plainly. */
   gtk_widget_set_sensitive (self->export_button, n > 0);
@@ -143,6 +149,7 @@ cursor_moved (GazeWindow *self)
   update_title (self);
   update_actions (self);
   update_accessible_view (self);
+  _gaze_window_update_maps (self);
 }
 
 void
@@ -503,6 +510,48 @@ _gaze_window_set_playing (GazeWindow *self, gboolean playing)
   self->play_source = g_timeout_add (900, play_step, self);
 }
 
+/* ── Comparing two models ────────────────────────────────────────────────── */
+
+gboolean
+_gaze_window_is_comparing (GazeWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "compare");
+  g_autoptr (GVariant) state = g_action_get_state (action);
+  return g_variant_get_boolean (state);
+}
+
+/* The model compared with, unless one was chosen before: the first installed
+ * model other than the window's. */
+static void
+choose_compare_model (GazeWindow *self)
+{
+  g_autofree char *chosen = g_settings_get_string (self->settings, "compare-model");
+  const char *mine = gaze_captioner_get_model_path (self->captioner);
+  if (*chosen != '\0' && g_file_test (chosen, G_FILE_TEST_EXISTS) && g_strcmp0 (chosen, mine) != 0)
+    return;
+  GListModel *models = gaze_captioner_get_models (self->captioner);
+  for (guint i = 0; i < g_list_model_get_n_items (models); i++)
+    {
+      g_autoptr (GazeModelInfo) info = g_list_model_get_item (models, i);
+      if (g_strcmp0 (gaze_model_info_get_path (info), mine) != 0)
+        {
+          g_settings_set_string (self->settings, "compare-model", gaze_model_info_get_path (info));
+          return;
+        }
+    }
+}
+
+void
+_gaze_window_set_comparing (GazeWindow *self, gboolean comparing)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "compare");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (comparing));
+  if (comparing)
+    choose_compare_model (self);
+  gaze_compare_view_set_active (self->compare_view, comparing);
+  update_actions (self);
+}
+
 /* ── Layout ──────────────────────────────────────────────────────────────── */
 
 static void
@@ -590,6 +639,7 @@ gaze_window_set_style (GazeWindow *self, const GazeOverlayStyle *style)
   g_settings_set_enum (self->settings, "colormap", style->colormap);
   g_settings_set_double (self->settings, "opacity", style->opacity);
   g_settings_set_boolean (self->settings, "show-grid", style->show_grid);
+  g_settings_set_enum (self->settings, "overlay-layer", style->layer);
 }
 
 void
@@ -612,7 +662,10 @@ bind_settings (GazeWindow *self)
   g_settings_bind (self->settings, "opacity", self->photo_view, "opacity", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "show-grid", self->photo_view, "show-grid",
                    G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "overlay-layer", self->photo_view, "layer",
+                   G_SETTINGS_BIND_GET);
   gaze_inspector_bind_settings (self->inspector, self->settings);
+  gaze_compare_view_bind_settings (self->compare_view, self->settings);
   g_signal_connect_object (self->settings, "changed::beam-width", G_CALLBACK (beam_width_changed),
                            self, G_CONNECT_SWAPPED);
   int width = g_settings_get_int (self->settings, "window-width");
@@ -639,6 +692,8 @@ gaze_window_dispose (GObject *object)
   GazeWindow *self = GAZE_WINDOW (object);
   g_cancellable_cancel (self->closing);
   cancel_work (self);
+  _gaze_window_cancel_questions (self);
+  g_clear_pointer (&self->steer_popover, gtk_widget_unparent);
   g_clear_handle_id (&self->play_source, g_source_remove);
   g_clear_handle_id (&self->caption_source, g_source_remove);
   g_clear_handle_id (&self->layout_source, g_source_remove);
@@ -681,6 +736,7 @@ gaze_window_class_init (GazeWindowClass *klass)
   g_type_ensure (GAZE_TYPE_PHOTO_VIEW);
   g_type_ensure (GAZE_TYPE_WORD_STRIP);
   g_type_ensure (GAZE_TYPE_INSPECTOR);
+  g_type_ensure (GAZE_TYPE_COMPARE_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/gaze/Gaze/gaze-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, GazeWindow, name)
   BIND (window_title);
@@ -704,6 +760,11 @@ gaze_window_class_init (GazeWindowClass *klass)
   BIND (paste_button);
   BIND (model_dropdown);
   BIND (recent_section);
+  BIND (steer_menu);
+  BIND (occlusion_box);
+  BIND (occlusion_bar);
+  BIND (undo_steer_button);
+  BIND (compare_view);
 #undef BIND
   /* Reachable with gtk_widget_get_template_child (the tests read them). */
   gtk_widget_class_bind_template_child_full (widget_class, "empty_page", FALSE, 0);
@@ -726,6 +787,7 @@ gaze_window_init (GazeWindow *self)
   gaze_photo_view_set_cursor (self->photo_view, self->cursor);
   gaze_word_strip_set_cursor (self->word_strip, self->cursor);
   gaze_inspector_set_cursor (self->inspector, self->cursor);
+  gaze_compare_view_set_cursor (self->compare_view, self->cursor);
   g_signal_connect_swapped (self->cursor, "notify", G_CALLBACK (cursor_moved), self);
   _gaze_window_scope_word_keys (GTK_WIDGET (self->photo_view));
   _gaze_window_scope_word_keys (GTK_WIDGET (self->word_strip));
@@ -740,6 +802,13 @@ gaze_window_init (GazeWindow *self)
   cursor_moved (self);
 }
 
+/* After the captioner is known: the steering needs it. */
+static void
+init_questions (GazeWindow *self)
+{
+  _gaze_window_init_steer (self);
+}
+
 GazeWindow *
 gaze_window_new (GtkApplication *app, GazeCaptioner *captioner)
 {
@@ -747,6 +816,7 @@ gaze_window_new (GtkApplication *app, GazeCaptioner *captioner)
   g_return_val_if_fail (GAZE_IS_CAPTIONER (captioner), NULL);
   GazeWindow *self = g_object_new (GAZE_TYPE_WINDOW, "application", app, NULL);
   self->captioner = g_object_ref (captioner);
+  init_questions (self);
   g_signal_connect_swapped (captioner, "notify::state", G_CALLBACK (captioner_changed), self);
   g_signal_connect_swapped (gaze_captioner_get_models (captioner), "items-changed",
                             G_CALLBACK (update_model_chooser), self);

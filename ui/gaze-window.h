@@ -23,6 +23,7 @@ G_DECLARE_FINAL_TYPE (GazeWindow, gaze_window, GAZE, WINDOW, AdwApplicationWindo
 typedef enum {
   GAZE_EXPORT_WORD,       /* the current word, annotated */
   GAZE_EXPORT_STORYBOARD, /* one tile per word */
+  GAZE_EXPORT_COMPARISON, /* both models' storyboards, side by side */
 } GazeExportKind;
 
 /* A window of application that captions with captioner; it restores its

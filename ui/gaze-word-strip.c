@@ -13,6 +13,7 @@ struct _GazeWordStrip {
   GtkWidget *scroller;
   GtkWidget *row;         /* the buttons, in one line */
   GtkWidget *placeholder; /* shown instead of the words when there are none */
+  GtkWidget *original;    /* the caption before steering, above the steered one */
   GPtrArray *buttons;
   const GazeBeam *beam; /* the beam whose buttons these are */
   int current;
@@ -27,9 +28,15 @@ word_button (const GazeWord *word, int index, int n_words)
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.select-word");
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), g_variant_new_int32 (index));
   gtk_widget_add_css_class (button, "word");
-  g_autofree char *tooltip = g_strdup_printf (_("Show where the model looked for “%s” "
-                                                "(word %d of %d)"),
-                                              word->word, index + 1, n_words);
+  if (word->steered)
+    gtk_widget_add_css_class (button, "steered");
+  g_autofree char *tooltip
+      = word->steered ? g_strdup_printf (_("Show where the model looked for “%s” (word %d of %d, "
+                                           "its attention steered)"),
+                                         word->word, index + 1, n_words)
+                      : g_strdup_printf (_("Show where the model looked for “%s” "
+                                           "(word %d of %d)"),
+                                         word->word, index + 1, n_words);
   gtk_widget_set_tooltip_text (button, tooltip);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   tooltip, -1);
@@ -68,12 +75,31 @@ reveal_current (GazeWordStrip *self)
   gtk_adjustment_clamp_page (h, bounds.origin.x, bounds.origin.x + bounds.size.width);
 }
 
+/* A steered caption is shown with the original above it. */
+static void
+show_original (GazeWordStrip *self)
+{
+  gboolean steered = self->cursor != NULL && gaze_cursor_is_steered (self->cursor);
+  gtk_widget_set_visible (self->original, steered);
+  if (!steered)
+    return;
+  const GazeCaption *original = gaze_cursor_get_original (self->cursor);
+  g_autofree char *sentence
+      = original->n_beams > 0 ? gaze_beam_to_string (&original->beams[0]) : g_strdup ("");
+  /* Translators: the caption before its attention was steered. */
+  g_autofree char *text = g_strdup_printf (_("Before steering: %s"), sentence);
+  gtk_label_set_text (GTK_LABEL (self->original), text);
+}
+
 static void
 sync_cursor (GazeWordStrip *self)
 {
   const GazeBeam *beam = self->cursor != NULL ? gaze_cursor_get_current_beam (self->cursor) : NULL;
   if (beam != self->beam)
-    show_beam (self, beam);
+    {
+      show_beam (self, beam);
+      show_original (self);
+    }
   int index = self->cursor != NULL ? gaze_cursor_get_word (self->cursor) : -1;
   if (index == self->current)
     return;
@@ -111,6 +137,7 @@ gaze_word_strip_dispose (GObject *object)
   g_ptr_array_set_size (self->buttons, 0);
   g_clear_pointer (&self->scroller, gtk_widget_unparent);
   g_clear_pointer (&self->placeholder, gtk_widget_unparent);
+  g_clear_pointer (&self->original, gtk_widget_unparent);
   G_OBJECT_CLASS (gaze_word_strip_parent_class)->dispose (object);
 }
 
@@ -141,6 +168,15 @@ gaze_word_strip_init (GazeWordStrip *self)
   self->current = -1;
   self->cursor_signals = g_signal_group_new (GAZE_TYPE_CURSOR);
   g_signal_group_connect_swapped (self->cursor_signals, "notify", G_CALLBACK (sync_cursor), self);
+
+  gtk_orientable_set_orientation (
+      GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))), GTK_ORIENTATION_VERTICAL);
+  self->original = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->original, "dim-label");
+  gtk_widget_add_css_class (self->original, "caption");
+  gtk_label_set_ellipsize (GTK_LABEL (self->original), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_visible (self->original, FALSE);
+  gtk_widget_set_parent (self->original, GTK_WIDGET (self));
 
   /* One line that scrolls sideways: a long caption never pushes the photo. */
   self->scroller = gtk_scrolled_window_new ();
