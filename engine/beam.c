@@ -11,10 +11,15 @@
  * the raw log p; √ did as well as the raw log p at beams 3 and 5.)  With
  * k = 1 this is exactly greedy decoding.  Every step records, per beam, α, β,
  * p and the top-5 alternatives, so that the caption can be shown word by word.
+ *
+ * Steering (steer.c) enters here and nowhere else: a prefix of words is
+ * chosen as the only continuation of the single live row, so that its α, β
+ * and p are those the model gives them, and each step's rows attend under
+ * that step's mask; the search widens to k after the prefix.
  */
 #include "model.h"
 
-#define MAX_WORDS 20               /* a caption stops after this many words */
+#define MAX_WORDS GAZE_CAPTION_MAX_WORDS
 #define MAX_STEPS (MAX_WORDS + 1)  /* … plus <end> */
 #define GAZE_MAX_BEAM 64
 
@@ -22,6 +27,7 @@ typedef struct {
   int parent; /* slot at the previous step */
   int word;
   float prob, beta;
+  gboolean steered; /* the step's mask removed a cell */
   int alt[GAZE_TOP_K];
   float alt_prob[GAZE_TOP_K];
 } Record;
@@ -96,6 +102,7 @@ fill_word (GazeWord *w, const Record *rec, const float *alpha, int L, const Gaze
   w->alpha = g_memdup2 (alpha, sizeof (float) * L);
   w->beta = rec->beta;
   w->prob = rec->prob;
+  w->steered = rec->steered;
   /* The argmax cell: for a hard model, the cell its context used. */
   w->attended_cell = _gaze_attention_argmax (alpha, L);
   for (int j = 0; j < GAZE_TOP_K; j++)
@@ -120,14 +127,20 @@ typedef struct {
 
 /* Picks the best continuations of image s's live rows (rows row0.. of the
  * step just run) and moves the live ones to rows next0.. of h_next, c_next.
- * Returns how many stay live. */
+ * forced ≥ 0 (a word of a steering prefix, with one live row) is the only
+ * continuation.  Returns how many stay live. */
 static int
 search_advance (Search *s, int t, int k, const GazeDecoderState *st, int row0, int V, int H,
-                int L, float *h_next, float *c_next, int next0)
+                int L, int forced, gboolean steered, float *h_next, float *c_next, int next0)
 {
   Candidate best[GAZE_MAX_BEAM];
   int n_best = 0;
-  for (int r = 0; r < s->live; r++)
+  if (forced >= 0)
+    {
+      const double p = st->logits[(gsize) row0 * V + forced];
+      top_insert (best, &n_best, 1, s->log_prob[0] + log (fmax (p, 1e-30)), 0, forced);
+    }
+  for (int r = 0; forced < 0 && r < s->live; r++)
     {
       const float *p = st->logits + (gsize) (row0 + r) * V;
       for (int v = 0; v < V; v++)
@@ -150,6 +163,7 @@ search_advance (Search *s, int t, int k, const GazeDecoderState *st, int row0, i
       rec->word = best[b].word;
       rec->prob = p[best[b].word];
       rec->beta = st->beta[row];
+      rec->steered = steered;
       top_words (p, V, rec->alt, rec->alt_prob);
       memcpy (s->alphas + ((gsize) t * k + b) * L, st->alpha + (gsize) row * L,
               sizeof (float) * L);
@@ -208,11 +222,23 @@ search_caption (const GazeModel *model, Search *s, int k)
   return caption;
 }
 
+/* Whether mask [L] removes a cell. */
+static gboolean
+mask_removes (const float *mask, int L)
+{
+  for (int i = 0; i < L; i++)
+    if (mask[i] == 0.0f)
+      return TRUE;
+  return FALSE;
+}
+
 /* Beam search over n_images grids at once: every step runs the decoder on the
- * live beams of all the images as one batch. */
+ * live beams of all the images as one batch.  steer (NULL: none) holds for
+ * every image: its prefix is teacher-forced, one row per image, before the
+ * search widens, and step t's rows all attend under its mask t. */
 static GazeCaption **
 caption_batch (const GazeModel *model, const float *grids, int n_images, int k, GazePool *pool,
-               GCancellable *cancellable, GError **error)
+               const GazeSteer *steer, GCancellable *cancellable, GError **error)
 {
   const GazeDecoder *dec = model->dec;
   const GazeDecoderSizes *sz = &dec->sizes;
@@ -230,6 +256,7 @@ caption_batch (const GazeModel *model, const float *grids, int n_images, int k, 
   float *h = g_new (float, (gsize) rows * H), *c = g_new (float, (gsize) rows * H);
   float *h_next = g_new (float, (gsize) rows * H), *c_next = g_new (float, (gsize) rows * H);
   int *words = g_new (int, rows);
+  float *masks = steer != NULL && steer->n_masks > 0 ? g_new (float, (gsize) rows * L) : NULL;
   Search *search = g_new0 (Search, n_images);
   for (int i = 0; i < n_images; i++)
     {
@@ -263,13 +290,20 @@ caption_batch (const GazeModel *model, const float *grids, int n_images, int k, 
           }
       if (total == 0)
         break;
-      _gaze_decoder_step (dec, st, total, words, h, c, NULL, hard);
+      const gboolean masked = masks != NULL && t < steer->n_masks;
+      const float *mask_t = masked ? steer->masks + (gsize) t * L : NULL;
+      for (int r = 0; masked && r < total; r++)
+        memcpy (masks + (gsize) r * L, mask_t, sizeof (float) * L);
+      _gaze_decoder_step (dec, st, total, words, h, c, masked ? masks : NULL, hard);
+      const int forced = steer != NULL && t < steer->n_prefix ? steer->prefix[t] : -1;
+      const gboolean steered = masked && mask_removes (mask_t, L);
       int row0 = 0, next0 = 0;
       for (int i = 0; i < n_images; i++)
         {
           int live = search[i].live;
           if (live > 0)
-            next0 += search_advance (&search[i], t, k, st, row0, V, H, L, h_next, c_next, next0);
+            next0 += search_advance (&search[i], t, k, st, row0, V, H, L, forced, steered, h_next,
+                                     c_next, next0);
           row0 += live;
         }
       float *tmp = h;
@@ -292,16 +326,18 @@ caption_batch (const GazeModel *model, const float *grids, int n_images, int k, 
     }
   g_free (search);
   g_free (words);
+  g_free (masks);
   g_free (h), g_free (c), g_free (h_next), g_free (c_next);
   _gaze_decoder_state_free (st);
   return captions;
 }
 
 GazeCaption *
-gaze_model_caption (const GazeModel *model, const float *grid, int beam_width,
-                    GCancellable *cancellable, GError **error)
+_gaze_caption_steer (const GazeModel *model, const float *grid, int beam_width,
+                     const GazeSteer *steer, GCancellable *cancellable, GError **error)
 {
-  GazeCaption **captions = caption_batch (model, grid, 1, beam_width, NULL, cancellable, error);
+  GazeCaption **captions
+      = caption_batch (model, grid, 1, beam_width, NULL, steer, cancellable, error);
   if (captions == NULL)
     return NULL;
   GazeCaption *caption = captions[0];
@@ -309,11 +345,18 @@ gaze_model_caption (const GazeModel *model, const float *grid, int beam_width,
   return caption;
 }
 
+GazeCaption *
+gaze_model_caption (const GazeModel *model, const float *grid, int beam_width,
+                    GCancellable *cancellable, GError **error)
+{
+  return _gaze_caption_steer (model, grid, beam_width, NULL, cancellable, error);
+}
+
 GazeCaption **
 _gaze_caption_batch_in_pool (const GazeModel *model, const float *grids, int n_images, int beam_width,
                        GazePool *pool, GError **error)
 {
-  return caption_batch (model, grids, n_images, beam_width, pool, NULL, error);
+  return caption_batch (model, grids, n_images, beam_width, pool, NULL, NULL, error);
 }
 
 GazeCaption **
@@ -324,7 +367,7 @@ gaze_model_caption_batch (const GazeModel *model, const float *grids, int n_imag
   g_return_val_if_fail (n_images >= 1, NULL);
   GazePool *pool = n_threads > 1 ? _gaze_pool_new (n_threads) : NULL;
   GazeCaption **captions
-    = caption_batch (model, grids, n_images, beam_width, pool, cancellable, error);
+    = caption_batch (model, grids, n_images, beam_width, pool, NULL, cancellable, error);
   if (pool != NULL)
     _gaze_pool_free (pool);
   return captions;
@@ -342,6 +385,8 @@ gaze_caption_free (GazeCaption *caption)
         {
           g_free (beam->words[i].word);
           g_free (beam->words[i].alpha);
+          g_free (beam->words[i].evidence);
+          g_free (beam->words[i].occlusion);
           for (int j = 0; j < GAZE_TOP_K; j++)
             g_free (beam->words[i].alternatives[j]);
         }

@@ -35,11 +35,16 @@ typedef void (*MaskFunc) (int image, int t, const float *alpha, int cells, float
 
 /* Runs the evidence of n_masks masks a step for each of the n_images captions
  * (words[i][0..n_words[i]−1], token ids without <start> and <end>) over grids
- * [n_images, L, C]; drops[i] receives [n_words[i], n_masks]. */
-static void
+ * [n_images, L, C]; drops[i] receives [n_words[i], n_masks].  log_probs
+ * (NULL: not wanted) receives log_probs[i][t], the unmasked teacher-forced
+ * log p of word t: with n_masks 0 (drops NULL) that alone is the run, which
+ * is how occlusion re-scores a caption on many grids at once.  Cancellation
+ * is checked between steps (FALSE, G_IO_ERROR_CANCELLED). */
+static gboolean
 evidence_run (const GazeModel *model, GazePool *pool, const float *grids, int n_images,
               int *const *words, const int *n_words, int n_masks, MaskFunc make_masks,
-              gpointer user_data, float *const *drops)
+              gpointer user_data, float *const *drops, float *const *log_probs,
+              GCancellable *cancellable, GError **error)
 {
   const GazeDecoder *dec = model->dec;
   const int L = dec->sizes.cells, H = dec->sizes.hidden, V = dec->sizes.vocab;
@@ -57,8 +62,14 @@ evidence_run (const GazeModel *model, GazePool *pool, const float *grids, int n_
   int *in = g_new (int, rows), *live = g_new (int, n_images), *mimg = g_new (int, rows);
   memcpy (h, st->h0, sizeof (float) * n_images * H);
   memcpy (c, st->c0, sizeof (float) * n_images * H);
-  for (int t = 0; t < T; t++)
+  gboolean ok = TRUE;
+  for (int t = 0; t < T && ok; t++)
     {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ok = FALSE;
+          break;
+        }
       /* The images whose captions reach word t, packed into rows 0..m−1 (h
        * and c stay indexed by image). */
       int m = 0;
@@ -79,6 +90,8 @@ evidence_run (const GazeModel *model, GazePool *pool, const float *grids, int n_
         {
           const int i = live[r];
           log_p[r] = log (fmax ((double) st->logits[(gsize) r * V + words[i][t]], 1e-30));
+          if (log_probs != NULL)
+            log_probs[i][t] = (float) log_p[r];
           memcpy (alpha + (gsize) r * L, st->alpha + (gsize) r * L, sizeof (float) * L);
           memcpy (h + (gsize) i * H, st->h + (gsize) r * H, sizeof (float) * H);
           memcpy (c + (gsize) i * H, st->c + (gsize) r * H, sizeof (float) * H);
@@ -86,8 +99,9 @@ evidence_run (const GazeModel *model, GazePool *pool, const float *grids, int n_
       /* The same step again, once per mask. */
       for (int r = 0; r < m; r++)
         {
-          make_masks (live[r], t, alpha + (gsize) r * L, L, masks + (gsize) r * n_masks * L,
-                      user_data);
+          if (n_masks > 0)
+            make_masks (live[r], t, alpha + (gsize) r * L, L, masks + (gsize) r * n_masks * L,
+                        user_data);
           for (int k = 0; k < n_masks; k++)
             {
               const gsize row = (gsize) r * n_masks + k;
@@ -98,7 +112,8 @@ evidence_run (const GazeModel *model, GazePool *pool, const float *grids, int n_
             }
         }
       memcpy (st->img, mimg, sizeof (int) * m * n_masks);
-      _gaze_decoder_step (dec, st, m * n_masks, in, mh, mc, masks, hard);
+      if (n_masks > 0)
+        _gaze_decoder_step (dec, st, m * n_masks, in, mh, mc, masks, hard);
       for (int r = 0; r < m; r++)
         {
           const int i = live[r];
@@ -115,6 +130,7 @@ evidence_run (const GazeModel *model, GazePool *pool, const float *grids, int n_
   g_free (h), g_free (c), g_free (mh), g_free (mc), g_free (masks), g_free (alpha);
   g_free (log_p), g_free (in), g_free (live), g_free (mimg);
   _gaze_decoder_state_free (st);
+  return ok;
 }
 
 /* ── Faithfulness ──────────────────────────────────────────────────────────── */
@@ -201,7 +217,7 @@ gaze_model_faithfulness (const GazeModel *model, const float *grids, int n_image
       GazePool *pool = n_threads > 1 ? _gaze_pool_new (n_threads) : NULL;
       FaithMasks fm = { seed };
       evidence_run (model, pool, grids, n_images, words, n_words, n_masks, faith_masks, &fm,
-                    drops);
+                    drops, NULL, NULL, NULL);
       if (pool != NULL)
         _gaze_pool_free (pool);
       for (int i = 0; i < n_images; i++)
@@ -243,4 +259,166 @@ gaze_faithfulness_signed_ratio (const GazeFaithfulness *acc)
   if (acc->n_words == 0 || !(acc->drop_random > 0.0))
     return NAN;
   return acc->drop_top / acc->drop_random;
+}
+
+/* ── The evidence map of a caption ─────────────────────────────────────────── */
+
+/* Mask i removes cell i alone. */
+static void
+one_cell_masks (int image, int t, const float *alpha, int L, float *masks, gpointer user_data)
+{
+  for (int k = 0; k < L; k++)
+    for (int i = 0; i < L; i++)
+      masks[k * L + i] = i == k ? 0.0f : 1.0f;
+}
+
+/* Puts the n_words × L values of map into each word's evidence (or
+ * occlusion) array, replacing what an earlier call left there. */
+static void
+beam_take_map (GazeBeam *beam, const float *map, int L, gboolean occlusion)
+{
+  for (int t = 0; t < beam->n_words; t++)
+    {
+      float **slot = occlusion ? &beam->words[t].occlusion : &beam->words[t].evidence;
+      g_free (*slot);
+      *slot = g_memdup2 (map + (gsize) t * L, sizeof (float) * L);
+    }
+}
+
+gboolean
+gaze_model_evidence (const GazeModel *model, const float *grid, GazeBeam *beam,
+                     GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (model != NULL && grid != NULL && beam != NULL, FALSE);
+  const int L = model->dec->sizes.cells, n = beam->n_words;
+  g_autofree int *ids = g_new (int, MAX (n, 1));
+  if (!beam_token_ids (model, beam, ids, error))
+    return FALSE;
+  g_autofree float *drops = g_new (float, (gsize) MAX (n, 1) * L);
+  int *words[1] = { ids };
+  float *out[1] = { drops };
+  if (!evidence_run (model, NULL, grid, 1, words, &n, L, one_cell_masks, NULL, out, NULL,
+                     cancellable, error))
+    return FALSE;
+  beam_take_map (beam, drops, L, FALSE);
+  return TRUE;
+}
+
+/* ── Occlusion ─────────────────────────────────────────────────────────────── */
+
+#define OCCLUSION_GREY 128
+
+gboolean
+gaze_model_occlusion (const GazeModel *model, const GazeEncoder *encoder, const GazeImage *image,
+                      GazeBeam *beam, GazeProgressFunc progress, gpointer user_data,
+                      GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (model != NULL && encoder != NULL && image != NULL && beam != NULL, FALSE);
+  if (!gaze_model_check_encoder (model, encoder, error))
+    return FALSE;
+  const int L = model->dec->sizes.cells, C = model->dec->sizes.channels, n = beam->n_words;
+  const int size = gaze_encoder_get_input_size (encoder), g = gaze_encoder_get_grid_size (encoder);
+  g_autofree int *ids = g_new (int, MAX (n, 1));
+  if (!beam_token_ids (model, beam, ids, error))
+    return FALSE;
+  /* Grid 0 is the photo as it is, grid 1 + i the photo with cell i grey; all
+   * are encoded from the one resized input, so only the grey differs. */
+  const gsize floats = (gsize) L * C, bytes = (gsize) size * size * 3;
+  g_autofree guint8 *rgb = g_malloc (bytes), *occluded = g_malloc (bytes);
+  g_autofree float *grids = g_new (float, (gsize) (L + 1) * floats);
+  gaze_image_resize (image, size, size, rgb);
+  if (!gaze_encoder_forward (encoder, rgb, grids, NULL, error))
+    return FALSE;
+  for (int i = 0; i < L; i++)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      memcpy (occluded, rgb, bytes);
+      /* Cell (r, c) is the input's rows [r s, (r+1) s) and columns [c s,
+       * (c+1) s), s = size / g (rounded per edge when it does not divide). */
+      const int r = i / g, c = i % g;
+      for (int y = r * size / g; y < (r + 1) * size / g; y++)
+        memset (occluded + ((gsize) y * size + c * size / g) * 3, OCCLUSION_GREY,
+                (gsize) ((c + 1) * size / g - c * size / g) * 3);
+      if (!gaze_encoder_forward (encoder, occluded, grids + (gsize) (i + 1) * floats, NULL, error))
+        return FALSE;
+      if (progress != NULL && !progress (i + 1, L, user_data))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "occlusion cancelled");
+          return FALSE;
+        }
+    }
+  /* The caption re-scored, teacher-forced, on all L + 1 grids as one batch. */
+  g_autofree int **words = g_new (int *, L + 1);
+  g_autofree int *n_words = g_new (int, L + 1);
+  g_autofree float **log_probs = g_new (float *, L + 1);
+  g_autofree float *scores = g_new (float, (gsize) (L + 1) * MAX (n, 1));
+  for (int k = 0; k <= L; k++)
+    {
+      words[k] = ids;
+      n_words[k] = n;
+      log_probs[k] = scores + (gsize) k * MAX (n, 1);
+    }
+  if (!evidence_run (model, NULL, grids, L + 1, words, n_words, 0, NULL, NULL, NULL, log_probs,
+                     cancellable, error))
+    return FALSE;
+  g_autofree float *map = g_new (float, (gsize) MAX (n, 1) * L);
+  for (int t = 0; t < n; t++)
+    for (int i = 0; i < L; i++)
+      map[(gsize) t * L + i] = log_probs[0][t] - log_probs[1 + i][t];
+  beam_take_map (beam, map, L, TRUE);
+  return TRUE;
+}
+
+/* ── Agreement of α with a map ─────────────────────────────────────────────── */
+
+/* ranks[i] = the rank of x[i] among the n values, 1 … n, ties given the mean
+ * of the ranks they span (Spearman's convention). */
+static void
+average_ranks (const float *x, int n, double *ranks)
+{
+  for (int i = 0; i < n; i++)
+    {
+      int below = 0, equal = 0;
+      for (int j = 0; j < n; j++)
+        {
+          below += x[j] < x[i];
+          equal += x[j] == x[i];
+        }
+      ranks[i] = below + (equal + 1) / 2.0;
+    }
+}
+
+void
+gaze_evidence_agreement (const float *alpha, const float *evidence, int n_cells,
+                         GazeAgreement *agreement)
+{
+  g_return_if_fail (alpha != NULL && evidence != NULL && n_cells > 0 && agreement != NULL);
+  const int n = n_cells;
+  g_autofree double *ra = g_new (double, n), *re = g_new (double, n);
+  average_ranks (alpha, n, ra);
+  average_ranks (evidence, n, re);
+  /* Pearson's r of the ranks (exact with ties, unlike 1 − 6Σd²/(n(n²−1))). */
+  const double mean = (n + 1) / 2.0;
+  double sab = 0.0, saa = 0.0, sbb = 0.0;
+  for (int i = 0; i < n; i++)
+    {
+      sab += (ra[i] - mean) * (re[i] - mean);
+      saa += (ra[i] - mean) * (ra[i] - mean);
+      sbb += (re[i] - mean) * (re[i] - mean);
+    }
+  agreement->rank_correlation = saa > 0.0 && sbb > 0.0 ? sab / sqrt (saa * sbb) : 0.0;
+  /* In the top 3 unless 3 cells have strictly more evidence: a tie at third
+   * place counts as in. */
+  const int top = _gaze_attention_argmax (alpha, n);
+  int above = 0;
+  float peak = evidence[0];
+  for (int i = 0; i < n; i++)
+    {
+      above += evidence[i] > evidence[top];
+      peak = MAX (peak, evidence[i]);
+    }
+  agreement->top_alpha_in_top3 = above < 3;
+  agreement->peak_evidence = peak;
+  agreement->weak = peak < GAZE_EVIDENCE_WEAK;
 }

@@ -183,9 +183,10 @@ typedef struct {
 } GazeSteering;
 
 /* Beam search as gaze_model_caption, under steering (NULL: none).  Words
- * whose step removed a cell have steered = TRUE.  Fails with
- * GAZE_ERROR_INVALID when a mask keeps no cell or a prefix word is not in
- * the model's vocabulary. */
+ * whose step removed a cell have steered = TRUE.  Deterministic.  Fails with
+ * GAZE_ERROR_INVALID when a mask keeps no cell (the message names the word),
+ * a prefix word is not in the model's vocabulary, or the prefix is longer
+ * than a caption may be (20 words). */
 GazeCaption *gaze_model_caption_steered (const GazeModel *model, const float *grid,
                                          int beam_width, const GazeSteering *steering,
                                          GCancellable *cancellable, GError **error);
@@ -203,19 +204,36 @@ gboolean gaze_region_to_cells (int grid_size, int width, int height, double x0, 
 /* ── Evidence: does the word depend on where the model looked? ───────────── */
 
 /* Drops in log p below this many nats everywhere mark a word as weakly
- * grounded: it comes from the language model more than from the photo. */
-#define GAZE_EVIDENCE_WEAK 0.05f
+ * grounded: it comes from the language model more than from the photo.
+ * Calibrated on the 12 photos of data/photos with the shipped soft model at
+ * beam 3 (102 words; test-evidence -p /evidence/calibration --verbose prints
+ * it): 38 words peak below 0.01 nats, every one of them a function word
+ * ("a", "of", "is", "in", "the") or a word the words before it all but fix
+ * ("people" after "a group of", "boy" after "little", "water" after "in
+ * the"), with p ≥ 0.93; between 0.01 and 0.05 lie content words whose
+ * evidence is spread over several cells ("three", "dogs", "field"), which
+ * occlusion shows do depend on the photo.  So 0.01 (p changes by 1 %).  β
+ * does not mark these words on this model: it is above 0.8 for nearly every
+ * word, weak or not, and low only at the first steps. */
+#define GAZE_EVIDENCE_WEAK 0.01f
 
 /* For every word t of beam (a beam of a caption of grid by model), fills
  * beam->words[t].evidence[i] with the drop in log p(word t), the caption so
  * far teacher-forced, when cell i alone is removed from step t's attention.
- * Cancellation is checked between steps. */
+ * Every step runs unmasked but for that one cell, whether or not the beam
+ * was steered; an earlier map is replaced.  One batch of n_cells rows a
+ * step.  Cancellation is checked between steps. */
 gboolean gaze_model_evidence (const GazeModel *model, const float *grid, GazeBeam *beam,
                               GCancellable *cancellable, GError **error);
 
 /* Occlusion: for every cell i, the part of the encoder's input under cell i
- * is painted mid grey, the photo re-encoded and beam re-scored teacher-forced;
+ * (the photo resized to input_size², rows and columns [i·s, (i+1)·s) with
+ * s = input_size / grid_size) is painted mid grey (128), the photo
+ * re-encoded and beam re-scored teacher-forced and unmasked, all grid_size²
+ * re-scorings as one batch;
  * beam->words[t].occlusion[i] = log p(word t) − log p_occluded(word t).
+ * Fails with GAZE_ERROR_MISMATCH when model and encoder do not belong
+ * together.
  * grid_size² encodes; progress (may be NULL) is called after each, and
  * returning FALSE, or cancellable, stops it with G_IO_ERROR_CANCELLED. */
 gboolean gaze_model_occlusion (const GazeModel *model, const GazeEncoder *encoder,
@@ -225,7 +243,8 @@ gboolean gaze_model_occlusion (const GazeModel *model, const GazeEncoder *encode
 
 /* How far a word's α agrees with its evidence (either map). */
 typedef struct {
-  double rank_correlation;   /* Spearman's ρ over the cells, ties averaged */
+  double rank_correlation;   /* Spearman's ρ over the cells, ties averaged; 0 when either
+                              * map is constant (it ranks nothing) */
   gboolean top_alpha_in_top3; /* the cell of largest α is among the 3 of most evidence */
   float peak_evidence;       /* the largest drop, nats */
   gboolean weak;             /* peak_evidence < GAZE_EVIDENCE_WEAK */

@@ -22,6 +22,23 @@ GazeModel *_gaze_model_new (GazeDecoder *dec, GazeVocab *vocab, GazeAttention at
 GazeModelFile *_gaze_model_to_file (const GazeModel *model, gboolean fp16);
 /* The model a model file holds; path names it in error messages. */
 GazeModel *_gaze_model_from_file (const GazeModelFile *file, const char *path, GError **error);
+/* A caption stops after this many words (and <end>). */
+#define GAZE_CAPTION_MAX_WORDS 20
+
+/* Steering resolved to token ids (steer.c checks it): prefix[0..n_prefix−1]
+ * is teacher-forced, and step t attends under masks[t × cells …] for
+ * t < n_masks (every mask keeps a cell). */
+typedef struct {
+  const int *prefix;
+  int n_prefix; /* ≤ GAZE_CAPTION_MAX_WORDS */
+  const float *masks;
+  int n_masks;
+} GazeSteer;
+
+/* Beam search over one grid under steer (NULL: none): gaze_model_caption. */
+GazeCaption *_gaze_caption_steer (const GazeModel *model, const float *grid, int beam_width,
+                                  const GazeSteer *steer, GCancellable *cancellable,
+                                  GError **error);
 /* gaze_model_caption_batch with the caller's pool (NULL: one thread). */
 GazeCaption **_gaze_caption_batch_in_pool (const GazeModel *model, const float *grids, int n_images,
                                      int beam_width, GazePool *pool, GError **error);

@@ -27,6 +27,7 @@
 #include <math.h>
 
 #include "model.h"
+#include "test-photos.h"
 
 typedef struct {
   double peak_ratio;   /* mean peak α, × uniform */
@@ -64,15 +65,7 @@ enum {
   DEAD_FAITH = 1 << 3,
 };
 
-typedef struct {
-  int n_photos;
-  char **names;  /* file names */
-  float *grids;  /* [n_photos, cells, channels] */
-  int n_cells;
-  GazeEncoder *encoder;
-} Photos;
-
-static Photos photos;
+static TestPhotos photos;
 
 typedef struct {
   double worst_sum_error; /* max over words of |Σ_i α_i − 1| */
@@ -91,51 +84,6 @@ liveness_clear (Liveness *l)
 {
   g_string_free (l->frozen, TRUE);
   g_strfreev (l->captions);
-}
-
-static int
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* The encoder grids of the 12 photos, once for all cases. */
-static void
-photos_load (void)
-{
-  const char *shared = g_getenv ("GAZE_SHARED_DIR");
-  g_assert_nonnull (shared);
-  g_autofree char *encoder_path
-      = g_build_filename (shared, "models", "mobilenet_v2_1.0_224_quant.tflite", NULL);
-  g_autoptr (GError) error = NULL;
-  photos.encoder = gaze_encoder_load (encoder_path, &error);
-  g_assert_no_error (error);
-  g_autofree char *dir = g_build_filename (shared, "data", "photos", NULL);
-  g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
-  g_assert_no_error (error);
-  g_autoptr (GPtrArray) names = g_ptr_array_new ();
-  for (const char *name; (name = g_dir_read_name (d)) != NULL;)
-    if (g_str_has_suffix (name, ".jpg"))
-      g_ptr_array_add (names, g_strdup (name));
-  photos.n_photos = names->len;
-  g_assert_cmpint (photos.n_photos, ==, 12);
-  /* Sorted, so that the messages come in a stable order. */
-  g_ptr_array_sort (names, compare_names);
-  g_ptr_array_add (names, NULL);
-  photos.names = (char **) g_ptr_array_steal (names, NULL);
-  const int grid = gaze_encoder_get_grid_size (photos.encoder);
-  photos.n_cells = grid * grid;
-  const gsize floats = (gsize) photos.n_cells * gaze_encoder_get_channels (photos.encoder);
-  photos.grids = g_new (float, photos.n_photos * floats);
-  for (int p = 0; p < photos.n_photos; p++)
-    {
-      g_autofree char *path = g_build_filename (dir, photos.names[p], NULL);
-      g_autoptr (GazeImage) image = gaze_image_load (path, &error);
-      g_assert_no_error (error);
-      g_assert_true (gaze_encoder_encode_image (photos.encoder, image, photos.grids + p * floats,
-                                                NULL, &error));
-      g_assert_no_error (error);
-    }
 }
 
 /* The model under test: $GAZE_MODEL (unless shipped_only), else the
@@ -382,7 +330,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  photos_load ();
+  test_photos_load (&photos);
   g_test_add_func ("/attention/stats-by-hand", test_stats_by_hand);
   g_test_add_func ("/attention/alive", test_alive);
   g_test_add_func ("/attention/zeroed-is-dead", test_zeroed_attention_is_dead);
