@@ -59,6 +59,7 @@ steer_done (GObject *source, GAsyncResult *result, gpointer user_data)
                                                             &masks, &n_masks, &error);
   if (_gaze_window_is_closed (self) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  g_clear_object (&self->steering);
   if (caption == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Cannot steer the attention: %s"),
@@ -142,17 +143,18 @@ map_done (GObject *source, GAsyncResult *result, gpointer user_data)
   gboolean done = occlusion
                       ? gaze_captioner_occlusion_finish (GAZE_CAPTIONER (source), result, &error)
                       : gaze_captioner_evidence_finish (GAZE_CAPTIONER (source), result, &error);
-  if (_gaze_window_is_closed (self))
+  /* A cancelled map was replaced, or its caption left: the work in flight
+   * now, if any, is another's. */
+  if (_gaze_window_is_closed (self) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   if (occlusion)
     {
       g_clear_object (&self->occluding);
       gtk_widget_set_visible (self->occlusion_box, FALSE);
+      _gaze_window_enable_action (self, "cancel-occlusion", FALSE);
     }
   else
     g_clear_object (&self->evidence_work);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
   if (!done)
     {
       g_autofree char *message
@@ -199,6 +201,7 @@ start_map (GazeWindow *self, gboolean occlusion)
       gtk_progress_bar_set_fraction (self->occlusion_bar, 0.0);
       occlusion_progress (0, caption->n_cells, self);
       gtk_widget_set_visible (self->occlusion_box, TRUE);
+      _gaze_window_enable_action (self, "cancel-occlusion", TRUE);
       gaze_captioner_occlusion_async (self->captioner, photo, caption, beam, occlusion_progress,
                                       self, *work, map_done, request);
     }
@@ -225,7 +228,7 @@ wants_map (GazeWindow *self, gboolean occlusion)
 void
 _gaze_window_update_maps (GazeWindow *self)
 {
-  if (gaze_captioner_get_state (self->captioner) != GAZE_CAPTIONER_READY)
+  if (self->captioner == NULL || gaze_captioner_get_state (self->captioner) != GAZE_CAPTIONER_READY)
     return;
   if (wants_map (self, FALSE))
     start_map (self, FALSE);
@@ -253,6 +256,7 @@ _gaze_window_cancel_occlusion (GazeWindow *self)
     g_cancellable_cancel (self->occluding);
   g_clear_object (&self->occluding);
   gtk_widget_set_visible (self->occlusion_box, FALSE);
+  _gaze_window_enable_action (self, "cancel-occlusion", FALSE);
 }
 
 void

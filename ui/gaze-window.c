@@ -919,3 +919,48 @@ gaze_window_is_folded (GazeWindow *self)
   g_return_val_if_fail (GAZE_IS_WINDOW (self), FALSE);
   return self->folded;
 }
+
+GtkWidget *
+gaze_window_get_compare_view (GazeWindow *self)
+{
+  g_return_val_if_fail (GAZE_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->compare_view);
+}
+
+GtkWidget *
+gaze_window_get_steer_popover (GazeWindow *self)
+{
+  g_return_val_if_fail (GAZE_IS_WINDOW (self), NULL);
+  return self->steer_popover;
+}
+
+gboolean
+gaze_window_is_steered (GazeWindow *self)
+{
+  g_return_val_if_fail (GAZE_IS_WINDOW (self), FALSE);
+  return gaze_cursor_is_steered (self->cursor);
+}
+
+const GazeCaption *
+gaze_window_get_original_caption (GazeWindow *self)
+{
+  g_return_val_if_fail (GAZE_IS_WINDOW (self), NULL);
+  return gaze_cursor_get_original (self->cursor);
+}
+
+gboolean
+gaze_window_is_questioning (GazeWindow *self)
+{
+  g_return_val_if_fail (GAZE_IS_WINDOW (self), FALSE);
+  return self->steering != NULL || self->evidence_work != NULL || self->occluding != NULL;
+}
+
+void
+gaze_window_get_question_times (GazeWindow *self, gint64 *steer_us, gint64 *evidence_us,
+                                gint64 *occlusion_us)
+{
+  g_return_if_fail (GAZE_IS_WINDOW (self));
+  *steer_us = self->last_steer_us;
+  *evidence_us = self->last_evidence_us;
+  *occlusion_us = self->last_occlusion_us;
+}

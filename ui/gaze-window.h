@@ -61,5 +61,17 @@ GazeCaptioner *gaze_window_get_captioner (GazeWindow *window);
 GSettings *gaze_window_get_settings (GazeWindow *window);
 /* Whether the side panes are folded away (a window narrower than 1000 px). */
 gboolean gaze_window_is_folded (GazeWindow *window);
+/* The second model's side (hidden until win.compare), and the steer menu. */
+GtkWidget *gaze_window_get_compare_view (GazeWindow *window);
+GtkWidget *gaze_window_get_steer_popover (GazeWindow *window);
+/* Whether the caption shown is steered, and the caption before steering. */
+gboolean gaze_window_is_steered (GazeWindow *window);
+const GazeCaption *gaze_window_get_original_caption (GazeWindow *window);
+/* Whether an evidence (or occlusion) map is being worked out. */
+gboolean gaze_window_is_questioning (GazeWindow *window);
+/* How long, in µs, the last steer, evidence map and occlusion map took,
+ * from the request to the answer on the main thread (0: none yet). */
+void gaze_window_get_question_times (GazeWindow *window, gint64 *steer_us, gint64 *evidence_us,
+                                     gint64 *occlusion_us);
 
 G_END_DECLS

@@ -70,12 +70,6 @@ photo_shown_loaded (void)
   return photo != NULL && gaze_photo_is_loaded (photo);
 }
 
-static gboolean
-is_drawn (void)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (window)) && gtk_widget_get_width (GTK_WIDGET (window)) > 0;
-}
-
 static void
 load_model (const char *path)
 {
@@ -112,51 +106,11 @@ activate (const char *name, GVariant *parameter)
   g_action_group_activate_action (G_ACTION_GROUP (window), name, parameter);
 }
 
-static gboolean painted;
-
-static void
-after_paint (GdkFrameClock *clock, gpointer data)
-{
-  painted = TRUE;
-}
-
-static gboolean
-has_painted (void)
-{
-  return painted;
-}
-
-/* The window as pixels, from its own snapshot, into $GAZE_TEST_OUTDIR. */
+/* The window as pixels, into $GAZE_TEST_OUTDIR. */
 static void
 save_screenshot (const char *name)
 {
-  wait_for (is_drawn, "the window to be mapped");
-  /* Let CSS transitions (a highlighted word button, 200 ms) finish. */
-  gboolean done = FALSE;
-  g_timeout_add (300, timed_out, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-  /* A fresh frame, so that what is saved is what is on screen. */
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
-  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint), NULL);
-  painted = FALSE;
-  gtk_widget_queue_draw (GTK_WIDGET (window));
-  wait_for (has_painted, "the window to be drawn");
-  g_signal_handler_disconnect (clock, handler);
-  GtkWidget *widget = GTK_WIDGET (window);
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
-  g_autoptr (GdkTexture) texture
-      = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  const char *dir = g_getenv ("GAZE_TEST_OUTDIR");
-  g_autofree char *path = g_build_filename (dir != NULL ? dir : tmp_dir, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
+  window_util_screenshot (GTK_WINDOW (window), tmp_dir, name);
 }
 
 /* ── Without a usable model ──────────────────────────────────────────────── */

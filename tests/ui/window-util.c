@@ -124,3 +124,56 @@ window_util_finish (GazeApplication *app, GtkWindow *window, char *scratch, int 
   g_free (scratch);
   return status;
 }
+
+static gboolean painted;
+
+static void
+after_paint (GdkFrameClock *clock, gpointer data)
+{
+  painted = TRUE;
+}
+
+static gboolean
+has_painted (void)
+{
+  return painted;
+}
+
+static GtkWindow *shot_window;
+
+static gboolean
+is_drawn (void)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (shot_window))
+         && gtk_widget_get_width (GTK_WIDGET (shot_window)) > 0;
+}
+
+void
+window_util_screenshot (GtkWindow *window, const char *fallback_dir, const char *name)
+{
+  shot_window = window;
+  wait_for (is_drawn, "the window to be mapped");
+  /* Let CSS transitions (a highlighted word button, 200 ms) finish. */
+  run_for (300);
+  /* A fresh frame, so that what is saved is what is on screen. */
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint), NULL);
+  painted = FALSE;
+  gtk_widget_queue_draw (GTK_WIDGET (window));
+  wait_for (has_painted, "the window to be drawn");
+  g_signal_handler_disconnect (clock, handler);
+  GtkWidget *widget = GTK_WIDGET (window);
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+  g_autoptr (GdkTexture) texture
+      = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  const char *dir = g_getenv ("GAZE_TEST_OUTDIR");
+  g_autofree char *path = g_build_filename (dir != NULL ? dir : fallback_dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}

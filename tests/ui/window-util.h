@@ -34,4 +34,8 @@ int window_util_finish (GazeApplication *app, GtkWindow *window, char *scratch, 
 /* The default model, or NULL with the test marked skipped (none installed). */
 char *window_util_model_or_skip (void);
 
+/* window as pixels, from its own snapshot, into $GAZE_TEST_OUTDIR (else
+ * fallback_dir) as name, once it is mapped and has drawn a fresh frame. */
+void window_util_screenshot (GtkWindow *window, const char *fallback_dir, const char *name);
+
 G_END_DECLS
