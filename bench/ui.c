@@ -7,6 +7,10 @@
  *            next frame, overlays cached per word             (goal < 16.7 ms)
  *   step-new the same, the first time a word is shown (its overlay made)
  *   view     the photo view's own drawing of a cached word
+ *   steer    "look here" (the centre cell, from word 2 on) until the
+ *            steered caption is drawn                         (goal < 33.3 ms)
+ *   evidence a caption shown until its evidence map is ready  (goal < 100 ms)
+ *   occlude  the occlusion layer chosen until its map is drawn (goal < 2000 ms)
  *
  * Each is measured over the dev photos in ../shared/data/photos and printed
  * as a median, with the minimum and maximum. */
@@ -147,6 +151,70 @@ open_and_time (const char *path, gboolean (*ready) (void))
   return (g_get_monotonic_time () - start) / 1e6;
 }
 
+static gboolean
+steered_shown (void)
+{
+  return gaze_window_is_steered (window) && !gaze_window_is_questioning (window);
+}
+
+static gboolean
+questions_done (void)
+{
+  return !gaze_window_is_questioning (window);
+}
+
+static gboolean
+occlusion_shown (void)
+{
+  const GazeCaption *c = gaze_window_get_caption (window);
+  return c != NULL && c->beams[0].words[0].occlusion != NULL && questions_done ();
+}
+
+/* Waits for the next frame and returns the milliseconds since start. */
+static double
+frame_after (gint64 start)
+{
+  paints_before = n_paints;
+  gtk_widget_queue_draw (GTK_WIDGET (window));
+  spin_until (painted_again);
+  return (g_get_monotonic_time () - start) / 1e3;
+}
+
+/* Steers word 2 on to the centre of the photo, as a click and the menu do,
+ * and returns the milliseconds until the steered caption is drawn. */
+static double
+steer_and_time (void)
+{
+  GtkWidget *view = gaze_window_get_photo_view (window);
+  double x = gtk_widget_get_width (view) / 2.0, y = gtk_widget_get_height (view) / 2.0;
+  g_action_group_activate_action (G_ACTION_GROUP (window), "select-word", g_variant_new_int32 (1));
+  gint64 start = g_get_monotonic_time ();
+  gaze_photo_view_choose_region (GAZE_PHOTO_VIEW (view), x, y, x, y);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "steer", g_variant_new_string ("look"));
+  if (!spin_until (steered_shown))
+    g_error ("the steered caption timed out");
+  double ms = frame_after (start);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "undo-steer", NULL);
+  gaze_photo_view_clear_region (GAZE_PHOTO_VIEW (view));
+  spin_until (questions_done);
+  return ms;
+}
+
+/* Chooses the occlusion layer and returns the milliseconds until its map is
+ * drawn; back to α after. */
+static double
+occlusion_and_time (void)
+{
+  GSettings *settings = gaze_window_get_settings (window);
+  gint64 start = g_get_monotonic_time ();
+  g_settings_set_enum (settings, "overlay-layer", GAZE_LAYER_OCCLUSION);
+  if (!spin_until (occlusion_shown))
+    g_error ("the occlusion map timed out");
+  double ms = frame_after (start);
+  g_settings_set_enum (settings, "overlay-layer", GAZE_LAYER_ALPHA);
+  return ms;
+}
+
 static void
 close_photo (void)
 {
@@ -209,6 +277,9 @@ main (int argc, char **argv)
   g_autoptr (GArray) step = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) first = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) view_only = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) steer = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) evidence = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) occlude = g_array_new (FALSE, FALSE, sizeof (double));
   if (have_model)
     gaze_captioner_load_model (captioner, NULL); /* photos only */
   for (guint i = 0; i < photos->len; i++)
@@ -242,6 +313,20 @@ main (int argc, char **argv)
                 double view = 1e3 * draw_view ();
                 g_array_append_val (view_only, view);
               }
+
+          /* The evidence map was asked for with the caption. */
+          spin_until (questions_done);
+          gint64 steer_us, evidence_us, occlusion_us;
+          gaze_window_get_question_times (window, &steer_us, &evidence_us, &occlusion_us);
+          double evidence_ms = evidence_us / 1e3;
+          g_array_append_val (evidence, evidence_ms);
+          if (c->beams[0].n_words >= 2)
+            {
+              double steer_ms = steer_and_time ();
+              g_array_append_val (steer, steer_ms);
+            }
+          double occlusion_ms = occlusion_and_time ();
+          g_array_append_val (occlude, occlusion_ms);
           close_photo ();
         }
     }
@@ -251,6 +336,9 @@ main (int argc, char **argv)
   report ("step", step, 1000.0 / 60);
   report ("step-new", first, 1000.0 / 60);
   report ("view", view_only, 1000.0 / 60);
+  report ("steer", steer, 2000.0 / 60);
+  report ("evidence", evidence, 100.0);
+  report ("occlude", occlude, 2000.0);
   gtk_window_destroy (GTK_WINDOW (window));
   g_object_unref (app);
   g_autofree char *recent = g_build_filename (scratch, "recently-used.xbel", NULL);

@@ -405,6 +405,8 @@ gaze_compare_view_init (GazeCompareView *self)
   self->main_signals = g_signal_group_new (GAZE_TYPE_CURSOR);
   g_signal_group_connect_swapped (self->main_signals, "notify", G_CALLBACK (main_moved), self);
   gaze_photo_view_set_cursor (self->photo_view, self->cursor);
+  /* Steering is the window's side: this one only shows. */
+  gaze_photo_view_set_choosable (self->photo_view, FALSE);
   g_signal_connect_swapped (self->captioner, "notify::state", G_CALLBACK (captioner_changed),
                             self);
   g_signal_connect_swapped (self->captioner, "notify::selected", G_CALLBACK (model_selected),

@@ -26,6 +26,7 @@ struct _GazePhotoView {
   int making_beam;       /* … of this beam (−1: none) */
 
   /* The region chosen, photo pixels, and the drag choosing it. */
+  gboolean choosable; /* whether dragging chooses a region at all */
   gboolean has_region, dragging;
   double region[4];
   double drag_x, drag_y;
@@ -425,10 +426,19 @@ gaze_photo_view_choose_region (GazePhotoView *self, double x0, double y0, double
                  self->region[2], self->region[3], x1, y1);
 }
 
+void
+gaze_photo_view_set_choosable (GazePhotoView *self, gboolean choosable)
+{
+  g_return_if_fail (GAZE_IS_PHOTO_VIEW (self));
+  self->choosable = choosable;
+  if (!choosable)
+    gaze_photo_view_clear_region (self);
+}
+
 static void
 drag_begin (GazePhotoView *self, double x, double y)
 {
-  self->dragging = self->photo != NULL && current_word (self) != NULL;
+  self->dragging = self->choosable && self->photo != NULL && current_word (self) != NULL;
   self->drag_x = x, self->drag_y = y;
   if (self->dragging)
     set_region (self, x, y, x, y);
@@ -593,6 +603,7 @@ gaze_photo_view_init (GazePhotoView *self)
   self->style = style;
   self->word = -1;
   self->making_beam = -1;
+  self->choosable = TRUE;
   self->heat = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cairo_surface_destroy);
   self->cursor_signals = g_signal_group_new (GAZE_TYPE_CURSOR);
   g_signal_group_connect_swapped (self->cursor_signals, "notify", G_CALLBACK (sync_cursor), self);

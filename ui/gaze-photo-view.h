@@ -34,6 +34,8 @@ void gaze_photo_view_draw (GazePhotoView *view, cairo_t *cr, int width, int heig
 gboolean gaze_photo_view_get_region (GazePhotoView *view, double *x0, double *y0, double *x1,
                                      double *y1);
 void gaze_photo_view_clear_region (GazePhotoView *view);
+/* Whether dragging over the photo chooses a region (TRUE unless set). */
+void gaze_photo_view_set_choosable (GazePhotoView *view, gboolean choosable);
 /* Chooses a region as a drag from (x0, y0) to (x1, y1) in widget
  * coordinates would (the tests' and benchmark's gesture). */
 void gaze_photo_view_choose_region (GazePhotoView *view, double x0, double y0, double x1,

@@ -44,6 +44,7 @@ struct _GazeWindow {
   GtkProgressBar *occlusion_bar;
   GtkWidget *undo_steer_button;
   GazeCompareView *compare_view;
+  GtkWidget *compare_button;
 
   /* State: what is shown is the cursor's; the style is the settings'. */
   GazeCaptioner *captioner;

@@ -561,9 +561,10 @@ set_folded (GazeWindow *self, gboolean folded)
   AdwFlapFoldPolicy policy = folded ? ADW_FLAP_FOLD_POLICY_ALWAYS : ADW_FLAP_FOLD_POLICY_NEVER;
   adw_flap_set_fold_policy (self->sidebar_flap, policy);
   adw_flap_set_fold_policy (self->inspector_flap, policy);
-  /* Room for the title in a narrow header bar; Paste stays in the menu and
-   * on Ctrl+V. */
+  /* Room for the title in a narrow header bar; Paste and Compare stay in
+   * the menu and on Ctrl+V and Ctrl+K. */
   gtk_widget_set_visible (self->paste_button, !folded);
+  gtk_widget_set_visible (self->compare_button, !folded);
   /* Folded, the panes slide over the photo on demand; unfolded, they are
    * where the user last left them. */
   adw_flap_set_reveal_flap (self->sidebar_flap,
@@ -765,6 +766,7 @@ gaze_window_class_init (GazeWindowClass *klass)
   BIND (occlusion_bar);
   BIND (undo_steer_button);
   BIND (compare_view);
+  BIND (compare_button);
 #undef BIND
   /* Reachable with gtk_widget_get_template_child (the tests read them). */
   gtk_widget_class_bind_template_child_full (widget_class, "empty_page", FALSE, 0);
