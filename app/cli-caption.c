@@ -23,6 +23,19 @@
  * attended cell and top-5 alternatives, and all k beams with their
  * log-probabilities and length-normalised scores.
  *
+ * Steering (--look, --avoid; the specs are in cli-steer.h): the caption is
+ * decoded first as usual, then again from the first steered word N, words
+ * 1 … N−1 kept, under the regions' attention masks; plain output prints the
+ * steered caption after the original with its steered words in [brackets],
+ * --json adds a "steered" object whose words carry "steered": true or false.
+ * --evidence adds to every word the drop in log p when each cell alone is
+ * removed from its attention (gaze_model_evidence) and its agreement with α;
+ * --occlusion the same for greying out each cell of the photo
+ * (gaze_model_occlusion, 49 encodes, with a progress bar).  --show chooses
+ * the map an export draws: alpha, evidence, occlusion, alpha+evidence or
+ * alpha+occlusion (the two side by side); an export of a steered photo shows
+ * the steered caption.
+ *
  * Structure: options are parsed into CaptionOptions; each photo is encoded
  * and captioned once (caption_photo), then every requested output runs on
  * that result (emit_*), so another output (an export, a storyboard) is one
@@ -36,6 +49,7 @@
 
 #include "cli-json.h"
 #include "cli-progress.h"
+#include "cli-steer.h"
 #include "gaze-cli.h"
 #include "gaze-paths.h"
 #include "gaze-train.h"
@@ -56,7 +70,33 @@ typedef struct {
   /* folders of photos */
   char *out_path;   /* --out: COCO results */
   char *export_dir; /* --export-dir: one PNG per photo */
+  /* Steering and evidence */
+  char **look, **avoid;
+  GPtrArray *regions; /* GazeCliRegion, parsed from look and avoid */
+  gboolean evidence, occlusion;
+  char *show;
+  GazeOverlayLayer layer;
+  gboolean beside_alpha;
+  gboolean progress; /* a bar for occlusion (not inside a folder's bar) */
 } CaptionOptions;
+
+/* What one photo gives. */
+typedef struct {
+  GazeCaption *caption;
+  GazeCaption *steered; /* NULL without --look or --avoid */
+  int first_steered;    /* the first word steered, from 1 */
+  GazeImage *image;     /* kept for an export */
+} PhotoResult;
+
+static void
+photo_result_clear (PhotoResult *r)
+{
+  gaze_caption_free (r->caption);
+  gaze_caption_free (r->steered);
+  gaze_image_free (r->image);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PhotoResult, photo_result_clear)
 
 static void
 caption_options_clear (CaptionOptions *o)
@@ -67,54 +107,161 @@ caption_options_clear (CaptionOptions *o)
   g_free (o->size);
   g_free (o->out_path);
   g_free (o->export_dir);
+  g_strfreev (o->look);
+  g_strfreev (o->avoid);
+  g_clear_pointer (&o->regions, g_ptr_array_unref);
+  g_free (o->show);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CaptionOptions, caption_options_clear)
 
 
-/* The photo's grid through the encoder, then beam search; the photo itself
- * into *image_out (for an export) when not NULL. */
-static GazeCaption *
-caption_photo (const CaptionOptions *o, const GazeModel *model, const GazeEncoder *encoder,
-               const char *photo, GazeImage **image_out, GError **error)
+/* The evidence and occlusion maps the options ask for, of beam. */
+static gboolean
+add_maps (const CaptionOptions *o, const GazeModel *model, const GazeEncoder *encoder,
+          const GazeImage *image, const float *grid, GazeBeam *beam, gboolean evidence,
+          gboolean occlusion, GError **error)
 {
-  g_autoptr (GazeImage) image = gaze_image_load (photo, error);
-  if (image == NULL)
-    return NULL;
-  const int cells = gaze_encoder_get_grid_size (encoder) * gaze_encoder_get_grid_size (encoder);
-  g_autofree float *grid = g_new (float, (gsize) cells * gaze_encoder_get_channels (encoder));
-  if (!gaze_encoder_encode_image (encoder, image, grid, NULL, error))
-    return NULL;
-  GazeCaption *caption = gaze_model_caption (model, grid, o->beam, NULL, error);
-  if (caption != NULL && image_out != NULL)
-    *image_out = g_steal_pointer (&image);
-  return caption;
+  if (evidence && !gaze_model_evidence (model, grid, beam, NULL, error))
+    return FALSE;
+  if (!occlusion)
+    return TRUE;
+  g_autoptr (GazeCliProgress) bar
+      = o->progress ? gaze_cli_progress_new ("occlusion", 0) : NULL;
+  return gaze_model_occlusion (model, encoder, image, beam,
+                               bar != NULL ? gaze_cli_progress_func : NULL, bar, NULL, error);
 }
 
-static void
-emit_text (const char *photo, const GazeCaption *caption, gboolean with_name)
+static gboolean steer_and_map (const CaptionOptions *o, const GazeModel *model,
+                               const GazeEncoder *encoder, const float *grid,
+                               PhotoResult *result, GError **error);
+
+/* The photo's grid through the encoder, then beam search, then the steered
+ * search and the maps the options ask for; on failure the error names the
+ * photo. */
+static gboolean
+caption_photo (const CaptionOptions *o, const GazeModel *model, const GazeEncoder *encoder,
+               const char *photo, PhotoResult *result, GError **error)
 {
-  g_autofree char *text = gaze_beam_to_string (&caption->beams[0]);
-  if (with_name)
-    printf ("%s: %s\n", photo, text);
-  else
-    printf ("%s\n", text);
+  result->image = gaze_image_load (photo, error);
+  if (result->image == NULL)
+    return FALSE;
+  const int g = gaze_encoder_get_grid_size (encoder), cells = g * g;
+  g_autofree float *grid = g_new (float, (gsize) cells * gaze_encoder_get_channels (encoder));
+  if (!gaze_encoder_encode_image (encoder, result->image, grid, NULL, error))
+    return FALSE;
+  result->caption = gaze_model_caption (model, grid, o->beam, NULL, error);
+  if (result->caption == NULL)
+    return FALSE;
+  gboolean ok = steer_and_map (o, model, encoder, grid, result, error);
+  if (!ok)
+    g_prefix_error (error, "%s: ", photo);
+  return ok;
+}
+
+/* The steered caption and the maps, after the caption. */
+static gboolean
+steer_and_map (const CaptionOptions *o, const GazeModel *model, const GazeEncoder *encoder,
+               const float *grid, PhotoResult *result, GError **error)
+{
+  const int g = gaze_encoder_get_grid_size (encoder);
+  GazeBeam *best = &result->caption->beams[0];
+  const gboolean evidence = o->evidence || o->layer == GAZE_OVERLAY_LAYER_EVIDENCE;
+  const gboolean occlusion = o->occlusion || o->layer == GAZE_OVERLAY_LAYER_OCCLUSION;
+  if (o->regions->len > 0)
+    {
+      int n_masks;
+      g_autofree float *masks
+          = gaze_cli_regions_masks (o->regions, g, result->image->width, result->image->height,
+                                    best->n_words, &n_masks, &result->first_steered, error);
+      if (masks == NULL)
+        return FALSE;
+      /* Words 1 … N−1 of the original, kept. */
+      g_autofree const char **prefix = g_new (const char *, MAX (best->n_words, 1));
+      for (int t = 0; t < result->first_steered - 1; t++)
+        prefix[t] = best->words[t].word;
+      GazeSteering steering = { prefix, result->first_steered - 1, masks, n_masks };
+      result->steered
+          = gaze_model_caption_steered (model, grid, o->beam, &steering, NULL, error);
+      if (result->steered == NULL
+          || !add_maps (o, model, encoder, result->image, grid, &result->steered->beams[0],
+                        evidence, occlusion, error))
+        return FALSE;
+    }
+  return add_maps (o, model, encoder, result->image, grid, best, evidence, occlusion, error);
+}
+
+/* ── Plain output ────────────────────────────────────────────────────────── */
+
+static void
+print_attention (const GazeCaption *caption, const GazeBeam *beam)
+{
   float mean_peak, mean_change;
-  gaze_beam_attention_stats (&caption->beams[0], caption->n_cells, &mean_peak, &mean_change);
+  gaze_beam_attention_stats (beam, caption->n_cells, &mean_peak, &mean_change);
   printf ("  attention: mean peak α %.3f (uniform %.3f), mean change between words %.3f\n",
           mean_peak, 1.0 / caption->n_cells, mean_change);
 }
 
+/* One line a word for a map: its peak, its agreement with α, weak or not. */
 static void
-append_word_json (GString *out, const GazeWord *w, int grid_size)
+print_map (const char *name, const GazeBeam *beam, int n_cells, gboolean occlusion)
 {
-  g_string_append (out, "{\"word\": ");
-  gaze_json_append_string (out, w->word);
-  g_string_append (out, ", \"prob\": ");
-  gaze_json_append_float (out, w->prob);
-  g_string_append (out, ", \"beta\": ");
-  gaze_json_append_float (out, w->beta);
-  g_string_append_printf (out, ", \"attended_cell\": %d, \"alpha\": [", w->attended_cell);
+  printf ("  %s (drop in log p, nats): word, peak, Spearman ρ with α, top α cell in the top 3\n",
+          name);
+  for (int t = 0; t < beam->n_words; t++)
+    {
+      const GazeWord *w = &beam->words[t];
+      GazeAgreement a;
+      gaze_evidence_agreement (w->alpha, occlusion ? w->occlusion : w->evidence, n_cells, &a);
+      printf ("    %2d %-14s %7.3f  %+.2f  %-3s%s\n", t + 1, w->word, a.peak_evidence,
+              a.rank_correlation, a.top_alpha_in_top3 ? "yes" : "no",
+              a.weak ? "  weak: from the language model" : "");
+    }
+}
+
+static void
+print_maps (const CaptionOptions *o, const GazeCaption *caption, const GazeBeam *beam)
+{
+  if (o->evidence)
+    print_map ("evidence", beam, caption->n_cells, FALSE);
+  if (o->occlusion)
+    print_map ("occlusion", beam, caption->n_cells, TRUE);
+}
+
+static void
+emit_text (const CaptionOptions *o, const char *photo, const PhotoResult *r, gboolean with_name)
+{
+  g_autofree char *text = gaze_beam_to_string (&r->caption->beams[0]);
+  if (with_name)
+    printf ("%s: %s\n", photo, text);
+  else
+    printf ("%s\n", text);
+  print_attention (r->caption, &r->caption->beams[0]);
+  print_maps (o, r->caption, &r->caption->beams[0]);
+  if (r->steered == NULL)
+    return;
+  const GazeBeam *beam = &r->steered->beams[0];
+  g_autoptr (GString) line = g_string_new ("steered (");
+  for (guint k = 0; k < o->regions->len; k++)
+    {
+      const GazeCliRegion *region = g_ptr_array_index (o->regions, k);
+      g_string_append_printf (line, "%s%s %s", k > 0 ? ", " : "",
+                              region->avoid ? "avoid" : "look", region->spec);
+    }
+  g_string_append (line, "):");
+  for (int t = 0; t < beam->n_words; t++)
+    g_string_append_printf (line, beam->words[t].steered ? " [%s]" : " %s", beam->words[t].word);
+  printf ("%s\n", line->str);
+  print_attention (r->steered, beam);
+  print_maps (o, r->steered, beam);
+}
+
+/* ── JSON ────────────────────────────────────────────────────────────────── */
+
+static void
+append_grid_json (GString *out, const float *values, int grid_size)
+{
+  g_string_append_c (out, '[');
   for (int r = 0; r < grid_size; r++)
     {
       g_string_append (out, r > 0 ? ", [" : "[");
@@ -122,11 +269,49 @@ append_word_json (GString *out, const GazeWord *w, int grid_size)
         {
           if (c > 0)
             g_string_append (out, ", ");
-          gaze_json_append_float (out, w->alpha[r * grid_size + c]);
+          gaze_json_append_float (out, values[r * grid_size + c]);
         }
       g_string_append_c (out, ']');
     }
-  g_string_append (out, "], \"alternatives\": [");
+  g_string_append_c (out, ']');
+}
+
+/* , "NAME": [[…]], "NAME_agreement": {…} for a map the word has. */
+static void
+append_map_json (GString *out, const char *name, const GazeWord *w, const float *map,
+                 int grid_size)
+{
+  if (map == NULL)
+    return;
+  GazeAgreement a;
+  gaze_evidence_agreement (w->alpha, map, grid_size * grid_size, &a);
+  g_string_append_printf (out, ", \"%s\": ", name);
+  append_grid_json (out, map, grid_size);
+  g_string_append_printf (out, ", \"%s_agreement\": {\"rank_correlation\": ", name);
+  gaze_json_append_float (out, a.rank_correlation);
+  g_string_append_printf (out, ", \"top_alpha_in_top3\": %s, \"peak\": ",
+                          a.top_alpha_in_top3 ? "true" : "false");
+  gaze_json_append_float (out, a.peak_evidence);
+  g_string_append_printf (out, ", \"weak\": %s}", a.weak ? "true" : "false");
+}
+
+/* steered: whether to say, per word, if it was steered (the steered caption). */
+static void
+append_word_json (GString *out, const GazeWord *w, int grid_size, gboolean steered)
+{
+  g_string_append (out, "{\"word\": ");
+  gaze_json_append_string (out, w->word);
+  if (steered)
+    g_string_append_printf (out, ", \"steered\": %s", w->steered ? "true" : "false");
+  g_string_append (out, ", \"prob\": ");
+  gaze_json_append_float (out, w->prob);
+  g_string_append (out, ", \"beta\": ");
+  gaze_json_append_float (out, w->beta);
+  g_string_append_printf (out, ", \"attended_cell\": %d, \"alpha\": ", w->attended_cell);
+  append_grid_json (out, w->alpha, grid_size);
+  append_map_json (out, "evidence", w, w->evidence, grid_size);
+  append_map_json (out, "occlusion", w, w->occlusion, grid_size);
+  g_string_append (out, ", \"alternatives\": [");
   for (int j = 0; j < GAZE_TOP_K && w->alternatives[j] != NULL; j++)
     {
       g_string_append (out, j > 0 ? ", {\"word\": " : "{\"word\": ");
@@ -138,18 +323,14 @@ append_word_json (GString *out, const GazeWord *w, int grid_size)
   g_string_append (out, "]}");
 }
 
+/* "caption", the attention figures and "words" of caption's best beam. */
 static void
-append_caption_json (GString *out, const char *photo, const GazeCaption *caption)
+append_best_json (GString *out, const GazeCaption *caption, gboolean steered)
 {
-  g_autofree char *text = gaze_beam_to_string (&caption->beams[0]);
-  g_string_append (out, "{\"photo\": ");
-  gaze_json_append_string (out, photo);
-  g_string_append (out, ", \"caption\": ");
-  gaze_json_append_string (out, text);
-  g_string_append_printf (out, ", \"attention\": \"%s\", \"grid_size\": %d",
-                          caption->attention == GAZE_ATTENTION_HARD ? "hard" : "soft",
-                          caption->grid_size);
   const GazeBeam *best = &caption->beams[0];
+  g_autofree char *text = gaze_beam_to_string (best);
+  g_string_append (out, "\"caption\": ");
+  gaze_json_append_string (out, text);
   float mean_peak, mean_change;
   gaze_beam_attention_stats (best, caption->n_cells, &mean_peak, &mean_change);
   g_string_append (out, ", \"mean_peak_alpha\": ");
@@ -160,9 +341,51 @@ append_caption_json (GString *out, const char *photo, const GazeCaption *caption
   for (int i = 0; i < best->n_words; i++)
     {
       g_string_append (out, i > 0 ? ",\n    " : "\n    ");
-      append_word_json (out, &best->words[i], caption->grid_size);
+      append_word_json (out, &best->words[i], caption->grid_size, steered);
     }
-  g_string_append (out, "],\n  \"beams\": [");
+  g_string_append_c (out, ']');
+}
+
+static void
+append_steered_json (GString *out, const CaptionOptions *o, const PhotoResult *r)
+{
+  g_string_append_printf (out, ",\n  \"steered\": {\"from_word\": %d, \"regions\": [",
+                          r->first_steered);
+  const int g = r->caption->grid_size;
+  g_autofree float *cells = g_new (float, g * g);
+  for (guint k = 0; k < o->regions->len; k++)
+    {
+      const GazeCliRegion *region = g_ptr_array_index (o->regions, k);
+      g_string_append_printf (out, "%s{\"kind\": \"%s\", \"spec\": ", k > 0 ? ", " : "",
+                              region->avoid ? "avoid" : "look");
+      gaze_json_append_string (out, region->spec);
+      g_string_append (out, ", \"cells\": [");
+      /* Checked already by gaze_cli_regions_masks. */
+      gaze_cli_region_cells (region, g, r->image->width, r->image->height, cells, NULL);
+      for (int i = 0, n = 0; i < g * g; i++)
+        if (cells[i] != 0.0f)
+          g_string_append_printf (out, n++ > 0 ? ", %d" : "%d", i);
+      g_string_append (out, "]}");
+    }
+  g_string_append (out, "],\n  ");
+  append_best_json (out, r->steered, TRUE);
+  g_string_append (out, ", \"log_prob\": ");
+  gaze_json_append_float (out, r->steered->beams[0].log_prob);
+  g_string_append_c (out, '}');
+}
+
+static void
+append_caption_json (GString *out, const CaptionOptions *o, const char *photo,
+                     const PhotoResult *r)
+{
+  const GazeCaption *caption = r->caption;
+  g_string_append (out, "{\"photo\": ");
+  gaze_json_append_string (out, photo);
+  g_string_append_printf (out, ", \"attention\": \"%s\", \"grid_size\": %d, ",
+                          caption->attention == GAZE_ATTENTION_HARD ? "hard" : "soft",
+                          caption->grid_size);
+  append_best_json (out, caption, FALSE);
+  g_string_append (out, ",\n  \"beams\": [");
   for (int b = 0; b < caption->n_beams; b++)
     {
       g_autofree char *beam_text = gaze_beam_to_string (&caption->beams[b]);
@@ -174,7 +397,10 @@ append_caption_json (GString *out, const char *photo, const GazeCaption *caption
       gaze_json_append_float (out, caption->beams[b].score);
       g_string_append_c (out, '}');
     }
-  g_string_append (out, "]}");
+  g_string_append_c (out, ']');
+  if (r->steered != NULL)
+    append_steered_json (out, o, r);
+  g_string_append_c (out, '}');
 }
 
 /* The annotated PNG of one word of the best caption, or its storyboard, to
@@ -186,6 +412,8 @@ export_png (const CaptionOptions *o, const GazeImage *image, const char *photo,
 {
   cairo_surface_t *surface = gaze_render_image_surface (image);
   GazeOverlayStyle style = GAZE_OVERLAY_STYLE_INIT;
+  style.layer = o->layer;
+  style.beside_alpha = o->beside_alpha;
   cairo_surface_t *sheet
       = o->storyboard
             ? gaze_render_storyboard (surface, caption, 0, &style, o->width, o->height, error)
@@ -334,6 +562,22 @@ catch_stop_signals (void)
   sigaction (SIGTERM, &action, NULL);
 }
 
+/* --show MAP: the layer drawn and whether α is drawn beside it. */
+static gboolean
+parse_show (const char *text, GazeOverlayLayer *layer, gboolean *beside_alpha)
+{
+  const char *map = g_str_has_prefix (text, "alpha+") ? text + strlen ("alpha+") : text;
+  *beside_alpha = map != text;
+  for (int l = 0; l < GAZE_N_OVERLAY_LAYERS; l++)
+    if (strcmp (map, gaze_overlay_layer_to_string (l)) == 0
+        && !(*beside_alpha && l == GAZE_OVERLAY_LAYER_ALPHA))
+      {
+        *layer = l;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 int
 gaze_cli_caption (int argc, char **argv)
 {
@@ -361,6 +605,25 @@ gaze_cli_caption (int argc, char **argv)
       "WxH" },
     { "force", 0, 0, G_OPTION_ARG_NONE, &o.force,
       "Replace existing files (--export, --out, --export-dir)", NULL },
+    { "look", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.look,
+      "Decode again with the attention confined to a rectangle: integers are pixels, numbers "
+      "with a decimal point fractions of the photo; @N word N only, @N+ from word N on, no @ "
+      "every word (repeatable)",
+      "X0,Y0,X1,Y1[@N[+]]" },
+    { "avoid", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.avoid,
+      "Decode again with a rectangle's cells removed from the attention (as --look)",
+      "X0,Y0,X1,Y1[@N[+]]" },
+    { "evidence", 0, 0, G_OPTION_ARG_NONE, &o.evidence,
+      "Per word, how much log p drops when each cell alone is removed from the attention, and "
+      "its agreement with α",
+      NULL },
+    { "occlusion", 0, 0, G_OPTION_ARG_NONE, &o.occlusion,
+      "The same with each cell of the photo greyed out and the photo encoded again (slower)",
+      NULL },
+    { "show", 0, 0, G_OPTION_ARG_STRING, &o.show,
+      "With --export or --export-dir: the map drawn, alpha (default), evidence, occlusion, "
+      "alpha+evidence or alpha+occlusion",
+      "MAP" },
     { NULL },
   };
   if (!gaze_cli_parse_options ("caption", "PHOTO|DIR… — caption photos", entries, TRUE, &argc,
@@ -385,6 +648,27 @@ gaze_cli_caption (int argc, char **argv)
                           "more)");
   if (o.word < 1)
     return gaze_cli_fail ("caption: --word counts from 1, not %d", o.word);
+  if (o.show != NULL && !exporting)
+    return gaze_cli_fail ("caption: --show goes with --export or --export-dir");
+  if (o.show != NULL && !parse_show (o.show, &o.layer, &o.beside_alpha))
+    return gaze_cli_fail ("caption: --show takes alpha, evidence, occlusion, alpha+evidence or "
+                          "alpha+occlusion, not '%s'",
+                          o.show);
+  o.regions = g_ptr_array_new_with_free_func ((GDestroyNotify) gaze_cli_region_free);
+  for (int avoid = 0; avoid < 2; avoid++)
+    for (char **spec = avoid ? o.avoid : o.look; spec != NULL && *spec != NULL; spec++)
+      {
+        GazeCliRegion *region = gaze_cli_region_parse (*spec, avoid, &error);
+        if (region == NULL)
+          {
+            g_prefix_error (&error, "caption: ");
+            return gaze_cli_fail_error (error);
+          }
+        g_ptr_array_add (o.regions, region);
+      }
+  if (o.out_path != NULL && (o.regions->len > 0 || o.evidence || o.occlusion))
+    return gaze_cli_fail ("caption: --look, --avoid, --evidence and --occlusion go with the "
+                          "plain, --json or export output, not --out");
   if (o.size != NULL && !gaze_render_parse_size (o.size, &o.width, &o.height, &error))
     return gaze_cli_fail_error (error);
   if (o.export_path != NULL && !o.force && g_file_test (o.export_path, G_FILE_TEST_EXISTS))
@@ -417,6 +701,7 @@ gaze_cli_caption (int argc, char **argv)
   if (photos->len == 0)
     return gaze_cli_fail ("caption: no photos found in %s%s", argv[1], argc > 2 ? " …" : "");
   gboolean batch = folders || o.out_path != NULL || o.export_dir != NULL;
+  o.progress = !batch; /* a folder has its own bar */
 
   /* Every export path, checked before the first photo: nothing is replaced
    * without --force, and a refusal costs no work. */
@@ -466,10 +751,8 @@ gaze_cli_caption (int argc, char **argv)
   for (guint i = 0; i < photos->len && !stop_requested && !failed_write; i++)
     {
       const Photo *photo = g_ptr_array_index (photos, i);
-      g_autoptr (GazeImage) image = NULL;
-      g_autoptr (GazeCaption) caption
-          = caption_photo (&o, model, encoder, photo->path, exporting ? &image : NULL, &error);
-      if (caption == NULL)
+      g_auto (PhotoResult) result = { 0 };
+      if (!caption_photo (&o, model, encoder, photo->path, &result, &error))
         {
           /* One bad photo does not stop the others; it is named and counted. */
           gaze_cli_fail_error (error);
@@ -482,11 +765,13 @@ gaze_cli_caption (int argc, char **argv)
           if (o.json)
             {
               g_autoptr (GString) json = g_string_new (n_done > 1 ? ",\n " : "\n ");
-              append_caption_json (json, photo->path, caption);
+              append_caption_json (json, &o, photo->path, &result);
               fputs (json->str, stdout);
             }
           else if (print_text)
-            emit_text (photo->path, caption, photos->len > 1);
+            emit_text (&o, photo->path, &result, photos->len > 1);
+          /* An export shows what was asked for: the steered caption if any. */
+          const GazeCaption *caption = result.steered != NULL ? result.steered : result.caption;
           const char *export_to = o.export_dir != NULL ? g_ptr_array_index (export_paths, i)
                                                        : o.export_path;
           if (export_to != NULL)
@@ -498,7 +783,7 @@ gaze_cli_caption (int argc, char **argv)
                   failed_write = TRUE;
                   gaze_cli_fail ("%s: %s", dir, g_strerror (saved));
                 }
-              else if (!export_png (&o, image, photo->path, caption, export_to, &error))
+              else if (!export_png (&o, result.image, photo->path, caption, export_to, &error))
                 {
                   /* A write that fails (a full disk) or a size too small would
                    * fail for the photos after it too: stop. */
@@ -509,7 +794,7 @@ gaze_cli_caption (int argc, char **argv)
             }
           g_ptr_array_add (ids, image_id_for (photo));
           g_ptr_array_add (names, g_strdup (photo->path));
-          g_ptr_array_add (texts, gaze_beam_to_string (&caption->beams[0]));
+          g_ptr_array_add (texts, gaze_beam_to_string (&result.caption->beams[0]));
         }
       if (bar != NULL)
         {

@@ -207,11 +207,11 @@ occlusion_and_time (void)
 {
   GSettings *settings = gaze_window_get_settings (window);
   gint64 start = g_get_monotonic_time ();
-  g_settings_set_enum (settings, "overlay-layer", GAZE_LAYER_OCCLUSION);
+  g_settings_set_enum (settings, "overlay-layer", GAZE_OVERLAY_LAYER_OCCLUSION);
   if (!spin_until (occlusion_shown))
     g_error ("the occlusion map timed out");
   double ms = frame_after (start);
-  g_settings_set_enum (settings, "overlay-layer", GAZE_LAYER_ALPHA);
+  g_settings_set_enum (settings, "overlay-layer", GAZE_OVERLAY_LAYER_ALPHA);
   return ms;
 }
 

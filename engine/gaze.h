@@ -210,11 +210,12 @@ gboolean gaze_region_to_cells (int grid_size, int width, int height, double x0, 
  * it): 38 words peak below 0.01 nats, every one of them a function word
  * ("a", "of", "is", "in", "the") or a word the words before it all but fix
  * ("people" after "a group of", "boy" after "little", "water" after "in
- * the"), with p ≥ 0.93; between 0.01 and 0.05 lie content words whose
- * evidence is spread over several cells ("three", "dogs", "field"), which
- * occlusion shows do depend on the photo.  So 0.01 (p changes by 1 %).  β
- * does not mark these words on this model: it is above 0.8 for nearly every
- * word, weak or not, and low only at the first steps. */
+ * the"), with p 0.86 … 1 (mean 0.977, against 0.658 for the other 64
+ * words); between 0.01 and 0.05 lie 26 words, many of them content words
+ * whose evidence is spread over several cells ("three", "dogs", "field",
+ * "man"), which occlusion shows do depend on the photo.  So 0.01 (p changes
+ * by 1 %).  β does not mark these words on this model: its mean is 0.93 on
+ * the weak words and 0.94 on the others. */
 #define GAZE_EVIDENCE_WEAK 0.01f
 
 /* For every word t of beam (a beam of a caption of grid by model), fills

@@ -34,15 +34,6 @@ typedef enum {
 
 #define GAZE_N_OVERLAY_MODES 2
 
-/* Which map of a word is drawn. */
-typedef enum {
-  GAZE_LAYER_ALPHA,     /* where the model looked: α */
-  GAZE_LAYER_EVIDENCE,  /* what removing each cell from the attention costs the word */
-  GAZE_LAYER_OCCLUSION, /* what greying each cell of the photo costs the word */
-} GazeOverlayLayer;
-
-#define GAZE_N_OVERLAY_LAYERS 3
-
 /* The α at the top of the colour map (and fully lit in spotlight): about
  * 12 × uniform on a 7 × 7 grid; larger weights saturate. */
 #define GAZE_HEATMAP_ALPHA_CEILING 0.25f

@@ -25,12 +25,56 @@ gaze_render_peak_alpha (const float *alpha, int n)
   return peak;
 }
 
-/* "peak α 0.031 (1.5× uniform)", as exports print it. */
-static char *
-peak_text (const GazeWord *word, int n_cells)
+const char *
+gaze_overlay_layer_to_string (GazeOverlayLayer layer)
 {
-  float peak = gaze_render_peak_alpha (word->alpha, n_cells);
-  return g_strdup_printf ("peak \u03b1 %.3f (%.1f\u00d7 uniform)", peak, peak * n_cells);
+  switch (layer)
+    {
+    case GAZE_OVERLAY_LAYER_EVIDENCE:
+      return "evidence";
+    case GAZE_OVERLAY_LAYER_OCCLUSION:
+      return "occlusion";
+    default:
+      return "alpha";
+    }
+}
+
+const float *
+gaze_render_word_layer (const GazeWord *word, GazeOverlayLayer layer)
+{
+  switch (layer)
+    {
+    case GAZE_OVERLAY_LAYER_EVIDENCE:
+      return word->evidence;
+    case GAZE_OVERLAY_LAYER_OCCLUSION:
+      return word->occlusion;
+    default:
+      return word->alpha;
+    }
+}
+
+/* "peak α 0.031 (1.5× uniform)", or "peak drop 0.42 nats (evidence)", as
+ * exports print it. */
+static char *
+peak_text (const GazeWord *word, int n_cells, GazeOverlayLayer layer)
+{
+  float peak = gaze_render_peak_alpha (gaze_render_word_layer (word, layer), n_cells);
+  if (layer == GAZE_OVERLAY_LAYER_ALPHA)
+    return g_strdup_printf ("peak \u03b1 %.3f (%.1f\u00d7 uniform)", peak, peak * n_cells);
+  return g_strdup_printf ("peak drop %.2f nats (%s)", peak, gaze_overlay_layer_to_string (layer));
+}
+
+/* The layer's map on α's scale, for gaze-heatmap.h: a drop of the layer's
+ * ceiling becomes GAZE_HEATMAP_ALPHA_CEILING, a rise 0. */
+static void
+layer_on_alpha_scale (const GazeWord *word, GazeOverlayLayer layer, int n, float *out)
+{
+  const float *map = gaze_render_word_layer (word, layer);
+  const float ceiling = layer == GAZE_OVERLAY_LAYER_OCCLUSION ? GAZE_RENDER_OCCLUSION_CEILING
+                        : layer == GAZE_OVERLAY_LAYER_EVIDENCE ? GAZE_RENDER_EVIDENCE_CEILING
+                                                               : GAZE_HEATMAP_ALPHA_CEILING;
+  for (int i = 0; i < n; i++)
+    out[i] = MAX (map[i], 0.0f) * (GAZE_HEATMAP_ALPHA_CEILING / ceiling);
 }
 
 /* ── Photo ───────────────────────────────────────────────────────────────── */
@@ -109,16 +153,19 @@ cairo_surface_t *
 gaze_render_heat_surface (const GazeCaption *caption, const GazeWord *word, int photo_width,
                           int photo_height, const GazeOverlayStyle *style)
 {
+  g_autofree float *values = g_new (float, caption->n_cells);
+  layer_on_alpha_scale (word, style->layer, caption->n_cells, values);
   if (style->show_grid)
-    return gaze_heatmap_grid_surface_new (word->alpha, caption->grid_size, style->colormap);
-  return gaze_heatmap_surface_new (word->alpha, caption->grid_size, photo_width, photo_height,
+    return gaze_heatmap_grid_surface_new (values, caption->grid_size, style->colormap);
+  return gaze_heatmap_surface_new (values, caption->grid_size, photo_width, photo_height,
                                    style->mode, style->colormap);
 }
 
 static void
-draw_grid_values (cairo_t *cr, const GazeCaption *caption, const GazeWord *word, double width,
-                  double height)
+draw_grid_values (cairo_t *cr, const GazeCaption *caption, const GazeWord *word,
+                  GazeOverlayLayer layer, double width, double height)
 {
+  const float *values = gaze_render_word_layer (word, layer);
   int n = caption->grid_size;
   double cw = width / n, ch = height / n;
 
@@ -141,7 +188,9 @@ draw_grid_values (cairo_t *cr, const GazeCaption *caption, const GazeWord *word,
       for (int cell = 0; cell < caption->n_cells; cell++)
         {
           char text[16];
-          g_snprintf (text, sizeof text, "%.3f", word->alpha[cell]);
+          /* α to 3 places; drops in nats, signed, to 2. */
+          g_snprintf (text, sizeof text, layer == GAZE_OVERLAY_LAYER_ALPHA ? "%.3f" : "%.2f",
+                      values[cell]);
           pango_layout_set_text (layout, text, -1);
           int tw, th;
           pango_layout_get_pixel_size (layout, &tw, &th);
@@ -200,7 +249,7 @@ gaze_render_overlay (cairo_t *cr, cairo_surface_t *heat, const GazeCaption *capt
     cairo_surface_destroy (made);
 
   if (style->show_grid)
-    draw_grid_values (cr, caption, word, width, height);
+    draw_grid_values (cr, caption, word, style->layer, width, height);
   if (caption->attention == GAZE_ATTENTION_HARD)
     draw_attended_cell (cr, caption, word, width, height);
 }
@@ -208,7 +257,7 @@ gaze_render_overlay (cairo_t *cr, cairo_surface_t *heat, const GazeCaption *capt
 /* The photo fitted (aspect kept) and centred in the box, with word's overlay
  * when word is not NULL. */
 static void
-draw_photo_in_box (cairo_t *cr, cairo_surface_t *photo, const GazeCaption *caption,
+draw_one_photo_in_box (cairo_t *cr, cairo_surface_t *photo, const GazeCaption *caption,
                    const GazeWord *word, const GazeOverlayStyle *style, double bx, double by,
                    double bw, double bh)
 {
@@ -230,7 +279,47 @@ draw_photo_in_box (cairo_t *cr, cairo_surface_t *photo, const GazeCaption *capti
   cairo_restore (cr);
 }
 
+/* The photos of an export in the box: one, or with beside_alpha two side by
+ * side, α on the left and the style's layer on the right. */
+static void
+draw_photo_in_box (cairo_t *cr, cairo_surface_t *photo, const GazeCaption *caption,
+                   const GazeWord *word, const GazeOverlayStyle *style, double bx, double by,
+                   double bw, double bh)
+{
+  if (!style->beside_alpha)
+    {
+      draw_one_photo_in_box (cr, photo, caption, word, style, bx, by, bw, bh);
+      return;
+    }
+  GazeOverlayStyle left = *style;
+  left.layer = GAZE_OVERLAY_LAYER_ALPHA;
+  draw_one_photo_in_box (cr, photo, caption, word, &left, bx, by, bw / 2, bh);
+  draw_one_photo_in_box (cr, photo, caption, word, style, bx + bw / 2, by, bw / 2, bh);
+}
+
+/* How many photos wide an export's picture is. */
+static int
+photos_across (const GazeOverlayStyle *style)
+{
+  return style->beside_alpha ? 2 : 1;
+}
+
 /* ── Checks ──────────────────────────────────────────────────────────────── */
+
+/* Every word of beam has the map that style draws. */
+static gboolean
+check_layer (const GazeBeam *beam, const GazeOverlayStyle *style, GError **error)
+{
+  for (int i = 0; i < beam->n_words; i++)
+    if (gaze_render_word_layer (&beam->words[i], style->layer) == NULL)
+      {
+        g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID,
+                     "the caption has no %s map to draw (word %d has none)",
+                     gaze_overlay_layer_to_string (style->layer), i + 1);
+        return FALSE;
+      }
+  return TRUE;
+}
 
 static const GazeBeam *
 checked_beam (const GazeCaption *caption, int beam_index, GError **error)
@@ -306,7 +395,7 @@ typedef struct {
 
 static void
 caption_band_init (CaptionBand *band, cairo_t *cr, const GazeBeam *beam, int word_index,
-                   int n_cells, int width)
+                   int n_cells, GazeOverlayLayer layer, int width)
 {
   double font_px = CLAMP (width / 30.0, 12.0, 120.0);
   band->pad = font_px * 0.7;
@@ -318,7 +407,7 @@ caption_band_init (CaptionBand *band, cairo_t *cr, const GazeBeam *beam, int wor
 
   const GazeWord *word = &beam->words[word_index];
   band->detail = text_layout (cr, font_px * 0.6, FALSE);
-  g_autofree char *peak = peak_text (word, n_cells);
+  g_autofree char *peak = peak_text (word, n_cells, layer);
   g_autofree char *detail = g_strdup_printf ("%d / %d    \u03b2 %.2f    p %.2f    %s",
                                              word_index + 1, beam->n_words, word->beta,
                                              word->prob, peak);
@@ -351,7 +440,7 @@ gaze_render_word (cairo_surface_t *photo, const GazeCaption *caption, int beam_i
                   GError **error)
 {
   const GazeBeam *beam = checked_beam (caption, beam_index, error);
-  if (beam == NULL || !check_size (width, height, error))
+  if (beam == NULL || !check_size (width, height, error) || !check_layer (beam, style, error))
     return NULL;
   if (word_index < 0 || word_index >= beam->n_words)
     {
@@ -362,14 +451,16 @@ gaze_render_word (cairo_surface_t *photo, const GazeCaption *caption, int beam_i
     }
 
   int pw = cairo_image_surface_get_width (photo), ph = cairo_image_surface_get_height (photo);
-  int sheet_width = width > 0 ? width : pw;
+  const int across = photos_across (style);
+  int sheet_width = width > 0 ? width : pw * across;
   cairo_t *measure = measuring_context ();
   CaptionBand band;
-  caption_band_init (&band, measure, beam, word_index, caption->n_cells, sheet_width);
+  caption_band_init (&band, measure, beam, word_index, caption->n_cells, style->layer,
+                     sheet_width);
   cairo_destroy (measure);
 
   int band_height = (int) band.height;
-  int photo_height = (int) lround ((double) ph * sheet_width / pw);
+  int photo_height = (int) lround ((double) ph * sheet_width / (pw * across));
   int sheet_height = height > 0 ? height : photo_height + band_height;
   if (sheet_height - band_height < SIDE_MIN)
     {
@@ -424,8 +515,8 @@ sheet_measure (Sheet *sheet, cairo_t *cr, const char *text, double tile_w, doubl
 }
 
 static void
-draw_tile_label (cairo_t *cr, const Sheet *sheet, const GazeWord *word, int n_cells, double x,
-                 double y)
+draw_tile_label (cairo_t *cr, const Sheet *sheet, const GazeWord *word, int n_cells,
+                 GazeOverlayLayer layer, double x, double y)
 {
   g_autoptr (PangoLayout) label = text_layout (cr, sheet->font_px, TRUE);
   pango_layout_set_text (label, word->word, -1);
@@ -437,8 +528,11 @@ draw_tile_label (cairo_t *cr, const Sheet *sheet, const GazeWord *word, int n_ce
 
   g_autoptr (PangoLayout) beta = text_layout (cr, sheet->font_px * 0.6, FALSE);
   char text[64];
-  g_snprintf (text, sizeof text, "\u03b2 %.2f  peak \u03b1 %.2f", word->beta,
-              gaze_render_peak_alpha (word->alpha, n_cells));
+  float peak = gaze_render_peak_alpha (gaze_render_word_layer (word, layer), n_cells);
+  if (layer == GAZE_OVERLAY_LAYER_ALPHA)
+    g_snprintf (text, sizeof text, "\u03b2 %.2f  peak \u03b1 %.2f", word->beta, peak);
+  else
+    g_snprintf (text, sizeof text, "\u03b2 %.2f  peak drop %.2f", word->beta, peak);
   pango_layout_set_text (beta, text, -1);
   int bw, bh;
   pango_layout_get_pixel_size (beta, &bw, &bh);
@@ -452,11 +546,11 @@ gaze_render_storyboard (cairo_surface_t *photo, const GazeCaption *caption, int 
                         const GazeOverlayStyle *style, int width, int height, GError **error)
 {
   const GazeBeam *beam = checked_beam (caption, beam_index, error);
-  if (beam == NULL || !check_size (width, height, error))
+  if (beam == NULL || !check_size (width, height, error) || !check_layer (beam, style, error))
     return NULL;
 
   int pw = cairo_image_surface_get_width (photo), ph = cairo_image_surface_get_height (photo);
-  double aspect = (double) pw / ph;
+  double aspect = (double) pw * photos_across (style) / ph;
   g_autofree char *text = gaze_beam_to_string (beam);
   Sheet sheet = { 0 };
   /* At most four tiles a row, the rows filled evenly. */
@@ -465,7 +559,7 @@ gaze_render_storyboard (cairo_surface_t *photo, const GazeCaption *caption, int 
 
   cairo_t *measure = measuring_context ();
   double limit_w = width > 0 ? width : SHEET_LIMIT, limit_h = height > 0 ? height : SHEET_LIMIT;
-  sheet_measure (&sheet, measure, text, pw, aspect);
+  sheet_measure (&sheet, measure, text, pw * photos_across (style), aspect);
   /* Scale the tiles until the sheet fits: at full resolution only shrinking,
    * for a chosen size also growing to fill it.  Labels scale with the tiles,
    * so a few rounds settle it. */
@@ -503,7 +597,7 @@ gaze_render_storyboard (cairo_surface_t *photo, const GazeCaption *caption, int 
       double x = sheet.gap + (i % sheet.cols) * (sheet.tile_w + sheet.gap);
       double y = sheet.header_h + sheet.gap
                  + (i / sheet.cols) * (sheet.label_h + sheet.tile_h + sheet.gap);
-      draw_tile_label (cr, &sheet, &beam->words[i], caption->n_cells, x, y);
+      draw_tile_label (cr, &sheet, &beam->words[i], caption->n_cells, style->layer, x, y);
       draw_photo_in_box (cr, photo, caption, &beam->words[i], style, x, y + sheet.label_h,
                          sheet.tile_w, sheet.tile_h);
     }

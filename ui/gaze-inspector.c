@@ -291,9 +291,9 @@ layer_label (int layer)
 {
   switch (layer)
     {
-    case GAZE_LAYER_EVIDENCE:
+    case GAZE_OVERLAY_LAYER_EVIDENCE:
       return _("Evidence: cells removed from attention");
-    case GAZE_LAYER_OCCLUSION:
+    case GAZE_OVERLAY_LAYER_OCCLUSION:
       return _("Evidence: cells greyed in the photo");
     default:
       return _("Attention α");

@@ -112,15 +112,7 @@ overlay_made (GObject *source, GAsyncResult *result, gpointer user_data)
 static gboolean
 has_map (const GazeOverlayStyle *style, const GazeWord *word)
 {
-  switch (style->layer)
-    {
-    case GAZE_LAYER_EVIDENCE:
-      return word->evidence != NULL;
-    case GAZE_LAYER_OCCLUSION:
-      return word->occlusion != NULL;
-    default:
-      return TRUE;
-    }
+  return gaze_render_word_layer (word, style->layer) != NULL;
 }
 
 /* Hands the overlays of the beam shown that are not made yet to worker
@@ -197,7 +189,7 @@ sync_cursor (GazePhotoView *self)
   const GazeCaption *caption = self->cursor != NULL ? gaze_cursor_get_caption (self->cursor) : NULL;
   guint maps = self->cursor != NULL ? gaze_cursor_get_maps (self->cursor) : 0;
   if (caption != self->caption
-      || (maps != self->maps && self->style.layer != GAZE_LAYER_ALPHA))
+      || (maps != self->maps && self->style.layer != GAZE_OVERLAY_LAYER_ALPHA))
     {
       forget_overlays (self);
       self->caption = caption;
@@ -583,7 +575,7 @@ gaze_photo_view_class_init (GazePhotoViewClass *klass)
                                                      GAZE_TYPE_OVERLAY_MODE, GAZE_OVERLAY_COLORMAP,
                                                      flags);
   properties[PROP_LAYER] = g_param_spec_enum ("layer", NULL, NULL, GAZE_TYPE_OVERLAY_LAYER,
-                                              GAZE_LAYER_ALPHA, flags);
+                                              GAZE_OVERLAY_LAYER_ALPHA, flags);
   properties[PROP_COLORMAP] = g_param_spec_enum ("colormap", NULL, NULL, GAZE_TYPE_COLORMAP,
                                                  GAZE_COLORMAP_INFERNO, flags);
   properties[PROP_OPACITY] = g_param_spec_double ("opacity", NULL, NULL, 0.0, 1.0, 0.6, flags);

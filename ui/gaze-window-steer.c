@@ -233,7 +233,7 @@ _gaze_window_update_maps (GazeWindow *self)
   if (wants_map (self, FALSE))
     start_map (self, FALSE);
   /* Occlusion costs 49 encodes: only while its layer is shown. */
-  if (g_settings_get_enum (self->settings, "overlay-layer") == GAZE_LAYER_OCCLUSION
+  if (g_settings_get_enum (self->settings, "overlay-layer") == GAZE_OVERLAY_LAYER_OCCLUSION
       && wants_map (self, TRUE))
     start_map (self, TRUE);
   else if (self->occluding != NULL

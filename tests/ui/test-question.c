@@ -285,7 +285,7 @@ test_evidence (void)
   /* The evidence layer draws something else than α. */
   GSettings *settings = gaze_window_get_settings (window);
   cairo_surface_t *alpha = draw_view ();
-  g_settings_set_enum (settings, "overlay-layer", GAZE_LAYER_EVIDENCE);
+  g_settings_set_enum (settings, "overlay-layer", GAZE_OVERLAY_LAYER_EVIDENCE);
   settle ();
   cairo_surface_t *evidence = draw_view ();
   double difference = mean_difference (alpha, evidence);
@@ -318,7 +318,7 @@ test_occlusion (void)
     }
   GSettings *settings = gaze_window_get_settings (window);
   /* Choosing the layer starts it, with progress; cancelling stops it. */
-  g_settings_set_enum (settings, "overlay-layer", GAZE_LAYER_OCCLUSION);
+  g_settings_set_enum (settings, "overlay-layer", GAZE_OVERLAY_LAYER_OCCLUSION);
   g_assert_true (occluding ());
   activate ("cancel-occlusion", NULL);
   wait_for (window_idle, "the occlusion to stop");
@@ -336,7 +336,7 @@ test_occlusion (void)
       g_assert_true (isfinite (beam->words[t].occlusion[i]));
   g_assert_true (gtk_widget_get_visible (inspector_child ("occlusion_label")));
   g_assert_false (gtk_widget_get_visible (inspector_child ("occlusion_button")));
-  g_settings_set_enum (settings, "overlay-layer", GAZE_LAYER_ALPHA);
+  g_settings_set_enum (settings, "overlay-layer", GAZE_OVERLAY_LAYER_ALPHA);
   settle ();
 }
 

@@ -222,6 +222,108 @@ test_grid (Fixture *f, gconstpointer data)
   cairo_surface_destroy (sheet);
 }
 
+/* Evidence maps for every word: the dog's cell drops by the ceiling, one
+ * cell rises (a negative drop), the rest drop by a little. */
+static void
+add_evidence (GazeCaption *caption)
+{
+  GazeBeam *beam = caption->beams;
+  for (int i = 0; i < beam->n_words; i++)
+    {
+      float *e = beam->words[i].evidence = g_new (float, GRID * GRID);
+      for (int c = 0; c < GRID * GRID; c++)
+        e[c] = c == 10 ? GAZE_RENDER_EVIDENCE_CEILING : c == 20 ? -1.0f : 0.1f;
+    }
+}
+
+static guint32
+colour_of (float v)
+{
+  guint8 rgb[3];
+  gaze_colormap_lookup (GAZE_COLORMAP_INFERNO, v, rgb);
+  return (guint32) rgb[0] << 16 | rgb[1] << 8 | rgb[2];
+}
+
+static void
+test_evidence_grid (Fixture *f, gconstpointer data)
+{
+  GazeOverlayStyle style = GAZE_OVERLAY_STYLE_INIT;
+  g_assert_cmpint (style.layer, ==, GAZE_OVERLAY_LAYER_ALPHA);
+  g_assert_false (style.beside_alpha);
+  style.show_grid = TRUE;
+  style.opacity = 1.0;
+  style.layer = GAZE_OVERLAY_LAYER_EVIDENCE;
+  /* Without the map there is nothing to draw: a clear error. */
+  g_autoptr (GError) error = NULL;
+  g_assert_null (gaze_render_word (f->photo, f->caption, 0, 0, &style, 0, 0, &error));
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_INVALID);
+  test_util_assert_one_line (error->message, "the caption has no evidence map", NULL);
+  g_clear_error (&error);
+  g_assert_null (gaze_render_storyboard (f->photo, f->caption, 0, &style, 0, 0, &error));
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_INVALID);
+  style.layer = GAZE_OVERLAY_LAYER_OCCLUSION;
+  add_evidence (f->caption);
+  g_clear_error (&error);
+  g_assert_null (gaze_render_word (f->photo, f->caption, 0, 0, &style, 0, 0, &error));
+  test_util_assert_one_line (error->message, "the caption has no occlusion map", NULL);
+
+  /* On the evidence's own fixed scale: the ceiling at the top of inferno,
+   * a rise as 0, 0.1 nats a fifth of the way up; α's peak cell (24) is no
+   * brighter than the rest. */
+  style.layer = GAZE_OVERLAY_LAYER_EVIDENCE;
+  cairo_surface_t *sheet = render_word (f, 0, &style);
+  int pw = f->image->width, ph = f->image->height;
+#define CELL_PIXEL(cell) \
+  pixel (sheet, ((cell) % GRID) * pw / GRID + 4, ((cell) / GRID) * ph / GRID + 4)
+  g_assert_cmphex (CELL_PIXEL (10), ==, colour_of (1.0f));
+  g_assert_cmphex (CELL_PIXEL (20), ==, colour_of (0.0f));
+  g_assert_cmphex (CELL_PIXEL (24), ==, colour_of (0.1f / GAZE_RENDER_EVIDENCE_CEILING));
+  g_assert_cmphex (CELL_PIXEL (0), ==, colour_of (0.1f / GAZE_RENDER_EVIDENCE_CEILING));
+#undef CELL_PIXEL
+  save_artifact (sheet, "render-evidence-grid.png");
+  cairo_surface_destroy (sheet);
+  g_assert_cmpstr (gaze_overlay_layer_to_string (GAZE_OVERLAY_LAYER_OCCLUSION), ==, "occlusion");
+}
+
+static void
+test_beside (Fixture *f, gconstpointer data)
+{
+  add_evidence (f->caption);
+  GazeOverlayStyle alpha = GAZE_OVERLAY_STYLE_INIT, evidence = GAZE_OVERLAY_STYLE_INIT;
+  evidence.layer = GAZE_OVERLAY_LAYER_EVIDENCE;
+  GazeOverlayStyle both = evidence;
+  both.beside_alpha = TRUE;
+  cairo_surface_t *a = render_word (f, 1, &alpha), *e = render_word (f, 1, &evidence);
+  cairo_surface_t *b = render_word (f, 1, &both);
+  /* Two photos wide at full resolution: α on the left, evidence on the right,
+   * each as it is drawn alone. */
+  int pw = f->image->width, ph = f->image->height;
+  g_assert_cmpint (cairo_image_surface_get_width (b), ==, 2 * pw);
+  int same_left = 0, same_right = 0, n = 0;
+  for (int y = 0; y < ph; y += 5)
+    for (int x = 0; x < pw; x += 5, n++)
+      {
+        same_left += pixel (b, x, y) == pixel (a, x, y);
+        same_right += pixel (b, pw + x, y) == pixel (e, x, y);
+      }
+  g_assert_cmpint (same_left, >, n * 95 / 100);
+  g_assert_cmpint (same_right, >, n * 95 / 100);
+  save_artifact (b, "render-beside.png");
+  /* The storyboard likewise, twice as wide a tile. */
+  g_autoptr (GError) error = NULL;
+  cairo_surface_t *plain = gaze_render_storyboard (f->photo, f->caption, 0, &evidence, 0, 0, &error);
+  cairo_surface_t *pair = gaze_render_storyboard (f->photo, f->caption, 0, &both, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cairo_image_surface_get_width (pair), >,
+                   cairo_image_surface_get_width (plain) * 3 / 2);
+  save_artifact (pair, "render-storyboard-beside.png");
+  cairo_surface_destroy (pair);
+  cairo_surface_destroy (plain);
+  cairo_surface_destroy (a);
+  cairo_surface_destroy (e);
+  cairo_surface_destroy (b);
+}
+
 static void
 test_sizes (Fixture *f, gconstpointer data)
 {
@@ -354,6 +456,8 @@ main (int argc, char **argv)
   ADD ("/render/sizes", soft, test_sizes);
   ADD ("/render/errors", soft, test_errors);
   ADD ("/render/save", soft, test_save);
+  ADD ("/render/layer/evidence-grid", soft, test_evidence_grid);
+  ADD ("/render/layer/beside", soft, test_beside);
 #undef ADD
   g_test_add_func ("/render/parse-size", test_parse_size);
   return g_test_run ();

@@ -881,7 +881,8 @@ test_menu_without_quit (void)
 static void
 test_settings_survive (void)
 {
-  GazeOverlayStyle style = { GAZE_OVERLAY_SPOTLIGHT, GAZE_COLORMAP_VIRIDIS, 0.85, FALSE, GAZE_LAYER_ALPHA };
+  GazeOverlayStyle style = { .mode = GAZE_OVERLAY_SPOTLIGHT, .colormap = GAZE_COLORMAP_VIRIDIS,
+                             .opacity = 0.85, .show_grid = FALSE };
   gaze_window_set_style (window, &style);
   gaze_window_set_beam_width (window, 5);
   settle ();
