@@ -464,7 +464,8 @@ typedef struct {
   const GazeCaption *caption;
   const float *grid;
   int beam;
-  /* Steering */
+  /* Steering: from word `word` on, the words before it kept */
+  int word;
   float *masks; /* [STEER_STEPS, n_cells] */
   int beam_width;
   GazeCaption *steered;
@@ -531,7 +532,7 @@ steer_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
 {
   QuestionJob *job = task_data;
   const GazeBeam *beam = &job->caption->beams[job->beam];
-  int word = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "word"));
+  const int word = job->word;
   g_autofree const char **prefix = g_new0 (const char *, MAX (word, 1));
   for (int t = 0; t < word; t++)
     prefix[t] = beam->words[t].word;
@@ -576,7 +577,7 @@ gaze_captioner_steer_async (GazeCaptioner *self, GazePhoto *photo, const GazeCap
     for (int i = 0; i < L; i++)
       job->masks[(gsize) t * L + i] *= kind == GAZE_STEER_LOOK ? cells[i] : 1.0f - cells[i];
   job->beam_width = beam_width;
-  g_object_set_data (G_OBJECT (task), "word", GINT_TO_POINTER (word));
+  job->word = word;
   g_task_run_in_thread (task, steer_thread);
 }
 
