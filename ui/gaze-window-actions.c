@@ -77,6 +77,13 @@ comparison_sheet (GazeWindow *self, cairo_surface_t *photo, const GazeOverlaySty
   return sheet;
 }
 
+void
+gaze_window_set_export_beside (GazeWindow *self, gboolean beside)
+{
+  g_return_if_fail (GAZE_IS_WINDOW (self));
+  self->export_beside = beside;
+}
+
 gboolean
 gaze_window_export (GazeWindow *self, GazeExportKind kind, GFile *file, int width,
                     GError **error)
@@ -92,6 +99,7 @@ gaze_window_export (GazeWindow *self, GazeExportKind kind, GFile *file, int widt
     }
   GazeOverlayStyle style;
   gaze_photo_view_get_style (self->photo_view, &style);
+  style.beside_alpha = self->export_beside && style.layer != GAZE_OVERLAY_LAYER_ALPHA;
   cairo_surface_t *photo = gaze_photo_get_surface (gaze_cursor_get_photo (self->cursor));
   int beam = gaze_cursor_get_beam (self->cursor);
   cairo_surface_t *sheet = NULL;
@@ -145,7 +153,9 @@ export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       const char *size = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (dialog), "size");
+      const char *beside = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (dialog), "beside");
       GazeExportKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "kind"));
+      gaze_window_set_export_beside (self, g_strcmp0 (beside, "true") == 0);
       gaze_window_export_and_tell (self, kind, file, size != NULL ? atoi (size) : 0);
     }
   g_object_unref (dialog);
@@ -176,6 +186,16 @@ _gaze_window_export_dialog (GazeWindow *self, GazeExportKind kind)
   gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (dialog), "size", _("Size"), size_ids,
                                size_labels);
   gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (dialog), "size", "0");
+  /* An evidence map shown can go beside α instead of in its place. */
+  GazeOverlayStyle style;
+  gaze_photo_view_get_style (self->photo_view, &style);
+  if (style.layer != GAZE_OVERLAY_LAYER_ALPHA)
+    {
+      gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (dialog), "beside",
+                                   _("Put α beside the map shown"), NULL, NULL);
+      gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (dialog), "beside",
+                                   self->export_beside ? "true" : "false");
+    }
 
   g_autofree char *stem = gaze_photo_get_export_stem (photo);
   /* A word can hold characters a file name should not. */

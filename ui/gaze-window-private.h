@@ -59,6 +59,7 @@ struct _GazeWindow {
   guint layout_source;  /* a fold waiting for the main loop */
   gboolean folded;
   AdwToast *last_toast; /* weak */
+  gboolean export_beside; /* exports put α beside an evidence map shown */
 
   /* Questioning the caption (gaze-window-steer.c) */
   GtkWidget *steer_popover;

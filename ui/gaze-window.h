@@ -37,6 +37,9 @@ void gaze_window_open_files (GazeWindow *window, GFile **files, int n_files);
 void gaze_window_open_image (GazeWindow *window, GazeImage *image, const char *title);
 /* Saves the current beam's word or storyboard to file (replacing it: the file
  * chooser has asked), width pixels wide, or at full resolution when 0. */
+/* Whether exports of an evidence or occlusion map put α beside it (the
+ * export dialog's choice; FALSE at first). */
+void gaze_window_set_export_beside (GazeWindow *window, gboolean beside);
 gboolean gaze_window_export (GazeWindow *window, GazeExportKind kind, GFile *file, int width,
                              GError **error);
 /* The same, then says so in a toast ("Saved", with an Open button) or why not. */

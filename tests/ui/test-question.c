@@ -294,6 +294,24 @@ test_evidence (void)
   cairo_surface_destroy (alpha);
   cairo_surface_destroy (evidence);
   window_util_screenshot (GTK_WINDOW (window), tmp_dir, "screenshot-evidence.png");
+
+  /* Exports take the map shown, in place of α or beside it. */
+  int widths[2];
+  for (int beside = 0; beside < 2; beside++)
+    {
+      g_autofree char *out = g_build_filename (tmp_dir, beside ? "beside.png" : "instead.png", NULL);
+      g_autoptr (GFile) file = g_file_new_for_path (out);
+      g_autoptr (GError) error = NULL;
+      gaze_window_set_export_beside (window, beside);
+      g_assert_true (gaze_window_export (window, GAZE_EXPORT_WORD, file, 0, &error));
+      g_assert_no_error (error);
+      cairo_surface_t *png = cairo_image_surface_create_from_png (out);
+      g_assert_cmpint (cairo_surface_status (png), ==, CAIRO_STATUS_SUCCESS);
+      widths[beside] = cairo_image_surface_get_width (png);
+      cairo_surface_destroy (png);
+    }
+  gaze_window_set_export_beside (window, FALSE);
+  g_assert_cmpint (widths[1], >, widths[0]);
 }
 
 static gboolean
