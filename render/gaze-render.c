@@ -365,14 +365,19 @@ new_sheet (int width, int height, cairo_t **cr)
 
 /* ── Annotated word ──────────────────────────────────────────────────────── */
 
-/* The caption with word_index highlighted, as Pango markup. */
+/* The caption with word_index highlighted, as Pango markup; words whose
+ * attention was steered are underlined and slanted, as in the window. */
 static char *
 caption_markup (const GazeBeam *beam, int word_index)
 {
   GString *markup = g_string_new (NULL);
   for (int i = 0; i < beam->n_words; i++)
     {
-      g_autofree char *word = g_markup_escape_text (beam->words[i].word, -1);
+      g_autofree char *escaped = g_markup_escape_text (beam->words[i].word, -1);
+      g_autofree char *word
+          = beam->words[i].steered
+                ? g_strdup_printf ("<span style=\"italic\" underline=\"double\">%s</span>", escaped)
+                : g_steal_pointer (&escaped);
       if (i > 0)
         g_string_append_c (markup, ' ');
       if (i == word_index)

@@ -422,6 +422,29 @@ test_save (Fixture *f, gconstpointer data)
   cairo_surface_destroy (sheet);
 }
 
+/* A steered word is marked in the caption band (underlined, slanted), and
+ * only there: the photo above is drawn the same. */
+static void
+test_steered_marked (Fixture *f, gconstpointer data)
+{
+  GazeOverlayStyle style = GAZE_OVERLAY_STYLE_INIT;
+  cairo_surface_t *plain = render_word (f, 0, &style);
+  f->caption->beams[0].words[3].steered = TRUE;
+  cairo_surface_t *marked = render_word (f, 0, &style);
+  int w = cairo_image_surface_get_width (plain), h = cairo_image_surface_get_height (plain);
+  g_assert_cmpint (cairo_image_surface_get_width (marked), ==, w);
+  int ph = f->image->height, changed_photo = 0, changed_band = 0;
+  for (int y = 0; y < cairo_image_surface_get_height (marked) && y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (pixel (plain, x, y) != pixel (marked, x, y))
+        *(y < ph ? &changed_photo : &changed_band) += 1;
+  g_assert_cmpint (changed_photo, ==, 0);
+  g_assert_cmpint (changed_band, >, 50);
+  save_artifact (marked, "render-steered.png");
+  cairo_surface_destroy (plain);
+  cairo_surface_destroy (marked);
+}
+
 static void
 test_parse_size (void)
 {
@@ -458,6 +481,7 @@ main (int argc, char **argv)
   ADD ("/render/save", soft, test_save);
   ADD ("/render/layer/evidence-grid", soft, test_evidence_grid);
   ADD ("/render/layer/beside", soft, test_beside);
+  ADD ("/render/steered-marked", soft, test_steered_marked);
 #undef ADD
   g_test_add_func ("/render/parse-size", test_parse_size);
   return g_test_run ();
