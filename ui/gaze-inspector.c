@@ -39,6 +39,7 @@ struct _GazeInspector {
   GtkLabel *top_label;
   GtkLabel *strongest_label;
   AdwActionRow *weak_row;
+  GtkWidget *steered_row;
   GtkLabel *occlusion_label;
   GtkWidget *occlusion_button;
   AdwComboRow *layer_row;
@@ -137,12 +138,23 @@ show_evidence (GazeInspector *self, const GazeWord *word, const GazeCaption *cap
     return;
   char text[64];
   GazeAgreement agreement;
+  /* The maps are worked out on the model's own attention: a steered α is
+   * not what they explain. */
+  gtk_widget_set_visible (self->steered_row, word->steered);
+  if (word->steered)
+    {
+      gtk_label_set_text (self->agreement_label, "–");
+      gtk_label_set_text (self->top_label, "–");
+    }
   if (word->evidence != NULL)
     {
       gaze_evidence_agreement (word->alpha, word->evidence, caption->n_cells, &agreement);
       g_snprintf (text, sizeof text, "ρ = %.2f", agreement.rank_correlation);
-      gtk_label_set_text (self->agreement_label, text);
-      gtk_label_set_text (self->top_label, agreement.top_alpha_in_top3 ? _("Yes") : _("No"));
+      if (!word->steered)
+        {
+          gtk_label_set_text (self->agreement_label, text);
+          gtk_label_set_text (self->top_label, agreement.top_alpha_in_top3 ? _("Yes") : _("No"));
+        }
       /* Translators: a drop in log-probability, in nats. */
       g_snprintf (text, sizeof text, _("%.3f nats"), agreement.peak_evidence);
       gtk_label_set_text (self->strongest_label, text);
@@ -155,14 +167,19 @@ show_evidence (GazeInspector *self, const GazeWord *word, const GazeCaption *cap
     }
   else
     {
-      gtk_label_set_text (self->agreement_label, "…");
-      gtk_label_set_text (self->top_label, "…");
+      if (!word->steered)
+        {
+          gtk_label_set_text (self->agreement_label, "…");
+          gtk_label_set_text (self->top_label, "…");
+        }
       gtk_label_set_text (self->strongest_label, "…");
       gtk_widget_set_visible (GTK_WIDGET (self->weak_row), FALSE);
     }
   gtk_widget_set_visible (self->occlusion_button, word->occlusion == NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->occlusion_label), word->occlusion != NULL);
-  if (word->occlusion != NULL)
+  if (word->occlusion != NULL && word->steered)
+    gtk_label_set_text (self->occlusion_label, "–");
+  else if (word->occlusion != NULL)
     {
       gaze_evidence_agreement (word->alpha, word->occlusion, caption->n_cells, &agreement);
       g_snprintf (text, sizeof text, "ρ = %.2f · %s", agreement.rank_correlation,
@@ -450,6 +467,7 @@ gaze_inspector_class_init (GazeInspectorClass *klass)
   BIND (top_label);
   BIND (strongest_label);
   BIND (weak_row);
+  BIND (steered_row);
   BIND (occlusion_label);
   BIND (occlusion_button);
   BIND (layer_row);

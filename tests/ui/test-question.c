@@ -193,6 +193,10 @@ test_steer (void)
       g_assert_true (shown_beam ()->words[t].steered);
       g_assert_cmpfloat_with_epsilon (shown_beam ()->words[t].alpha[far], 1.0, 1e-5);
     }
+  /* Its evidence explains the model's own attention, not the steered α:
+   * the inspector says so instead of comparing them. */
+  g_assert_true (gtk_widget_get_visible (inspector_child ("steered_row")));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (inspector_child ("agreement_label"))), ==, "–");
   /* The word strip marks them and says what it was before. */
   window_util_screenshot (GTK_WINDOW (window), tmp_dir, "screenshot-steer.png");
 
@@ -200,6 +204,7 @@ test_steer (void)
   activate ("undo-steer", NULL);
   wait_for (is_original, "the original caption");
   g_assert_true (gaze_window_get_caption (window) == original);
+  g_assert_false (gtk_widget_get_visible (inspector_child ("steered_row")));
 
   /* The same gesture gives the same caption. */
   click_cell (far);
