@@ -42,18 +42,21 @@ typedef struct {
  *   soft, λ = 0, epoch 3                 0.090  (4.4×)    0.077   2.49
  *   soft, λ = 0, epoch 6                 0.1617 (7.92×)   0.115   1.70      1/12
  *   the same + SCST, epoch 4 (shipped)   0.2345 (11.49×)  0.145   3.90      2/12
- *   hard, λ_r = 0.3 (shipped)            0.0553 (2.71×)   0.101   5.00      2/12
+ *   hard, λ_r = 0.3, epoch 6 of 6        0.0553 (2.71×)   0.101   5.00      2/12
+ *   hard, λ_r = 0.3, epoch 7 of 10 (shipped) 0.0829 (4.06×) 0.110  14.32      2/12
  *   the soft ones with w = 0             0.0204 (1.00×)   0.000   0.27     12/12
  * The thresholds sit about a quarter below the shipped models' figures, so
  * that the first shipped default, whose maps were a broad wash, fails every
  * soft one (peak, change and faithfulness).  Faithfulness (evidence.c) is
  * the drop in log p(word) when the top-3 α cells are removed over the size of
- * the drop for 3 random cells.  The hard model keeps its own, lower bar: it
- * was not retrained with the new recipe. */
+ * the drop for 3 random cells.  The hard model keeps its own bar, lower for
+ * peak and change (one attended cell, its α spread by the sampling) and
+ * higher for faithfulness; the model it replaced fails its peak and
+ * faithfulness. */
 static const Thresholds soft_thresholds = { .peak_ratio = 8.5, .change = 0.11,
                                             .faithfulness = 2.9 };
-static const Thresholds hard_thresholds = { .peak_ratio = 2.0, .change = 0.08,
-                                            .faithfulness = 3.0 };
+static const Thresholds hard_thresholds = { .peak_ratio = 3.0, .change = 0.08,
+                                            .faithfulness = 6.0 };
 #define MIN_WORDS_FROZEN 4
 #define MAX_FROZEN_FRACTION 0.25
 #define BEAM 3
