@@ -3,46 +3,143 @@
 
 #include <cblas.h>
 
+/* The workers are persistent threads.  A call publishes its job and bumps
+ * `generation`; a worker that finished the last job spins on the counter for
+ * up to spin_us before it sleeps on the condition variable, so that the next
+ * of a burst of short jobs (an encoder's ops, tens of microseconds each)
+ * starts without a wake-up (a futex round trip costs about as much as such
+ * an op).  With spin_us 0 they wait passively at once. */
 struct _GazePool {
   int n_threads;
-  GThreadPool *workers; /* n_threads − 1 of them; NULL for one thread */
-};
-
-/* One call of _gaze_pool_run: how many slices are still running. */
-typedef struct {
-  GMutex lock;
-  GCond done;
-  int pending;
-} Job;
-
-typedef struct {
-  Job *job;
+  int spin_us;
+  GThread **threads; /* n_threads − 1 of them */
+  GMutex busy;       /* held by the one caller whose job the workers run */
+  GMutex lock;       /* guards sleeping, quit and the condition variables */
+  GCond wake, done;
+  int sleeping;      /* workers waiting on wake */
+  gboolean caller_waits; /* the caller waits on done */
+  gboolean quit;
+  /* The job; written before generation is bumped. */
   GazePoolFunc func;
   gpointer data;
-  int begin, end;
-} Slice;
+  int n;
+  gint generation;
+  gint pending; /* workers still running it */
+};
+
+typedef struct {
+  GazePool *pool;
+  int index; /* 1 … n_threads − 1: the slice it runs */
+} Worker;
+
+static inline void
+cpu_relax (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause ();
+#endif
+}
+
+/* Spins until *value differs from old, for at most spin_us; whether it did. */
+static gboolean
+spin_while_equal (const gint *value, int old, int spin_us)
+{
+  if (spin_us <= 0)
+    return g_atomic_int_get (value) != old;
+  gint64 deadline = 0;
+  for (int i = 0;; i++)
+    {
+      if (g_atomic_int_get (value) != old)
+        return TRUE;
+      cpu_relax ();
+      if ((i & 255) == 255)
+        {
+          gint64 now = g_get_monotonic_time ();
+          if (deadline == 0)
+            deadline = now + spin_us;
+          else if (now >= deadline)
+            return FALSE;
+        }
+    }
+}
 
 static void
-run_slice (gpointer item, gpointer user_data)
+run_slice (GazePool *pool, int index)
 {
-  Slice *s = item;
-  s->func (s->begin, s->end, s->data);
-  g_mutex_lock (&s->job->lock);
-  if (--s->job->pending == 0)
-    g_cond_signal (&s->job->done);
-  g_mutex_unlock (&s->job->lock);
+  int n_slices = MIN (pool->n_threads, pool->n);
+  if (index < n_slices)
+    {
+      int begin = (int) ((gint64) pool->n * index / n_slices);
+      int end = (int) ((gint64) pool->n * (index + 1) / n_slices);
+      pool->func (begin, end, pool->data);
+    }
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  Worker *w = data;
+  GazePool *pool = w->pool;
+  int seen = 0;
+  for (;;)
+    {
+      if (!spin_while_equal (&pool->generation, seen, pool->spin_us))
+        {
+          g_mutex_lock (&pool->lock);
+          pool->sleeping++;
+          while (g_atomic_int_get (&pool->generation) == seen && !pool->quit)
+            g_cond_wait (&pool->wake, &pool->lock);
+          pool->sleeping--;
+          gboolean quit = pool->quit;
+          g_mutex_unlock (&pool->lock);
+          if (quit)
+            break;
+        }
+      seen = g_atomic_int_get (&pool->generation);
+      run_slice (pool, w->index);
+      if (g_atomic_int_dec_and_test (&pool->pending))
+        {
+          g_mutex_lock (&pool->lock);
+          if (pool->caller_waits)
+            g_cond_signal (&pool->done);
+          g_mutex_unlock (&pool->lock);
+        }
+    }
+  g_free (w);
+  return NULL;
+}
+
+GazePool *
+_gaze_pool_new_spinning (int n_threads, int spin_us)
+{
+  GazePool *pool = g_new0 (GazePool, 1);
+  pool->n_threads = CLAMP (n_threads, 1, 256);
+  pool->spin_us = MAX (spin_us, 0);
+  g_mutex_init (&pool->busy);
+  g_mutex_init (&pool->lock);
+  g_cond_init (&pool->wake);
+  g_cond_init (&pool->done);
+  pool->threads = g_new0 (GThread *, pool->n_threads);
+  for (int k = 1; k < pool->n_threads; k++)
+    {
+      Worker *w = g_new (Worker, 1);
+      *w = (Worker) { pool, k };
+      pool->threads[k - 1] = g_thread_try_new ("gaze-pool", worker_main, w, NULL);
+      if (pool->threads[k - 1] == NULL)
+        {
+          /* Fewer threads than asked for: the slices follow n_threads. */
+          g_free (w);
+          pool->n_threads = k;
+          break;
+        }
+    }
+  return pool;
 }
 
 GazePool *
 _gaze_pool_new (int n_threads)
 {
-  GazePool *pool = g_new0 (GazePool, 1);
-  pool->n_threads = MAX (n_threads, 1);
-  if (pool->n_threads > 1)
-    pool->workers = g_thread_pool_new (run_slice, NULL, pool->n_threads - 1, TRUE, NULL);
-  if (pool->workers == NULL)
-    pool->n_threads = 1;
-  return pool;
+  return _gaze_pool_new_spinning (n_threads, 0);
 }
 
 void
@@ -50,8 +147,17 @@ _gaze_pool_free (GazePool *pool)
 {
   if (pool == NULL)
     return;
-  if (pool->workers != NULL)
-    g_thread_pool_free (pool->workers, FALSE, TRUE);
+  g_mutex_lock (&pool->lock);
+  pool->quit = TRUE;
+  g_cond_broadcast (&pool->wake);
+  g_mutex_unlock (&pool->lock);
+  for (int k = 0; k < pool->n_threads - 1; k++)
+    g_thread_join (pool->threads[k]);
+  g_free (pool->threads);
+  g_mutex_clear (&pool->busy);
+  g_mutex_clear (&pool->lock);
+  g_cond_clear (&pool->wake);
+  g_cond_clear (&pool->done);
   g_free (pool);
 }
 
@@ -64,30 +170,41 @@ _gaze_pool_get_n_threads (const GazePool *pool)
 void
 _gaze_pool_run (GazePool *pool, int n, GazePoolFunc func, gpointer data)
 {
-  int n_slices = MIN (pool->n_threads, n);
-  if (n_slices <= 1)
+  if (n <= 0)
+    return;
+  /* One thread, one slice, or the workers busy with another caller's job (a
+   * second thread sharing the pool, or func calling back into it): the whole
+   * of [0, n) here.  The slices never change what is computed, only where. */
+  if (pool->n_threads < 2 || n < 2 || !g_mutex_trylock (&pool->busy))
     {
-      if (n > 0)
-        func (0, n, data);
+      func (0, n, data);
       return;
     }
-  Job job = { .pending = n_slices };
-  g_mutex_init (&job.lock);
-  g_cond_init (&job.done);
-  Slice *slices = g_newa (Slice, n_slices);
-  for (int k = 0; k < n_slices; k++)
-    slices[k] = (Slice) { &job, func, data, (int) ((gint64) n * k / n_slices),
-                          (int) ((gint64) n * (k + 1) / n_slices) };
-  /* The workers take slices 1…; the caller runs slice 0 itself. */
-  for (int k = 1; k < n_slices; k++)
-    g_thread_pool_push (pool->workers, &slices[k], NULL);
-  run_slice (&slices[0], NULL);
-  g_mutex_lock (&job.lock);
-  while (job.pending > 0)
-    g_cond_wait (&job.done, &job.lock);
-  g_mutex_unlock (&job.lock);
-  g_mutex_clear (&job.lock);
-  g_cond_clear (&job.done);
+  pool->func = func;
+  pool->data = data;
+  pool->n = n;
+  g_atomic_int_set (&pool->pending, pool->n_threads - 1);
+  g_atomic_int_inc (&pool->generation);
+  g_mutex_lock (&pool->lock);
+  if (pool->sleeping > 0)
+    g_cond_broadcast (&pool->wake);
+  g_mutex_unlock (&pool->lock);
+
+  run_slice (pool, 0);
+  if (g_atomic_int_get (&pool->pending) != 0)
+    {
+      /* Spin as the workers do, then sleep until the last one signals. */
+      gint64 deadline = g_get_monotonic_time () + pool->spin_us;
+      while (g_atomic_int_get (&pool->pending) != 0 && g_get_monotonic_time () < deadline)
+        cpu_relax ();
+      g_mutex_lock (&pool->lock);
+      pool->caller_waits = TRUE;
+      while (g_atomic_int_get (&pool->pending) != 0)
+        g_cond_wait (&pool->done, &pool->lock);
+      pool->caller_waits = FALSE;
+      g_mutex_unlock (&pool->lock);
+    }
+  g_mutex_unlock (&pool->busy);
 }
 
 /* ── Work on slices of rows, in a pool ─────────────────────────────────────── */
