@@ -100,13 +100,15 @@ tile (const float *a, gsize lda, int k, const float *w, gsize panel, const float
     }
 }
 
-/* Rows chosen so that a chunk of a (rows × k floats) fills about half of a
- * 48 KiB L1 cache, a multiple of the tile's height. */
+/* Every panel of weights passes over a chunk of rows of a; a chunk of
+ * 128 KiB (rows × k floats) stays in the L2 cache meanwhile, and all the
+ * weights are read once for each chunk: the 7×7 layers (49 rows) read theirs
+ * once.  A multiple of the tile's height. */
 static int
 chunk_rows (int k)
 {
-  int rows = 6144 / MAX (k, 1) / GAZE_KERNEL_MR * GAZE_KERNEL_MR;
-  return CLAMP (rows, GAZE_KERNEL_MR, 64 * GAZE_KERNEL_MR);
+  int rows = 32768 / MAX (k, 1) / GAZE_KERNEL_MR * GAZE_KERNEL_MR;
+  return CLAMP (rows, GAZE_KERNEL_MR, 128 * GAZE_KERNEL_MR);
 }
 
 /* Rows [m_begin, m_end) of a chunk against the blocks [j_begin, j_end). */

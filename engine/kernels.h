@@ -42,3 +42,12 @@ gboolean _gaze_kernel_conv2d_supported (const TfliteWindow *g);
  * (im2col) into a buffer that stays in the L1 cache. */
 void _gaze_kernel_conv2d (const TfliteWindow *g, const GazePacked *p, const float *in, float lo,
                           float hi, int p_begin, int p_end, int j_begin, int j_end, float *out);
+
+/* Whether _gaze_kernel_depthwise runs a depthwise conv of this geometry:
+ * 3×3 and 5×5, stride 1 and 2, channels a multiple of 16. */
+gboolean _gaze_kernel_depthwise_supported (const TfliteWindow *g);
+/* Output rows [y_begin, y_end) of a depthwise conv (weights [kh][kw][c]),
+ * clamped to [lo, hi]; zeros: g->w · g->c zeros, the rows in the padding. */
+void _gaze_kernel_depthwise (const TfliteWindow *g, const float *in, const float *w,
+                             const float *bias, float lo, float hi, const float *zeros,
+                             int y_begin, int y_end, float *out);

@@ -81,9 +81,16 @@ _gaze_op_im2col_rows (const GazeOpWindow *g, const float *in, int p_begin, int p
               memset (dst, 0, sizeof (float) * g->kw * g->c);
               continue;
             }
+          int ix0 = x * g->stride_w - g->pad_left;
+          if (ix0 >= 0 && ix0 + g->kw <= g->w)
+            {
+              /* The window's row lies inside the image: kw·c floats in a row. */
+              memcpy (dst, in + ((gsize) iy * g->w + ix0) * g->c, sizeof (float) * g->kw * g->c);
+              continue;
+            }
           for (int j = 0; j < g->kw; j++)
             {
-              int ix = x * g->stride_w + j - g->pad_left;
+              int ix = ix0 + j;
               if (ix < 0 || ix >= g->w)
                 memset (dst + j * g->c, 0, sizeof (float) * g->c);
               else

@@ -15,21 +15,24 @@ struct _GazePool {
   GThread **threads; /* n_threads − 1 of them */
   GMutex busy;       /* held by the one caller whose job the workers run */
   GMutex lock;       /* guards sleeping, quit and the condition variables */
-  GCond wake, done;
+  GCond wake, done_cond;
   int sleeping;      /* workers waiting on wake */
-  gboolean caller_waits; /* the caller waits on done */
+  gboolean caller_waits; /* the caller waits on done_cond */
   gboolean quit;
-  /* The job; written before generation is bumped. */
+  /* The job, written before generation is bumped.  Its slices are claimed
+   * through next by whichever thread comes first, the caller included: a
+   * worker that a busy machine leaves unscheduled delays the call by no
+   * more than the slice it has claimed. */
   GazePoolFunc func;
   gpointer data;
-  int n;
+  int n, n_slices;
   gint generation;
-  gint pending; /* workers still running it */
+  gint next; /* the next slice to claim */
+  gint done; /* slices finished */
 };
 
 typedef struct {
   GazePool *pool;
-  int index; /* 1 … n_threads − 1: the slice it runs */
 } Worker;
 
 static inline void
@@ -63,15 +66,26 @@ spin_while_equal (const gint *value, int old, int spin_us)
     }
 }
 
+/* Claims and runs slices of the current job until none is left. */
 static void
-run_slice (GazePool *pool, int index)
+run_slices (GazePool *pool)
 {
-  int n_slices = MIN (pool->n_threads, pool->n);
-  if (index < n_slices)
+  for (;;)
     {
+      int index = g_atomic_int_add (&pool->next, 1);
+      int n_slices = pool->n_slices;
+      if (index >= n_slices)
+        return;
       int begin = (int) ((gint64) pool->n * index / n_slices);
       int end = (int) ((gint64) pool->n * (index + 1) / n_slices);
       pool->func (begin, end, pool->data);
+      if (g_atomic_int_add (&pool->done, 1) + 1 == n_slices)
+        {
+          g_mutex_lock (&pool->lock);
+          if (pool->caller_waits)
+            g_cond_signal (&pool->done_cond);
+          g_mutex_unlock (&pool->lock);
+        }
     }
 }
 
@@ -96,14 +110,7 @@ worker_main (gpointer data)
             break;
         }
       seen = g_atomic_int_get (&pool->generation);
-      run_slice (pool, w->index);
-      if (g_atomic_int_dec_and_test (&pool->pending))
-        {
-          g_mutex_lock (&pool->lock);
-          if (pool->caller_waits)
-            g_cond_signal (&pool->done);
-          g_mutex_unlock (&pool->lock);
-        }
+      run_slices (pool);
     }
   g_free (w);
   return NULL;
@@ -118,12 +125,12 @@ _gaze_pool_new_spinning (int n_threads, int spin_us)
   g_mutex_init (&pool->busy);
   g_mutex_init (&pool->lock);
   g_cond_init (&pool->wake);
-  g_cond_init (&pool->done);
+  g_cond_init (&pool->done_cond);
   pool->threads = g_new0 (GThread *, pool->n_threads);
   for (int k = 1; k < pool->n_threads; k++)
     {
       Worker *w = g_new (Worker, 1);
-      *w = (Worker) { pool, k };
+      *w = (Worker) { pool };
       pool->threads[k - 1] = g_thread_try_new ("gaze-pool", worker_main, w, NULL);
       if (pool->threads[k - 1] == NULL)
         {
@@ -157,7 +164,7 @@ _gaze_pool_free (GazePool *pool)
   g_mutex_clear (&pool->busy);
   g_mutex_clear (&pool->lock);
   g_cond_clear (&pool->wake);
-  g_cond_clear (&pool->done);
+  g_cond_clear (&pool->done_cond);
   g_free (pool);
 }
 
@@ -180,27 +187,31 @@ _gaze_pool_run (GazePool *pool, int n, GazePoolFunc func, gpointer data)
       func (0, n, data);
       return;
     }
+  /* Two slices a thread, so that a late worker leaves less to wait for. */
   pool->func = func;
   pool->data = data;
   pool->n = n;
-  g_atomic_int_set (&pool->pending, pool->n_threads - 1);
+  pool->n_slices = MIN (n, 2 * pool->n_threads);
+  g_atomic_int_set (&pool->done, 0);
+  g_atomic_int_set (&pool->next, 0);
   g_atomic_int_inc (&pool->generation);
   g_mutex_lock (&pool->lock);
   if (pool->sleeping > 0)
     g_cond_broadcast (&pool->wake);
   g_mutex_unlock (&pool->lock);
 
-  run_slice (pool, 0);
-  if (g_atomic_int_get (&pool->pending) != 0)
+  run_slices (pool);
+  if (g_atomic_int_get (&pool->done) != pool->n_slices)
     {
-      /* Spin as the workers do, then sleep until the last one signals. */
+      /* Spin as the workers do, then sleep until the last slice signals. */
       gint64 deadline = g_get_monotonic_time () + pool->spin_us;
-      while (g_atomic_int_get (&pool->pending) != 0 && g_get_monotonic_time () < deadline)
+      while (g_atomic_int_get (&pool->done) != pool->n_slices
+             && g_get_monotonic_time () < deadline)
         cpu_relax ();
       g_mutex_lock (&pool->lock);
       pool->caller_waits = TRUE;
-      while (g_atomic_int_get (&pool->pending) != 0)
-        g_cond_wait (&pool->done, &pool->lock);
+      while (g_atomic_int_get (&pool->done) != pool->n_slices)
+        g_cond_wait (&pool->done_cond, &pool->lock);
       pool->caller_waits = FALSE;
       g_mutex_unlock (&pool->lock);
     }

@@ -1,0 +1,126 @@
+/* kernels-depthwise.c — depthwise convolutions for throughput (see kernels.h).
+ *
+ * ops.c's depthwise conv keeps one accumulator a pixel, so that its K·K
+ * multiply-adds wait on each other (4 cycles each); here eight neighbouring
+ * output pixels of a 16-channel block are summed at once, eight independent
+ * chains, with the block's K·K weights loaded once for the row.  Input rows
+ * above and below the image point at a row of zeros, so that only the
+ * columns at the left and right edges need their taps checked; the bias
+ * and the clamp are applied in registers.
+ */
+#include "kernels.h"
+
+#include "simd.h"
+
+#define TILE 8
+
+gboolean
+_gaze_kernel_depthwise_supported (const TfliteWindow *g)
+{
+  return g->c % 16 == 0 && g->kh == g->kw && g->stride_h == g->stride_w
+         && (g->kh == 3 || g->kh == 5) && (g->stride_w == 1 || g->stride_w == 2);
+}
+
+/* T outputs along a row, all their taps inside the image's columns; rows[i]
+ * is input row i of the window at the first output's leftmost tap. */
+static inline __attribute__ ((always_inline)) void
+tile (const float *const *rows, int c, const float *wk, F32x16 b, F32x16 lo, F32x16 hi,
+      float *dst, const int K, const int S, const int T)
+{
+  F32x16 acc[TILE];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; t++)
+    acc[t] = b;
+#pragma GCC unroll 5
+  for (int i = 0; i < K; i++)
+#pragma GCC unroll 5
+    for (int j = 0; j < K; j++)
+      {
+        F32x16 w = load16 (wk + (gsize) (i * K + j) * c);
+#pragma GCC unroll 8
+        for (int t = 0; t < T; t++)
+          acc[t] += load16 (rows[i] + (gsize) (t * S + j) * c) * w;
+      }
+#pragma GCC unroll 8
+  for (int t = 0; t < T; t++)
+    store16 (dst + (gsize) t * c, clamp16 (acc[t], lo, hi));
+}
+
+/* One output pixel whose window leaves the image at the left or right:
+ * every channel block, the taps outside skipped. */
+static void
+edge_pixel (const TfliteWindow *g, const float *const *rows, const float *w, const float *bias,
+            F32x16 lo, F32x16 hi, int x, float *dst)
+{
+  const int c = g->c, ix0 = x * g->stride_w - g->pad_left;
+  const int j_begin = MAX (0, -ix0), j_end = MIN (g->kw, g->w - ix0);
+  for (int k = 0; k < c; k += 16)
+    {
+      F32x16 acc = bias != NULL ? load16 (bias + k) : (F32x16) { 0 };
+      for (int i = 0; i < g->kh; i++)
+        for (int j = j_begin; j < j_end; j++)
+          acc += load16 (rows[i] + (gsize) (ix0 + j) * c + k)
+                 * load16 (w + (gsize) (i * g->kw + j) * c + k);
+      store16 (dst + k, clamp16 (acc, lo, hi));
+    }
+}
+
+static inline __attribute__ ((always_inline)) void
+depthwise (const TfliteWindow *g, const float *in, const float *w, const float *bias, float lo,
+           float hi, const float *zeros, int y_begin, int y_end, float *out, const int K,
+           const int S)
+{
+  const int c = g->c;
+  const F32x16 vlo = splat16 (lo), vhi = splat16 (hi);
+  /* The columns whose windows need no padding: x·S − pad ≥ 0 and x·S − pad + K ≤ w. */
+  int x_begin = MIN ((g->pad_left + S - 1) / S, g->ow);
+  int x_end = g->w + g->pad_left >= K ? (g->w + g->pad_left - K) / S + 1 : 0;
+  x_end = CLAMP (x_end, x_begin, g->ow);
+  for (int y = y_begin; y < y_end; y++)
+    {
+      const float *rows[5], *at[5];
+      for (int i = 0; i < K; i++)
+        {
+          int iy = y * S - g->pad_top + i;
+          rows[i] = iy >= 0 && iy < g->h ? in + (gsize) iy * g->w * c : zeros;
+        }
+      float *dst = out + (gsize) y * g->ow * c;
+      for (int x = 0; x < x_begin; x++)
+        edge_pixel (g, rows, w, bias, vlo, vhi, x, dst + (gsize) x * c);
+      for (int x = x_end; x < g->ow; x++)
+        edge_pixel (g, rows, w, bias, vlo, vhi, x, dst + (gsize) x * c);
+      for (int k = 0; k < c; k += 16)
+        {
+          F32x16 b = bias != NULL ? load16 (bias + k) : (F32x16) { 0 };
+          int x = x_begin;
+          for (; x + TILE <= x_end; x += TILE)
+            {
+              for (int i = 0; i < K; i++)
+                at[i] = rows[i] + (gsize) (x * S - g->pad_left) * c + k;
+              tile (at, c, w + k, b, vlo, vhi, dst + (gsize) x * c + k, K, S, TILE);
+            }
+          for (; x < x_end; x++)
+            {
+              for (int i = 0; i < K; i++)
+                at[i] = rows[i] + (gsize) (x * S - g->pad_left) * c + k;
+              tile (at, c, w + k, b, vlo, vhi, dst + (gsize) x * c + k, K, S, 1);
+            }
+        }
+    }
+}
+
+void
+_gaze_kernel_depthwise (const TfliteWindow *g, const float *in, const float *w,
+                        const float *bias, float lo, float hi, const float *zeros, int y_begin,
+                        int y_end, float *out)
+{
+  /* The kernel sizes and strides of MobileNetV2 and EfficientNet-Lite, as constants. */
+  if (g->kh == 3 && g->stride_w == 1)
+    depthwise (g, in, w, bias, lo, hi, zeros, y_begin, y_end, out, 3, 1);
+  else if (g->kh == 3)
+    depthwise (g, in, w, bias, lo, hi, zeros, y_begin, y_end, out, 3, 2);
+  else if (g->stride_w == 1)
+    depthwise (g, in, w, bias, lo, hi, zeros, y_begin, y_end, out, 5, 1);
+  else
+    depthwise (g, in, w, bias, lo, hi, zeros, y_begin, y_end, out, 5, 2);
+}
