@@ -21,47 +21,64 @@ _gaze_kernel_depthwise_supported (const TfliteWindow *g)
          && (g->kh == 3 || g->kh == 5) && (g->stride_w == 1 || g->stride_w == 2);
 }
 
-/* T outputs along a row, all their taps inside the image's columns; rows[i]
- * is input row i of the window at the first output's leftmost tap. */
+/* T outputs along a row × B blocks of 16 channels, all their taps inside the
+ * image's columns; rows[i] is input row i of the window at the first
+ * output's leftmost tap and first channel.  T·B independent sums: 8 × 1
+ * along a wide row, 1 × 4 where the row is too short (7×7, 14×14). */
 static inline __attribute__ ((always_inline)) void
-tile (const float *const *rows, int c, const float *wk, F32x16 b, F32x16 lo, F32x16 hi,
-      float *dst, const int K, const int S, const int T)
+tile (const float *const *rows, int c, const float *wk, const float *bias, F32x16 lo, F32x16 hi,
+      float *dst, const int K, const int S, const int T, const int B)
 {
-  F32x16 acc[TILE];
+  F32x16 acc[TILE][4];
 #pragma GCC unroll 8
   for (int t = 0; t < T; t++)
-    acc[t] = b;
+#pragma GCC unroll 4
+    for (int b = 0; b < B; b++)
+      acc[t][b] = bias != NULL ? load16 (bias + 16 * b) : (F32x16) { 0 };
 #pragma GCC unroll 5
   for (int i = 0; i < K; i++)
 #pragma GCC unroll 5
     for (int j = 0; j < K; j++)
-      {
-        F32x16 w = load16 (wk + (gsize) (i * K + j) * c);
+#pragma GCC unroll 4
+      for (int b = 0; b < B; b++)
+        {
+          F32x16 w = load16 (wk + (gsize) (i * K + j) * c + 16 * b);
 #pragma GCC unroll 8
-        for (int t = 0; t < T; t++)
-          acc[t] += load16 (rows[i] + (gsize) (t * S + j) * c) * w;
-      }
+          for (int t = 0; t < T; t++)
+            acc[t][b] += load16 (rows[i] + (gsize) (t * S + j) * c + 16 * b) * w;
+        }
 #pragma GCC unroll 8
   for (int t = 0; t < T; t++)
-    store16 (dst + (gsize) t * c, clamp16 (acc[t], lo, hi));
+#pragma GCC unroll 4
+    for (int b = 0; b < B; b++)
+      store16 (dst + (gsize) t * c + 16 * b, clamp16 (acc[t][b], lo, hi));
 }
 
 /* One output pixel whose window leaves the image at the left or right:
- * every channel block, the taps outside skipped. */
+ * every channel block, the taps outside skipped; four blocks at a time, so
+ * that four sums proceed at once. */
 static void
 edge_pixel (const TfliteWindow *g, const float *const *rows, const float *w, const float *bias,
             F32x16 lo, F32x16 hi, int x, float *dst)
 {
   const int c = g->c, ix0 = x * g->stride_w - g->pad_left;
   const int j_begin = MAX (0, -ix0), j_end = MIN (g->kw, g->w - ix0);
-  for (int k = 0; k < c; k += 16)
+  for (int k = 0; k < c; k += 64)
     {
-      F32x16 acc = bias != NULL ? load16 (bias + k) : (F32x16) { 0 };
+      const int nb = MIN (4, (c - k) / 16);
+      F32x16 acc[4];
+      for (int b = 0; b < nb; b++)
+        acc[b] = bias != NULL ? load16 (bias + k + 16 * b) : (F32x16) { 0 };
       for (int i = 0; i < g->kh; i++)
         for (int j = j_begin; j < j_end; j++)
-          acc += load16 (rows[i] + (gsize) (ix0 + j) * c + k)
-                 * load16 (w + (gsize) (i * g->kw + j) * c + k);
-      store16 (dst + k, clamp16 (acc, lo, hi));
+          {
+            const float *src = rows[i] + (gsize) (ix0 + j) * c + k;
+            const float *wk = w + (gsize) (i * g->kw + j) * c + k;
+            for (int b = 0; b < nb; b++)
+              acc[b] += load16 (src + 16 * b) * load16 (wk + 16 * b);
+          }
+      for (int b = 0; b < nb; b++)
+        store16 (dst + k + 16 * b, clamp16 (acc[b], lo, hi));
     }
 }
 
@@ -89,23 +106,32 @@ depthwise (const TfliteWindow *g, const float *in, const float *w, const float *
         edge_pixel (g, rows, w, bias, vlo, vhi, x, dst + (gsize) x * c);
       for (int x = x_end; x < g->ow; x++)
         edge_pixel (g, rows, w, bias, vlo, vhi, x, dst + (gsize) x * c);
+      /* Eight pixels at a time along the row, one channel block each … */
+      int x = x_begin;
       for (int k = 0; k < c; k += 16)
-        {
-          F32x16 b = bias != NULL ? load16 (bias + k) : (F32x16) { 0 };
-          int x = x_begin;
-          for (; x + TILE <= x_end; x += TILE)
-            {
-              for (int i = 0; i < K; i++)
-                at[i] = rows[i] + (gsize) (x * S - g->pad_left) * c + k;
-              tile (at, c, w + k, b, vlo, vhi, dst + (gsize) x * c + k, K, S, TILE);
-            }
-          for (; x < x_end; x++)
-            {
-              for (int i = 0; i < K; i++)
-                at[i] = rows[i] + (gsize) (x * S - g->pad_left) * c + k;
-              tile (at, c, w + k, b, vlo, vhi, dst + (gsize) x * c + k, K, S, 1);
-            }
-        }
+        for (x = x_begin; x + TILE <= x_end; x += TILE)
+          {
+            for (int i = 0; i < K; i++)
+              at[i] = rows[i] + (gsize) (x * S - g->pad_left) * c + k;
+            tile (at, c, w + k, bias != NULL ? bias + k : NULL, vlo, vhi,
+                  dst + (gsize) x * c + k, K, S, TILE, 1);
+          }
+      /* … and the rest one pixel at a time, four channel blocks each. */
+      for (; x < x_end; x++)
+        for (int k = 0; k < c; k += 64)
+          {
+            for (int i = 0; i < K; i++)
+              at[i] = rows[i] + (gsize) (x * S - g->pad_left) * c + k;
+            const float *bk = bias != NULL ? bias + k : NULL;
+            float *dk = dst + (gsize) x * c + k;
+            switch (MIN (4, (c - k) / 16))
+              {
+              case 4: tile (at, c, w + k, bk, vlo, vhi, dk, K, S, 1, 4); break;
+              case 3: tile (at, c, w + k, bk, vlo, vhi, dk, K, S, 1, 3); break;
+              case 2: tile (at, c, w + k, bk, vlo, vhi, dk, K, S, 1, 2); break;
+              default: tile (at, c, w + k, bk, vlo, vhi, dk, K, S, 1, 1); break;
+              }
+          }
     }
 }
 

@@ -53,9 +53,9 @@ tile (const float *a, gsize lda, int k, const float *w, gsize panel, const float
 {
   /* Arrays of fixed size (a VLA would live in memory), indexed by constants
    * once the loops are unrolled: registers. */
-  F32x16 acc[GAZE_KERNEL_MR][4];
-  const float *row[GAZE_KERNEL_MR];
-#pragma GCC unroll 8
+  F32x16 acc[2 * GAZE_KERNEL_MR][4];
+  const float *row[2 * GAZE_KERNEL_MR];
+#pragma GCC unroll 12
   for (int r = 0; r < MR; r++)
     {
       row[r] = a + (gsize) MIN (r, rows - 1) * lda;
@@ -69,7 +69,7 @@ tile (const float *a, gsize lda, int k, const float *w, gsize panel, const float
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++)
         wv[v] = load16 (w + v * panel + (gsize) i * 16);
-#pragma GCC unroll 8
+#pragma GCC unroll 12
       for (int r = 0; r < MR; r++)
         {
           F32x16 x = splat16 (row[r][i]);
@@ -78,7 +78,7 @@ tile (const float *a, gsize lda, int k, const float *w, gsize panel, const float
             acc[r][v] += x * wv[v];
         }
     }
-#pragma GCC unroll 8
+#pragma GCC unroll 12
   for (int r = 0; r < MR; r++)
     {
       if (r >= rows)
@@ -122,9 +122,11 @@ gemm_chunk (const GazePacked *p, const float *a, gsize lda, F32x16 lo, F32x16 hi
     {
       int nv = MIN (4, j_end - j), cols = MIN (p->n - 16 * j, 16 * nv);
       const float *w = p->panels + (gsize) j * panel, *bias = p->bias + 16 * j;
-      for (int m = m_begin; m < m_end; m += GAZE_KERNEL_MR)
+      /* Narrow groups take twice the rows: 24 accumulators either way. */
+      const int mr = nv <= 2 ? 2 * GAZE_KERNEL_MR : GAZE_KERNEL_MR;
+      for (int m = m_begin; m < m_end; m += mr)
         {
-          int rows = MIN (GAZE_KERNEL_MR, m_end - m);
+          int rows = MIN (mr, m_end - m);
           const float *am = a + (gsize) m * lda;
           float *om = out + (gsize) m * ldo + 16 * j;
 #define TILE(MR, NV) tile (am, lda, k, w, panel, bias, lo, hi, om, ldo, rows, cols, MR, NV)
@@ -141,8 +143,8 @@ gemm_chunk (const GazePacked *p, const float *a, gsize lda, F32x16 lo, F32x16 hi
               {
               case 4: TILE (GAZE_KERNEL_MR, 4); break;
               case 3: TILE (GAZE_KERNEL_MR, 3); break;
-              case 2: TILE (GAZE_KERNEL_MR, 2); break;
-              default: TILE (GAZE_KERNEL_MR, 1); break;
+              case 2: TILE (2 * GAZE_KERNEL_MR, 2); break;
+              default: TILE (2 * GAZE_KERNEL_MR, 1); break;
               }
 #undef TILE
         }
