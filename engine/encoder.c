@@ -44,6 +44,12 @@ struct _GazeEncoder {
   GazePacked **packed;
   /* A row of zeros as wide as the widest depthwise input: its padding rows. */
   float *zeros;
+  /* fused[k]: op k, a 1×1 expansion, runs inside op k + 1, the depthwise
+   * conv that alone reads its output, a few rows at a time (see fused_rows).
+   * Each slice of such an op has a ring of ring_floats in the arena, after
+   * the graph's own arena_size floats; arena_floats in all. */
+  gboolean *fused;
+  gsize ring_floats, arena_floats;
   gboolean reference;
   /* GAZE_ENCODER_PROFILE set at load: each op's time, summed over the passes
    * (under lock) and printed to stderr when the encoder is freed. */
@@ -162,6 +168,39 @@ pack_weights (GazeEncoder *e)
   e->zeros = g_new0 (float, MAX (zeros, 1));
 }
 
+/* Expanded tensors from this size on are never written whole: at 112² × 96
+ * (4.8 MB) and 56² × 144 (1.8 MB) they leave the L2 cache between the
+ * expansion that writes them and the depthwise conv that reads them back.
+ * Smaller ones stay in cache anyway, and fusing them would recompute the
+ * rows that the slices of a short op share. */
+#define FUSE_MIN_BYTES (1 << 20)
+
+static void
+plan_fusion (GazeEncoder *e)
+{
+  TfliteGraph *g = e->graph;
+  e->fused = g_new0 (gboolean, g->n_ops);
+  for (int k = 0; k + 1 < g->n_ops; k++)
+    {
+      const TfliteOp *a = &g->ops[k], *b = &g->ops[k + 1];
+      const TfliteTensor *t = &g->tensors[a->output];
+      if (e->packed[k] != NULL && a->code == TFLITE_CONV_2D
+          && _gaze_op_conv2d_is_gemm (&a->window) && b->code == TFLITE_DEPTHWISE_CONV_2D
+          && b->inputs[0] == a->output && t->last_use == k + 1 && a->output != e->grid_tensor
+          && a->output != g->output && _gaze_kernel_depthwise_supported (&b->window)
+          && t->n_elements * sizeof (float) >= FUSE_MIN_BYTES)
+        {
+          e->fused[k] = TRUE;
+          e->ring_floats = MAX (e->ring_floats,
+                                (gsize) b->window.kh * b->window.w * b->window.c);
+          /* The expansion's input is read while the depthwise conv's output
+           * is written: the arena must not put them in the same place. */
+          TfliteTensor *in = &g->tensors[a->inputs[0]];
+          in->last_use = MAX (in->last_use, k + 1);
+        }
+    }
+}
+
 static GazeEncoder *
 encoder_new (const guint8 *data, gsize size, const char *path, int n_threads, gboolean reference,
              GError **error)
@@ -182,10 +221,16 @@ encoder_new (const guint8 *data, gsize size, const char *path, int n_threads, gb
   if (e->graph == NULL || !check_input (e, path, error) || !find_grid (e, path, error))
     return NULL;
   e->n_classes = (int) e->graph->tensors[e->graph->output].n_elements;
+  if (!e->reference)
+    {
+      pack_weights (e);
+      plan_fusion (e);
+    }
   /* Keep the grid alive to the end so one pass yields grid and probabilities. */
   _gaze_tflite_graph_plan (e->graph, e->grid_tensor);
-  if (!e->reference)
-    pack_weights (e);
+  /* Two slices a thread at the most (parallel.c), each with its ring. */
+  e->arena_floats = e->graph->arena_size
+                    + 2 * (gsize) _gaze_pool_get_n_threads (e->pool) * e->ring_floats;
   if (e->profile)
     {
       e->op_ns = g_new0 (gint64, e->graph->n_ops);
@@ -301,6 +346,7 @@ gaze_encoder_free (GazeEncoder *encoder)
     _gaze_packed_free (encoder->packed[k]);
   g_free (encoder->packed);
   g_free (encoder->zeros);
+  g_free (encoder->fused);
   _gaze_tflite_graph_free (encoder->graph);
   g_slist_free_full (encoder->arenas, g_free);
   _gaze_pool_free (encoder->pool);
@@ -357,7 +403,7 @@ arena_take (GazeEncoder *e)
       e->arenas = g_slist_delete_link (e->arenas, e->arenas);
     }
   g_mutex_unlock (&e->lock);
-  return arena != NULL ? arena : g_malloc (sizeof (float) * MAX (e->graph->arena_size, 1));
+  return arena != NULL ? arena : g_malloc (sizeof (float) * MAX (e->arena_floats, 1));
 }
 
 static void
@@ -460,6 +506,46 @@ run_gemm (const GazeEncoder *e, const TfliteOp *o, const GazePacked *p, const fl
   _gaze_pool_run (e->pool, job.by_rows ? tiles : p->n_blocks, gemm_part, &job);
 }
 
+/* An expansion (1×1 conv) and the depthwise conv after it, by output rows
+ * of the latter: each slice keeps the kh rows of the expanded tensor that
+ * its next output row reads in a ring (row iy in slot iy mod kh), computing
+ * each row once as the window moves down, so that the expanded tensor is
+ * never written whole.  The same sums as the two ops one after the other. */
+typedef struct {
+  const GazeEncoder *e;
+  const TfliteOp *expand, *dw;
+  const float *in, *w, *bias;
+  float *out, *rings;
+  gint next_ring;
+} FusedJob;
+
+static void
+fused_rows (int begin, int end, gpointer data)
+{
+  FusedJob *j = data;
+  const TfliteWindow *g = &j->dw->window;
+  const GazePacked *p = j->e->packed[j->expand - j->e->graph->ops];
+  const int K = g->kh, c_in = j->expand->window.c;
+  const gsize row = (gsize) g->w * g->c;
+  float *ring = j->rings + (gsize) g_atomic_int_add (&j->next_ring, 1) * j->e->ring_floats;
+  float elo, ehi, lo, hi;
+  _gaze_op_activation_range (j->expand->activation, &elo, &ehi);
+  _gaze_op_activation_range (j->dw->activation, &lo, &hi);
+  int next = MAX (0, begin * g->stride_h - g->pad_top);
+  for (int y = begin; y < end; y++)
+    {
+      int top = y * g->stride_h - g->pad_top;
+      for (; next < MIN (g->h, top + K); next++)
+        _gaze_kernel_gemm (p, j->in + (gsize) next * g->w * c_in, c_in, elo, ehi, 0, g->w, 0,
+                           p->n_blocks, ring + (gsize) (next % K) * row, g->c);
+      const float *rows[5];
+      for (int i = 0; i < K; i++)
+        rows[i] = top + i >= 0 && top + i < g->h ? ring + (gsize) ((top + i) % K) * row
+                                                 : j->e->zeros;
+      _gaze_kernel_depthwise_row (g, rows, j->w, j->bias, lo, hi, y, j->out);
+    }
+}
+
 static void
 run_op (const GazeEncoder *e, int index, float *const *ptr, float *scratch)
 {
@@ -471,6 +557,16 @@ run_op (const GazeEncoder *e, int index, float *const *ptr, float *scratch)
   const float *w = o->n_inputs > 1 && o->inputs[1] >= 0 ? ptr[o->inputs[1]] : NULL;
   const float *bias = o->n_inputs > 2 && o->inputs[2] >= 0 ? ptr[o->inputs[2]] : NULL;
   float *y = ptr[o->output];
+  if (e->fused != NULL && e->fused[index])
+    return; /* run by the next op */
+  if (e->fused != NULL && index > 0 && e->fused[index - 1])
+    {
+      const TfliteOp *expand = o - 1;
+      FusedJob job = { e, expand, o, ptr[expand->inputs[0]], w, bias, y,
+                       scratch + (e->graph->arena_size - e->graph->scratch_offset), 0 };
+      _gaze_pool_run (e->pool, o->window.oh, fused_rows, &job);
+      return;
+    }
   const GazePacked *packed = e->packed != NULL ? e->packed[index] : NULL;
   if (packed != NULL)
     {

@@ -82,57 +82,65 @@ edge_pixel (const TfliteWindow *g, const float *const *rows, const float *w, con
     }
 }
 
+/* Output row y from the K input rows of its window (rows[i]: input row
+ * y·S − pad_top + i, or zeros in the padding). */
 static inline __attribute__ ((always_inline)) void
-depthwise (const TfliteWindow *g, const float *in, const float *w, const float *bias, float lo,
-           float hi, const float *zeros, int y_begin, int y_end, float *out, const int K,
-           const int S)
+depthwise_row (const TfliteWindow *g, const float *const *rows, const float *w, const float *bias,
+               F32x16 vlo, F32x16 vhi, int y, float *out, const int K, const int S)
 {
   const int c = g->c;
-  const F32x16 vlo = splat16 (lo), vhi = splat16 (hi);
   /* The columns whose windows need no padding: x·S − pad ≥ 0 and x·S − pad + K ≤ w. */
   int x_begin = MIN ((g->pad_left + S - 1) / S, g->ow);
   int x_end = g->w + g->pad_left >= K ? (g->w + g->pad_left - K) / S + 1 : 0;
   x_end = CLAMP (x_end, x_begin, g->ow);
-  for (int y = y_begin; y < y_end; y++)
-    {
-      const float *rows[5], *at[5];
-      for (int i = 0; i < K; i++)
-        {
-          int iy = y * S - g->pad_top + i;
-          rows[i] = iy >= 0 && iy < g->h ? in + (gsize) iy * g->w * c : zeros;
-        }
-      float *dst = out + (gsize) y * g->ow * c;
-      for (int x = 0; x < x_begin; x++)
-        edge_pixel (g, rows, w, bias, vlo, vhi, x, dst + (gsize) x * c);
-      for (int x = x_end; x < g->ow; x++)
-        edge_pixel (g, rows, w, bias, vlo, vhi, x, dst + (gsize) x * c);
-      /* Eight pixels at a time along the row, one channel block each … */
-      int x = x_begin;
-      for (int k = 0; k < c; k += 16)
-        for (x = x_begin; x + TILE <= x_end; x += TILE)
+  const float *at[5];
+  float *dst = out + (gsize) y * g->ow * c;
+  for (int x = 0; x < x_begin; x++)
+    edge_pixel (g, rows, w, bias, vlo, vhi, x, dst + (gsize) x * c);
+  for (int x = x_end; x < g->ow; x++)
+    edge_pixel (g, rows, w, bias, vlo, vhi, x, dst + (gsize) x * c);
+  /* Eight pixels at a time along the row, one channel block each … */
+  int x = x_begin;
+  for (int k = 0; k < c; k += 16)
+    for (x = x_begin; x + TILE <= x_end; x += TILE)
+      {
+        for (int i = 0; i < K; i++)
+          at[i] = rows[i] + (gsize) (x * S - g->pad_left) * c + k;
+        tile (at, c, w + k, bias != NULL ? bias + k : NULL, vlo, vhi, dst + (gsize) x * c + k, K,
+              S, TILE, 1);
+      }
+  /* … and the rest one pixel at a time, four channel blocks each. */
+  for (; x < x_end; x++)
+    for (int k = 0; k < c; k += 64)
+      {
+        for (int i = 0; i < K; i++)
+          at[i] = rows[i] + (gsize) (x * S - g->pad_left) * c + k;
+        const float *bk = bias != NULL ? bias + k : NULL;
+        float *dk = dst + (gsize) x * c + k;
+        switch (MIN (4, (c - k) / 16))
           {
-            for (int i = 0; i < K; i++)
-              at[i] = rows[i] + (gsize) (x * S - g->pad_left) * c + k;
-            tile (at, c, w + k, bias != NULL ? bias + k : NULL, vlo, vhi,
-                  dst + (gsize) x * c + k, K, S, TILE, 1);
+          case 4: tile (at, c, w + k, bk, vlo, vhi, dk, K, S, 1, 4); break;
+          case 3: tile (at, c, w + k, bk, vlo, vhi, dk, K, S, 1, 3); break;
+          case 2: tile (at, c, w + k, bk, vlo, vhi, dk, K, S, 1, 2); break;
+          default: tile (at, c, w + k, bk, vlo, vhi, dk, K, S, 1, 1); break;
           }
-      /* … and the rest one pixel at a time, four channel blocks each. */
-      for (; x < x_end; x++)
-        for (int k = 0; k < c; k += 64)
-          {
-            for (int i = 0; i < K; i++)
-              at[i] = rows[i] + (gsize) (x * S - g->pad_left) * c + k;
-            const float *bk = bias != NULL ? bias + k : NULL;
-            float *dk = dst + (gsize) x * c + k;
-            switch (MIN (4, (c - k) / 16))
-              {
-              case 4: tile (at, c, w + k, bk, vlo, vhi, dk, K, S, 1, 4); break;
-              case 3: tile (at, c, w + k, bk, vlo, vhi, dk, K, S, 1, 3); break;
-              case 2: tile (at, c, w + k, bk, vlo, vhi, dk, K, S, 1, 2); break;
-              default: tile (at, c, w + k, bk, vlo, vhi, dk, K, S, 1, 1); break;
-              }
-          }
-    }
+      }
+}
+
+void
+_gaze_kernel_depthwise_row (const TfliteWindow *g, const float *const *rows, const float *w,
+                            const float *bias, float lo, float hi, int y, float *out)
+{
+  const F32x16 vlo = splat16 (lo), vhi = splat16 (hi);
+  /* The kernel sizes and strides of MobileNetV2 and EfficientNet-Lite, as constants. */
+  if (g->kh == 3 && g->stride_w == 1)
+    depthwise_row (g, rows, w, bias, vlo, vhi, y, out, 3, 1);
+  else if (g->kh == 3)
+    depthwise_row (g, rows, w, bias, vlo, vhi, y, out, 3, 2);
+  else if (g->stride_w == 1)
+    depthwise_row (g, rows, w, bias, vlo, vhi, y, out, 5, 1);
+  else
+    depthwise_row (g, rows, w, bias, vlo, vhi, y, out, 5, 2);
 }
 
 void
@@ -140,13 +148,14 @@ _gaze_kernel_depthwise (const TfliteWindow *g, const float *in, const float *w,
                         const float *bias, float lo, float hi, const float *zeros, int y_begin,
                         int y_end, float *out)
 {
-  /* The kernel sizes and strides of MobileNetV2 and EfficientNet-Lite, as constants. */
-  if (g->kh == 3 && g->stride_w == 1)
-    depthwise (g, in, w, bias, lo, hi, zeros, y_begin, y_end, out, 3, 1);
-  else if (g->kh == 3)
-    depthwise (g, in, w, bias, lo, hi, zeros, y_begin, y_end, out, 3, 2);
-  else if (g->stride_w == 1)
-    depthwise (g, in, w, bias, lo, hi, zeros, y_begin, y_end, out, 5, 1);
-  else
-    depthwise (g, in, w, bias, lo, hi, zeros, y_begin, y_end, out, 5, 2);
+  for (int y = y_begin; y < y_end; y++)
+    {
+      const float *rows[5];
+      for (int i = 0; i < g->kh; i++)
+        {
+          int iy = y * g->stride_h - g->pad_top + i;
+          rows[i] = iy >= 0 && iy < g->h ? in + (gsize) iy * g->w * g->c : zeros;
+        }
+      _gaze_kernel_depthwise_row (g, rows, w, bias, lo, hi, y, out);
+    }
 }

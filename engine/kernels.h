@@ -51,3 +51,7 @@ gboolean _gaze_kernel_depthwise_supported (const TfliteWindow *g);
 void _gaze_kernel_depthwise (const TfliteWindow *g, const float *in, const float *w,
                              const float *bias, float lo, float hi, const float *zeros,
                              int y_begin, int y_end, float *out);
+/* Output row y alone, from the kh input rows of its windows: rows[i] is
+ * input row y·stride − pad_top + i (or zeros in the padding), wherever it is. */
+void _gaze_kernel_depthwise_row (const TfliteWindow *g, const float *const *rows, const float *w,
+                                 const float *bias, float lo, float hi, int y, float *out);
