@@ -1,4 +1,4 @@
-/* parallel.c — a pool of passively waiting worker threads. */
+/* parallel.c — a pool of worker threads that spin a while, then wait passively. */
 #include "parallel.h"
 
 #include <cblas.h>
@@ -20,16 +20,22 @@ struct _GazePool {
   gboolean caller_waits; /* the caller waits on done_cond */
   gboolean quit;
   /* The job, written before generation is bumped.  Its slices are claimed
-   * through next by whichever thread comes first, the caller included: a
-   * worker that a busy machine leaves unscheduled delays the call by no
-   * more than the slice it has claimed. */
+   * by whichever thread comes first, the caller included, so that a worker
+   * that a busy machine leaves unscheduled delays the call by no more than
+   * the slice it has claimed.  ticket holds the job (the low 15 bits of its
+   * generation), its number of slices and the next slice to claim, in one
+   * atomic int: a worker that wakes late for a job already finished finds
+   * another job's number there and claims nothing of it by mistake. */
   GazePoolFunc func;
   gpointer data;
-  int n, n_slices;
+  int n;
   gint generation;
-  gint next; /* the next slice to claim */
-  gint done; /* slices finished */
+  gint ticket; /* (job & JOB_MASK) << 16 | n_slices << 8 | next slice */
+  gint done;   /* slices of the job finished */
 };
+
+#define MAX_SLICES 255
+#define JOB_MASK 0x7fff /* so that a ticket stays a positive int */
 
 typedef struct {
   GazePool *pool;
@@ -66,16 +72,20 @@ spin_while_equal (const gint *value, int old, int spin_us)
     }
 }
 
-/* Claims and runs slices of the current job until none is left. */
+/* Claims and runs slices of job (a generation) until none is left. */
 static void
-run_slices (GazePool *pool)
+run_slices (GazePool *pool, int job)
 {
   for (;;)
     {
-      int index = g_atomic_int_add (&pool->next, 1);
-      int n_slices = pool->n_slices;
-      if (index >= n_slices)
+      int ticket = g_atomic_int_get (&pool->ticket);
+      int index = ticket & 0xff, n_slices = (ticket >> 8) & 0xff;
+      if ((ticket >> 16) != (job & JOB_MASK) || index >= n_slices)
         return;
+      if (!g_atomic_int_compare_and_exchange (&pool->ticket, ticket, ticket + 1))
+        continue;
+      /* Slice index of this job: the caller waits for it, so func and data
+       * stay this job's until it is done. */
       int begin = (int) ((gint64) pool->n * index / n_slices);
       int end = (int) ((gint64) pool->n * (index + 1) / n_slices);
       pool->func (begin, end, pool->data);
@@ -110,7 +120,7 @@ worker_main (gpointer data)
             break;
         }
       seen = g_atomic_int_get (&pool->generation);
-      run_slices (pool);
+      run_slices (pool, seen);
     }
   g_free (w);
   return NULL;
@@ -188,29 +198,30 @@ _gaze_pool_run (GazePool *pool, int n, GazePoolFunc func, gpointer data)
       return;
     }
   /* Two slices a thread, so that a late worker leaves less to wait for. */
+  int n_slices = MIN (MIN (n, 2 * pool->n_threads), MAX_SLICES);
+  /* Generations wrap around (in unsigned arithmetic) and stay positive. */
+  int job = (int) (((guint) g_atomic_int_get (&pool->generation) + 1) & G_MAXINT);
   pool->func = func;
   pool->data = data;
   pool->n = n;
-  pool->n_slices = MIN (n, 2 * pool->n_threads);
   g_atomic_int_set (&pool->done, 0);
-  g_atomic_int_set (&pool->next, 0);
-  g_atomic_int_inc (&pool->generation);
+  g_atomic_int_set (&pool->ticket, (job & JOB_MASK) << 16 | n_slices << 8);
+  g_atomic_int_set (&pool->generation, job);
   g_mutex_lock (&pool->lock);
   if (pool->sleeping > 0)
     g_cond_broadcast (&pool->wake);
   g_mutex_unlock (&pool->lock);
 
-  run_slices (pool);
-  if (g_atomic_int_get (&pool->done) != pool->n_slices)
+  run_slices (pool, job);
+  if (g_atomic_int_get (&pool->done) != n_slices)
     {
       /* Spin as the workers do, then sleep until the last slice signals. */
       gint64 deadline = g_get_monotonic_time () + pool->spin_us;
-      while (g_atomic_int_get (&pool->done) != pool->n_slices
-             && g_get_monotonic_time () < deadline)
+      while (g_atomic_int_get (&pool->done) != n_slices && g_get_monotonic_time () < deadline)
         cpu_relax ();
       g_mutex_lock (&pool->lock);
       pool->caller_waits = TRUE;
-      while (g_atomic_int_get (&pool->done) != pool->n_slices)
+      while (g_atomic_int_get (&pool->done) != n_slices)
         g_cond_wait (&pool->done_cond, &pool->lock);
       pool->caller_waits = FALSE;
       g_mutex_unlock (&pool->lock);
