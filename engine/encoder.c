@@ -542,7 +542,7 @@ fused_rows (int begin, int end, gpointer data)
       for (int i = 0; i < K; i++)
         rows[i] = top + i >= 0 && top + i < g->h ? ring + (gsize) ((top + i) % K) * row
                                                  : j->e->zeros;
-      _gaze_kernel_depthwise_row (g, rows, j->w, j->bias, lo, hi, y, j->out);
+      _gaze_kernel_depthwise_row (g, rows, j->e->zeros, j->w, j->bias, lo, hi, y, j->out);
     }
 }
 

@@ -54,39 +54,50 @@ tile (const float *const *rows, int c, const float *wk, const float *bias, F32x1
       store16 (dst + (gsize) t * c + 16 * b, clamp16 (acc[t][b], lo, hi));
 }
 
-/* One output pixel whose window leaves the image at the left or right:
- * every channel block, the taps outside skipped; four blocks at a time, so
- * that four sums proceed at once. */
-static void
-edge_pixel (const TfliteWindow *g, const float *const *rows, const float *w, const float *bias,
-            F32x16 lo, F32x16 hi, int x, float *dst)
+/* One output pixel whose window leaves the image at the left or right: the
+ * taps outside point at the row of zeros, so that the pixel is summed as the
+ * others are, four channel blocks at a time. */
+static inline __attribute__ ((always_inline)) void
+edge_pixel (const TfliteWindow *g, const float *const *rows, const float *zeros, const float *w,
+            const float *bias, F32x16 lo, F32x16 hi, int x, float *dst, const int K)
 {
   const int c = g->c, ix0 = x * g->stride_w - g->pad_left;
-  const int j_begin = MAX (0, -ix0), j_end = MIN (g->kw, g->w - ix0);
+  const float *taps[5][5];
+  for (int i = 0; i < K; i++)
+    for (int j = 0; j < K; j++)
+      taps[i][j] = ix0 + j >= 0 && ix0 + j < g->w ? rows[i] + (gsize) (ix0 + j) * c : zeros;
   for (int k = 0; k < c; k += 64)
     {
       const int nb = MIN (4, (c - k) / 16);
-      F32x16 acc[4];
-      for (int b = 0; b < nb; b++)
-        acc[b] = bias != NULL ? load16 (bias + k + 16 * b) : (F32x16) { 0 };
-      for (int i = 0; i < g->kh; i++)
-        for (int j = j_begin; j < j_end; j++)
+      F32x16 acc[4] = { { 0 } };
+#pragma GCC unroll 4
+      for (int b = 0; b < 4; b++)
+        if (b < nb && bias != NULL)
+          acc[b] = load16 (bias + k + 16 * b);
+#pragma GCC unroll 5
+      for (int i = 0; i < K; i++)
+#pragma GCC unroll 5
+        for (int j = 0; j < K; j++)
           {
-            const float *src = rows[i] + (gsize) (ix0 + j) * c + k;
-            const float *wk = w + (gsize) (i * g->kw + j) * c + k;
-            for (int b = 0; b < nb; b++)
-              acc[b] += load16 (src + 16 * b) * load16 (wk + 16 * b);
+            const float *src = taps[i][j] + k, *wk = w + (gsize) (i * K + j) * c + k;
+#pragma GCC unroll 4
+            for (int b = 0; b < 4; b++)
+              if (b < nb)
+                acc[b] += load16 (src + 16 * b) * load16 (wk + 16 * b);
           }
-      for (int b = 0; b < nb; b++)
-        store16 (dst + k + 16 * b, clamp16 (acc[b], lo, hi));
+#pragma GCC unroll 4
+      for (int b = 0; b < 4; b++)
+        if (b < nb)
+          store16 (dst + k + 16 * b, clamp16 (acc[b], lo, hi));
     }
 }
 
 /* Output row y from the K input rows of its window (rows[i]: input row
  * y·S − pad_top + i, or zeros in the padding). */
 static inline __attribute__ ((always_inline)) void
-depthwise_row (const TfliteWindow *g, const float *const *rows, const float *w, const float *bias,
-               F32x16 vlo, F32x16 vhi, int y, float *out, const int K, const int S)
+depthwise_row (const TfliteWindow *g, const float *const *rows, const float *zeros,
+               const float *w, const float *bias, F32x16 vlo, F32x16 vhi, int y, float *out,
+               const int K, const int S)
 {
   const int c = g->c;
   /* The columns whose windows need no padding: x·S − pad ≥ 0 and x·S − pad + K ≤ w. */
@@ -96,9 +107,9 @@ depthwise_row (const TfliteWindow *g, const float *const *rows, const float *w, 
   const float *at[5];
   float *dst = out + (gsize) y * g->ow * c;
   for (int x = 0; x < x_begin; x++)
-    edge_pixel (g, rows, w, bias, vlo, vhi, x, dst + (gsize) x * c);
+    edge_pixel (g, rows, zeros, w, bias, vlo, vhi, x, dst + (gsize) x * c, K);
   for (int x = x_end; x < g->ow; x++)
-    edge_pixel (g, rows, w, bias, vlo, vhi, x, dst + (gsize) x * c);
+    edge_pixel (g, rows, zeros, w, bias, vlo, vhi, x, dst + (gsize) x * c, K);
   /* Eight pixels at a time along the row, one channel block each … */
   int x = x_begin;
   for (int k = 0; k < c; k += 16)
@@ -128,19 +139,20 @@ depthwise_row (const TfliteWindow *g, const float *const *rows, const float *w, 
 }
 
 void
-_gaze_kernel_depthwise_row (const TfliteWindow *g, const float *const *rows, const float *w,
-                            const float *bias, float lo, float hi, int y, float *out)
+_gaze_kernel_depthwise_row (const TfliteWindow *g, const float *const *rows, const float *zeros,
+                            const float *w, const float *bias, float lo, float hi, int y,
+                            float *out)
 {
   const F32x16 vlo = splat16 (lo), vhi = splat16 (hi);
   /* The kernel sizes and strides of MobileNetV2 and EfficientNet-Lite, as constants. */
   if (g->kh == 3 && g->stride_w == 1)
-    depthwise_row (g, rows, w, bias, vlo, vhi, y, out, 3, 1);
+    depthwise_row (g, rows, zeros, w, bias, vlo, vhi, y, out, 3, 1);
   else if (g->kh == 3)
-    depthwise_row (g, rows, w, bias, vlo, vhi, y, out, 3, 2);
+    depthwise_row (g, rows, zeros, w, bias, vlo, vhi, y, out, 3, 2);
   else if (g->stride_w == 1)
-    depthwise_row (g, rows, w, bias, vlo, vhi, y, out, 5, 1);
+    depthwise_row (g, rows, zeros, w, bias, vlo, vhi, y, out, 5, 1);
   else
-    depthwise_row (g, rows, w, bias, vlo, vhi, y, out, 5, 2);
+    depthwise_row (g, rows, zeros, w, bias, vlo, vhi, y, out, 5, 2);
 }
 
 void
@@ -156,6 +168,6 @@ _gaze_kernel_depthwise (const TfliteWindow *g, const float *in, const float *w,
           int iy = y * g->stride_h - g->pad_top + i;
           rows[i] = iy >= 0 && iy < g->h ? in + (gsize) iy * g->w * g->c : zeros;
         }
-      _gaze_kernel_depthwise_row (g, rows, w, bias, lo, hi, y, out);
+      _gaze_kernel_depthwise_row (g, rows, zeros, w, bias, lo, hi, y, out);
     }
 }

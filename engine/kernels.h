@@ -52,6 +52,8 @@ void _gaze_kernel_depthwise (const TfliteWindow *g, const float *in, const float
                              const float *bias, float lo, float hi, const float *zeros,
                              int y_begin, int y_end, float *out);
 /* Output row y alone, from the kh input rows of its windows: rows[i] is
- * input row y·stride − pad_top + i (or zeros in the padding), wherever it is. */
-void _gaze_kernel_depthwise_row (const TfliteWindow *g, const float *const *rows, const float *w,
-                                 const float *bias, float lo, float hi, int y, float *out);
+ * input row y·stride − pad_top + i (or zeros in the padding), wherever it is;
+ * zeros as for _gaze_kernel_depthwise. */
+void _gaze_kernel_depthwise_row (const TfliteWindow *g, const float *const *rows,
+                                 const float *zeros, const float *w, const float *bias, float lo,
+                                 float hi, int y, float *out);

@@ -9,6 +9,9 @@
  * of a burst of short jobs (an encoder's ops, tens of microseconds each)
  * starts without a wake-up (a futex round trip costs about as much as such
  * an op).  With spin_us 0 they wait passively at once. */
+#define MAX_SLICES 64
+#define JOB_MASK 0x7fff /* so that 2·job + 1 stays a positive int */
+
 struct _GazePool {
   int n_threads;
   int spin_us;
@@ -19,26 +22,27 @@ struct _GazePool {
   int sleeping;      /* workers waiting on wake */
   gboolean caller_waits; /* the caller waits on done_cond */
   gboolean quit;
-  /* The job, written before generation is bumped.  Its slices are claimed
-   * by whichever thread comes first, the caller included, so that a worker
-   * that a busy machine leaves unscheduled delays the call by no more than
-   * the slice it has claimed.  ticket holds the job (the low 15 bits of its
-   * generation), its number of slices and the next slice to claim, in one
-   * atomic int: a worker that wakes late for a job already finished finds
-   * another job's number there and claims nothing of it by mistake. */
+  /* The job, written before generation is bumped.  Slice i belongs to
+   * thread i · n_threads / n_slices (the caller is thread 0), which runs its
+   * own first, in order, so that consecutive ops split the same way find
+   * their rows in the cache of the core that wrote them; then each thread
+   * takes, from the end, whatever slices are still unclaimed, so that a
+   * worker that a busy machine leaves unscheduled delays the call by no more
+   * than the slice it has claimed.  claims[i] is 2·job while slice i is free
+   * and 2·job + 1 once claimed (job: the generation's low 15 bits): a worker
+   * that wakes late for a finished job claims nothing of the next. */
   GazePoolFunc func;
   gpointer data;
   int n;
   gint generation;
-  gint ticket; /* (job & JOB_MASK) << 16 | n_slices << 8 | next slice */
-  gint done;   /* slices of the job finished */
+  gint n_slices;
+  gint claims[MAX_SLICES];
+  gint done; /* slices of the job finished */
 };
-
-#define MAX_SLICES 255
-#define JOB_MASK 0x7fff /* so that a ticket stays a positive int */
 
 typedef struct {
   GazePool *pool;
+  int index; /* 1 … n_threads − 1 */
 } Worker;
 
 static inline void
@@ -72,31 +76,36 @@ spin_while_equal (const gint *value, int old, int spin_us)
     }
 }
 
-/* Claims and runs slices of job (a generation) until none is left. */
 static void
-run_slices (GazePool *pool, int job)
+run_slice (GazePool *pool, int job, int index, int n_slices)
 {
-  for (;;)
+  int free = 2 * (job & JOB_MASK);
+  if (!g_atomic_int_compare_and_exchange (&pool->claims[index], free, free + 1))
+    return;
+  /* Slice index of this job: the caller waits for it, so func and data stay
+   * this job's until it is done. */
+  int begin = (int) ((gint64) pool->n * index / n_slices);
+  int end = (int) ((gint64) pool->n * (index + 1) / n_slices);
+  pool->func (begin, end, pool->data);
+  if (g_atomic_int_add (&pool->done, 1) + 1 == n_slices)
     {
-      int ticket = g_atomic_int_get (&pool->ticket);
-      int index = ticket & 0xff, n_slices = (ticket >> 8) & 0xff;
-      if ((ticket >> 16) != (job & JOB_MASK) || index >= n_slices)
-        return;
-      if (!g_atomic_int_compare_and_exchange (&pool->ticket, ticket, ticket + 1))
-        continue;
-      /* Slice index of this job: the caller waits for it, so func and data
-       * stay this job's until it is done. */
-      int begin = (int) ((gint64) pool->n * index / n_slices);
-      int end = (int) ((gint64) pool->n * (index + 1) / n_slices);
-      pool->func (begin, end, pool->data);
-      if (g_atomic_int_add (&pool->done, 1) + 1 == n_slices)
-        {
-          g_mutex_lock (&pool->lock);
-          if (pool->caller_waits)
-            g_cond_signal (&pool->done_cond);
-          g_mutex_unlock (&pool->lock);
-        }
+      g_mutex_lock (&pool->lock);
+      if (pool->caller_waits)
+        g_cond_signal (&pool->done_cond);
+      g_mutex_unlock (&pool->lock);
     }
+}
+
+/* Thread `thread`'s slices of job (a generation), then the others still free. */
+static void
+run_slices (GazePool *pool, int job, int thread)
+{
+  int n_slices = g_atomic_int_get (&pool->n_slices);
+  for (int i = 0; i < n_slices; i++)
+    if ((gint64) i * pool->n_threads / n_slices == thread)
+      run_slice (pool, job, i, n_slices);
+  for (int i = n_slices - 1; i >= 0; i--)
+    run_slice (pool, job, i, n_slices);
 }
 
 static gpointer
@@ -120,7 +129,7 @@ worker_main (gpointer data)
             break;
         }
       seen = g_atomic_int_get (&pool->generation);
-      run_slices (pool, seen);
+      run_slices (pool, seen, w->index);
     }
   g_free (w);
   return NULL;
@@ -140,7 +149,7 @@ _gaze_pool_new_spinning (int n_threads, int spin_us)
   for (int k = 1; k < pool->n_threads; k++)
     {
       Worker *w = g_new (Worker, 1);
-      *w = (Worker) { pool };
+      *w = (Worker) { pool, k };
       pool->threads[k - 1] = g_thread_try_new ("gaze-pool", worker_main, w, NULL);
       if (pool->threads[k - 1] == NULL)
         {
@@ -205,14 +214,16 @@ _gaze_pool_run (GazePool *pool, int n, GazePoolFunc func, gpointer data)
   pool->data = data;
   pool->n = n;
   g_atomic_int_set (&pool->done, 0);
-  g_atomic_int_set (&pool->ticket, (job & JOB_MASK) << 16 | n_slices << 8);
+  g_atomic_int_set (&pool->n_slices, n_slices);
+  for (int i = 0; i < n_slices; i++)
+    g_atomic_int_set (&pool->claims[i], 2 * (job & JOB_MASK));
   g_atomic_int_set (&pool->generation, job);
   g_mutex_lock (&pool->lock);
   if (pool->sleeping > 0)
     g_cond_broadcast (&pool->wake);
   g_mutex_unlock (&pool->lock);
 
-  run_slices (pool, job);
+  run_slices (pool, job, 0);
   if (g_atomic_int_get (&pool->done) != n_slices)
     {
       /* Spin as the workers do, then sleep until the last slice signals. */
