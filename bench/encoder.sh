@@ -8,7 +8,8 @@
 # reaches, each one's speed-up from 1 to 2 threads, and the bound that the
 # cores' sgemm peak sets.  The three alternate for ROUNDS rounds (default 5)
 # and each figure is the median of its rounds' medians, so that a load that
-# comes and goes on a shared machine hits all alike.  Last, where Gaze's time
+# comes and goes on a shared machine hits all alike; each row ends with the
+# load average (1 minute) as its rounds end.  Last, where Gaze's time
 # goes (GAZE_ENCODER_PROFILE), on its kernels and on the reference path
 # (GAZE_ENCODER_REFERENCE=1: im2col and OpenBLAS, as the encoder ran before).
 #
@@ -54,7 +55,7 @@ ort() { NODE_PATH=$cache/node_modules node bench/ort_mobilenet.js "$onnx" "$@"; 
 best=$(bench_best_coretype cooperlake)
 
 echo "MobileNetV2 1.0/224, batch 1, median of $runs runs (median of $rounds rounds), $(nproc) cores ($(bench_cpu_name)), load $(cut -d' ' -f1 /proc/loadavg)"
-printf '%-8s %-24s %9s %9s %9s %9s %11s %8s\n' threads "Gaze (OpenBLAS kernels)" gaze_ms ort_ms torch_ms gaze/ort gaze/torch gflops
+printf '%-8s %-24s %9s %9s %9s %9s %11s %8s %6s\n' threads "Gaze (OpenBLAS kernels)" gaze_ms ort_ms torch_ms gaze/ort gaze/torch gflops load
 declare -A result=()
 ratio() { [ "$1" = - ] || [ "$2" = - ] && echo - || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 for threads in 1 2; do
@@ -90,8 +91,8 @@ for threads in 1 2; do
     gflops=$(awk -v g="$ms" -v m="${macs[$coretype]}" 'BEGIN { printf "%.1f", 2 * m / (g / 1000) }')
     label=${core[$coretype]}
     [ "$coretype" = default ] && label="$label (in use)"
-    printf '%-8s %-24s %9s %9s %9s %9s %11s %8s\n' "$threads" "$label" "$ms" "$ort_ms" "$torch_ms" \
-      "$(ratio "$ms" "$ort_ms")" "$(ratio "$ms" "$torch_ms")" "$gflops"
+    printf '%-8s %-24s %9s %9s %9s %9s %11s %8s %6s\n' "$threads" "$label" "$ms" "$ort_ms" "$torch_ms" \
+      "$(ratio "$ms" "$ort_ms")" "$(ratio "$ms" "$torch_ms")" "$gflops" "$(cut -d' ' -f1 /proc/loadavg)"
   done
   unset gaze core macs
 done
