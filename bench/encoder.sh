@@ -9,7 +9,8 @@
 # cores' sgemm peak sets.  The three alternate for ROUNDS rounds (default 5)
 # and each figure is the median of its rounds' medians, so that a load that
 # comes and goes on a shared machine hits all alike; each row ends with the
-# load average (1 minute) as its rounds end.  Last, where Gaze's time
+# load average (1 minute) as its rounds end, in which the benchmark's own
+# threads count (about 1 at 1 thread and 2 at 2 threads on an idle machine).  Last, where Gaze's time
 # goes (GAZE_ENCODER_PROFILE), on its kernels and on the reference path
 # (GAZE_ENCODER_REFERENCE=1: im2col and OpenBLAS, as the encoder ran before).
 #
