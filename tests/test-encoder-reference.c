@@ -93,7 +93,7 @@ test_encoder (gconstpointer data)
       worst_out = MAX (worst_out, d_out);
       g_assert_cmpmem (grid_one, n_grid * sizeof (float), grid, n_grid * sizeof (float));
     }
-  g_test_message ("%s: worst max |fast − reference| / range: grid %.3g, output %.3g", name, worst,
+  g_test_message ("%s: worst max |fast - reference| / range: grid %.3g, output %.3g", name, worst,
                   worst_out);
   /* Some difference: the test is of the fast path, not the reference twice. */
   g_assert_cmpfloat (worst, >, 0);
