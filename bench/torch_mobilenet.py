@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Times one MobileNetV2 1.0/224 forward pass (batch 1, float32) in PyTorch.
 
-The reference for bench/encoder.sh.  torchvision is not in Debian's
-python3-torch, so the architecture (Sandler et al. 2018, table 2) is written
-out in plain torch.nn; weights are random, which does not change the time.
-Prints the median of --runs runs in milliseconds.
+A reference for bench/encoder.sh.  The architecture (Sandler et al. 2018,
+table 2) is written out in plain torch.nn with batch norm folded into the
+convolutions, as in the .tflite; weights are random, which does not change
+the time.  Prints the median of --runs runs in milliseconds.
+
+With --export PATH, writes instead torchvision's mobilenet_v2() (Debian's
+python3-torchvision; random weights) as ONNX, for ONNX Runtime, which folds
+the batch norms itself when it loads the graph.
 """
 import argparse
 import statistics
@@ -64,7 +68,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--export", metavar="PATH")
     args = parser.parse_args()
+    if args.export:
+        import torchvision
+        torch.manual_seed(0)
+        model = torchvision.models.mobilenet_v2().eval()
+        torch.onnx.export(model, torch.rand(1, 3, 224, 224), args.export, opset_version=13,
+                          input_names=["input"], output_names=["logits"])
+        return
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = MobileNetV2().eval()

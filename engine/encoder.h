@@ -8,3 +8,6 @@ GazeEncoder *_gaze_encoder_new_from_data (const guint8 *data, gsize size, const 
                                          GError **error);
 /* Multiply-adds of one forward pass, as the reader counted them. */
 double _gaze_encoder_get_macs (const GazeEncoder *encoder);
+/* The encoder as ops.c defines each op (im2col and cblas_sgemm, one
+ * thread): the slow reference that the fast kernels are tested against. */
+GazeEncoder *_gaze_encoder_load_reference (const char *path, GError **error);

@@ -68,6 +68,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GazeImage, gaze_image_free)
 typedef struct _GazeEncoder GazeEncoder;
 
 GazeEncoder *gaze_encoder_load (const char *path, GError **error);
+/* The same, with each forward pass split over n_threads threads, the
+ * caller's included (the encoder's own: below 1, as many as OpenBLAS is set
+ * to use, which is what gaze_encoder_load does).  A pass that finds them
+ * busy with another thread's pass runs in its caller's thread alone. */
+GazeEncoder *gaze_encoder_load_with_threads (const char *path, int n_threads, GError **error);
+int gaze_encoder_get_n_threads (const GazeEncoder *encoder);
 void gaze_encoder_free (GazeEncoder *encoder);
 
 const char *gaze_encoder_get_name (const GazeEncoder *encoder);   /* file name without .tflite */

@@ -7,6 +7,7 @@
  * needs no im2col: the NHWC input already is that matrix.
  */
 #include "ops.h"
+#include "simd.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -20,9 +21,8 @@ clampf (float x, float lo, float hi)
   return x > hi ? hi : x;
 }
 
-/* The clamp range an activation implies; the loops below use it to vectorise. */
-static void
-activation_range (TfliteActivation act, float *lo, float *hi)
+void
+_gaze_op_activation_range (TfliteActivation act, float *lo, float *hi)
 {
   *lo = -INFINITY;
   *hi = INFINITY;
@@ -43,14 +43,14 @@ _gaze_op_activation (float *x, gsize n, TfliteActivation act)
   if (act == TFLITE_ACT_NONE)
     return;
   float lo, hi;
-  activation_range (act, &lo, &hi);
+  _gaze_op_activation_range (act, &lo, &hi);
 #pragma omp simd
   for (gsize i = 0; i < n; i++)
     x[i] = clampf (x[i], lo, hi);
 }
 
-static gboolean
-conv2d_is_gemm (const GazeOpWindow *g)
+gboolean
+_gaze_op_conv2d_is_gemm (const GazeOpWindow *g)
 {
   return g->kh == 1 && g->kw == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0
          && g->pad_left == 0;
@@ -59,40 +59,70 @@ conv2d_is_gemm (const GazeOpWindow *g)
 gsize
 _gaze_op_conv2d_scratch (const GazeOpWindow *g)
 {
-  if (conv2d_is_gemm (g))
+  if (_gaze_op_conv2d_is_gemm (g))
     return 0;
   return (gsize) g->oh * g->ow * g->kh * g->kw * g->c;
 }
 
-/* Row p = y·ow + x of col holds the kh×kw×c window of output pixel (y, x). */
-static void
-im2col (const GazeOpWindow *g, const float *in, float *col)
+/* memcpy of n floats in pieces of constant size, which GCC inlines: im2col's
+ * copies are short (a 3×3 window of RGB, 9 floats), where a call to memcpy
+ * costs more than the copy. */
+static inline void
+copy_floats (float *dst, const float *src, gsize n)
+{
+  for (; n >= 8; n -= 8, dst += 8, src += 8)
+    memcpy (dst, src, 8 * sizeof (float));
+  if (n & 4)
+    {
+      memcpy (dst, src, 4 * sizeof (float));
+      dst += 4;
+      src += 4;
+    }
+  if (n & 2)
+    {
+      memcpy (dst, src, 2 * sizeof (float));
+      dst += 2;
+      src += 2;
+    }
+  if (n & 1)
+    *dst = *src;
+}
+
+void
+_gaze_op_im2col_rows (const GazeOpWindow *g, const float *in, int p_begin, int p_end, float *col)
 {
   const gsize k = (gsize) g->kh * g->kw * g->c;
-  for (int y = 0; y < g->oh; y++)
-    for (int x = 0; x < g->ow; x++)
-      {
-        float *row = col + ((gsize) y * g->ow + x) * k;
-        for (int i = 0; i < g->kh; i++)
-          {
-            int iy = y * g->stride_h + i - g->pad_top;
-            float *dst = row + (gsize) i * g->kw * g->c;
-            if (iy < 0 || iy >= g->h)
-              {
-                memset (dst, 0, sizeof (float) * g->kw * g->c);
-                continue;
-              }
-            for (int j = 0; j < g->kw; j++)
-              {
-                int ix = x * g->stride_w + j - g->pad_left;
-                if (ix < 0 || ix >= g->w)
-                  memset (dst + j * g->c, 0, sizeof (float) * g->c);
-                else
-                  memcpy (dst + j * g->c, in + ((gsize) iy * g->w + ix) * g->c,
-                          sizeof (float) * g->c);
-              }
-          }
-      }
+  for (int p = p_begin; p < p_end; p++)
+    {
+      int y = p / g->ow, x = p % g->ow;
+      float *row = col + (gsize) (p - p_begin) * k;
+      for (int i = 0; i < g->kh; i++)
+        {
+          int iy = y * g->stride_h + i - g->pad_top;
+          float *dst = row + (gsize) i * g->kw * g->c;
+          if (iy < 0 || iy >= g->h)
+            {
+              memset (dst, 0, sizeof (float) * g->kw * g->c);
+              continue;
+            }
+          int ix0 = x * g->stride_w - g->pad_left;
+          if (ix0 >= 0 && ix0 + g->kw <= g->w)
+            {
+              /* The window's row lies inside the image: kw·c floats in a row. */
+              copy_floats (dst, in + ((gsize) iy * g->w + ix0) * g->c, (gsize) g->kw * g->c);
+              continue;
+            }
+          for (int j = 0; j < g->kw; j++)
+            {
+              int ix = ix0 + j;
+              if (ix < 0 || ix >= g->w)
+                memset (dst + j * g->c, 0, sizeof (float) * g->c);
+              else
+                memcpy (dst + j * g->c, in + ((gsize) iy * g->w + ix) * g->c,
+                        sizeof (float) * g->c);
+            }
+        }
+    }
 }
 
 /* out = act(a · wᵀ + bias): the GEMM, then bias and activation in one pass.
@@ -109,7 +139,7 @@ gemm_bias_act (const float *a, int rows, int k, const float *w, const float *bia
       return;
     }
   float lo, hi;
-  activation_range (act, &lo, &hi);
+  _gaze_op_activation_range (act, &lo, &hi);
   for (int r = 0; r < rows; r++)
     {
       float *row = out + (gsize) r * cols;
@@ -124,30 +154,12 @@ _gaze_op_conv2d_forward (const GazeOpWindow *g, const float *in, const float *we
                         const float *bias, TfliteActivation act, float *scratch, float *out)
 {
   const float *a = in;
-  if (!conv2d_is_gemm (g))
+  if (!_gaze_op_conv2d_is_gemm (g))
     {
-      im2col (g, in, scratch);
+      _gaze_op_im2col_rows (g, in, 0, g->oh * g->ow, scratch);
       a = scratch;
     }
   gemm_bias_act (a, g->oh * g->ow, g->kh * g->kw * g->c, weights, bias, g->oc, act, out);
-}
-
-/* Sixteen floats: one AVX-512 register, two AVX ones; GCC lowers it to
- * whatever -march offers.  Loads and stores go through memcpy (unaligned). */
-typedef float F32x16 __attribute__ ((vector_size (64)));
-
-static inline F32x16
-load16 (const float *p)
-{
-  F32x16 v;
-  memcpy (&v, p, sizeof v);
-  return v;
-}
-
-static inline void
-store16 (float *p, F32x16 v)
-{
-  memcpy (p, &v, sizeof v);
 }
 
 /* Output pixel (y, x) of a depthwise conv, all channels, skipping the taps
@@ -257,7 +269,7 @@ _gaze_op_depthwise_conv2d_rows (const GazeOpWindow *g, const float *in, const fl
 {
   const int c = g->c;
   float lo, hi;
-  activation_range (act, &lo, &hi);
+  _gaze_op_activation_range (act, &lo, &hi);
   /* The columns whose windows need no padding: x·s − pad ≥ 0 and x·s − pad + kw ≤ w. */
   int x_begin = (g->pad_left + g->stride_w - 1) / g->stride_w;
   int x_end = g->w + g->pad_left >= g->kw ? (g->w + g->pad_left - g->kw) / g->stride_w + 1 : 0;
@@ -329,7 +341,7 @@ _gaze_op_average_pool_forward (const GazeOpWindow *g, const float *in, TfliteAct
               }
           }
         float inv = count > 0 ? 1.0f / count : 0.0f, lo, hi;
-        activation_range (act, &lo, &hi);
+        _gaze_op_activation_range (act, &lo, &hi);
         for (int k = 0; k < c; k++)
           acc[k] = clampf (acc[k] * inv, lo, hi);
       }
@@ -359,7 +371,7 @@ same_dims (const int a[4], const int b[4])
   {                                                                                               \
     gsize n = (gsize) out_dims[0] * out_dims[1] * out_dims[2] * out_dims[3];                      \
     float lo, hi;                                                                                 \
-    activation_range (act, &lo, &hi);                                                             \
+    _gaze_op_activation_range (act, &lo, &hi);                                                             \
     if (same_dims (a_dims, out_dims) && same_dims (b_dims, out_dims))                             \
       {                                                                                           \
         _Pragma ("omp simd")                                                                      \

@@ -11,6 +11,12 @@
 
 typedef TfliteWindow GazeOpWindow;
 
+/* A 1×1 stride-1 unpadded conv: the NHWC input is already the GEMM's matrix. */
+gboolean _gaze_op_conv2d_is_gemm (const GazeOpWindow *g);
+/* Rows p_begin … p_end − 1 (p = y·ow + x) of im2col's matrix: row p holds the
+ * kh×kw×c window of output pixel p, zero where it leaves the image. */
+void _gaze_op_im2col_rows (const GazeOpWindow *g, const float *in, int p_begin, int p_end,
+                          float *col);
 /* Floats of scratch conv2d needs (0 when a 1×1 stride-1 conv is a plain GEMM). */
 gsize _gaze_op_conv2d_scratch (const GazeOpWindow *g);
 /* weights: [oc][kh][kw][c]; bias: oc floats or NULL. */
@@ -44,5 +50,7 @@ void _gaze_op_fully_connected_forward (const float *in, int batch, int n_in, con
 void _gaze_op_softmax_forward (const float *in, gsize rows, int n, float beta, float *out);
 /* QUANTIZE in float: the values that the quantized type can hold, clamped to [lo, hi]. */
 void _gaze_op_quantize_forward (const float *in, gsize n, float lo, float hi, float *out);
+/* The clamp range [lo, hi] a fused activation implies (±∞ for none). */
+void _gaze_op_activation_range (TfliteActivation act, float *lo, float *hi);
 /* The fused activation, in place. */
 void _gaze_op_activation (float *x, gsize n, TfliteActivation act);

@@ -1,48 +1,171 @@
-/* parallel.c — a pool of passively waiting worker threads. */
+/* parallel.c — a pool of worker threads that spin a while, then wait passively. */
 #include "parallel.h"
 
 #include <cblas.h>
 
+/* The workers are persistent threads.  A call publishes its job and bumps
+ * `generation`; a worker that finished the last job spins on the counter for
+ * up to spin_us before it sleeps on the condition variable, so that the next
+ * of a burst of short jobs (an encoder's ops, tens of microseconds each)
+ * starts without a wake-up (a futex round trip costs about as much as such
+ * an op).  With spin_us 0 they wait passively at once. */
+#define MAX_SLICES 64
+#define JOB_MASK 0x7fff /* so that 2·job + 1 stays a positive int */
+
 struct _GazePool {
   int n_threads;
-  GThreadPool *workers; /* n_threads − 1 of them; NULL for one thread */
-};
-
-/* One call of _gaze_pool_run: how many slices are still running. */
-typedef struct {
-  GMutex lock;
-  GCond done;
-  int pending;
-} Job;
-
-typedef struct {
-  Job *job;
+  int spin_us;
+  GThread **threads; /* n_threads − 1 of them */
+  GMutex busy;       /* held by the one caller whose job the workers run */
+  GMutex lock;       /* guards sleeping, quit and the condition variables */
+  GCond wake, done_cond;
+  int sleeping;      /* workers waiting on wake */
+  gboolean caller_waits; /* the caller waits on done_cond */
+  gboolean quit;
+  /* The job, written before generation is bumped.  Slice i belongs to
+   * thread i · n_threads / n_slices (the caller is thread 0), which runs its
+   * own first, in order, so that consecutive ops split the same way find
+   * their rows in the cache of the core that wrote them; then each thread
+   * takes, from the end, whatever slices are still unclaimed, so that a
+   * worker that a busy machine leaves unscheduled delays the call by no more
+   * than the slice it has claimed.  claims[i] is 2·job while slice i is free
+   * and 2·job + 1 once claimed (job: the generation's low 15 bits): a worker
+   * that wakes late for a finished job claims nothing of the next. */
   GazePoolFunc func;
   gpointer data;
-  int begin, end;
-} Slice;
+  int n;
+  gint generation;
+  gint n_slices;
+  gint claims[MAX_SLICES];
+  gint done; /* slices of the job finished */
+};
+
+typedef struct {
+  GazePool *pool;
+  int index; /* 1 … n_threads − 1 */
+} Worker;
+
+static inline void
+cpu_relax (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause ();
+#endif
+}
+
+/* Spins until *value differs from old, for at most spin_us; whether it did. */
+static gboolean
+spin_while_equal (const gint *value, int old, int spin_us)
+{
+  if (spin_us <= 0)
+    return g_atomic_int_get (value) != old;
+  gint64 deadline = 0;
+  for (int i = 0;; i++)
+    {
+      if (g_atomic_int_get (value) != old)
+        return TRUE;
+      cpu_relax ();
+      if ((i & 255) == 255)
+        {
+          gint64 now = g_get_monotonic_time ();
+          if (deadline == 0)
+            deadline = now + spin_us;
+          else if (now >= deadline)
+            return FALSE;
+        }
+    }
+}
 
 static void
-run_slice (gpointer item, gpointer user_data)
+run_slice (GazePool *pool, int job, int index, int n_slices)
 {
-  Slice *s = item;
-  s->func (s->begin, s->end, s->data);
-  g_mutex_lock (&s->job->lock);
-  if (--s->job->pending == 0)
-    g_cond_signal (&s->job->done);
-  g_mutex_unlock (&s->job->lock);
+  int free = 2 * (job & JOB_MASK);
+  if (!g_atomic_int_compare_and_exchange (&pool->claims[index], free, free + 1))
+    return;
+  /* Slice index of this job: the caller waits for it, so func and data stay
+   * this job's until it is done. */
+  int begin = (int) ((gint64) pool->n * index / n_slices);
+  int end = (int) ((gint64) pool->n * (index + 1) / n_slices);
+  pool->func (begin, end, pool->data);
+  if (g_atomic_int_add (&pool->done, 1) + 1 == n_slices)
+    {
+      g_mutex_lock (&pool->lock);
+      if (pool->caller_waits)
+        g_cond_signal (&pool->done_cond);
+      g_mutex_unlock (&pool->lock);
+    }
+}
+
+/* Thread `thread`'s slices of job (a generation), then the others still free. */
+static void
+run_slices (GazePool *pool, int job, int thread)
+{
+  int n_slices = g_atomic_int_get (&pool->n_slices);
+  for (int i = 0; i < n_slices; i++)
+    if ((gint64) i * pool->n_threads / n_slices == thread)
+      run_slice (pool, job, i, n_slices);
+  for (int i = n_slices - 1; i >= 0; i--)
+    run_slice (pool, job, i, n_slices);
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  Worker *w = data;
+  GazePool *pool = w->pool;
+  int seen = 0;
+  for (;;)
+    {
+      if (!spin_while_equal (&pool->generation, seen, pool->spin_us))
+        {
+          g_mutex_lock (&pool->lock);
+          pool->sleeping++;
+          while (g_atomic_int_get (&pool->generation) == seen && !pool->quit)
+            g_cond_wait (&pool->wake, &pool->lock);
+          pool->sleeping--;
+          gboolean quit = pool->quit;
+          g_mutex_unlock (&pool->lock);
+          if (quit)
+            break;
+        }
+      seen = g_atomic_int_get (&pool->generation);
+      run_slices (pool, seen, w->index);
+    }
+  g_free (w);
+  return NULL;
+}
+
+GazePool *
+_gaze_pool_new_spinning (int n_threads, int spin_us)
+{
+  GazePool *pool = g_new0 (GazePool, 1);
+  pool->n_threads = CLAMP (n_threads, 1, 256);
+  pool->spin_us = MAX (spin_us, 0);
+  g_mutex_init (&pool->busy);
+  g_mutex_init (&pool->lock);
+  g_cond_init (&pool->wake);
+  g_cond_init (&pool->done_cond);
+  pool->threads = g_new0 (GThread *, pool->n_threads);
+  for (int k = 1; k < pool->n_threads; k++)
+    {
+      Worker *w = g_new (Worker, 1);
+      *w = (Worker) { pool, k };
+      pool->threads[k - 1] = g_thread_try_new ("gaze-pool", worker_main, w, NULL);
+      if (pool->threads[k - 1] == NULL)
+        {
+          /* Fewer threads than asked for: the slices follow n_threads. */
+          g_free (w);
+          pool->n_threads = k;
+          break;
+        }
+    }
+  return pool;
 }
 
 GazePool *
 _gaze_pool_new (int n_threads)
 {
-  GazePool *pool = g_new0 (GazePool, 1);
-  pool->n_threads = MAX (n_threads, 1);
-  if (pool->n_threads > 1)
-    pool->workers = g_thread_pool_new (run_slice, NULL, pool->n_threads - 1, TRUE, NULL);
-  if (pool->workers == NULL)
-    pool->n_threads = 1;
-  return pool;
+  return _gaze_pool_new_spinning (n_threads, 0);
 }
 
 void
@@ -50,8 +173,17 @@ _gaze_pool_free (GazePool *pool)
 {
   if (pool == NULL)
     return;
-  if (pool->workers != NULL)
-    g_thread_pool_free (pool->workers, FALSE, TRUE);
+  g_mutex_lock (&pool->lock);
+  pool->quit = TRUE;
+  g_cond_broadcast (&pool->wake);
+  g_mutex_unlock (&pool->lock);
+  for (int k = 0; k < pool->n_threads - 1; k++)
+    g_thread_join (pool->threads[k]);
+  g_free (pool->threads);
+  g_mutex_clear (&pool->busy);
+  g_mutex_clear (&pool->lock);
+  g_cond_clear (&pool->wake);
+  g_cond_clear (&pool->done_cond);
   g_free (pool);
 }
 
@@ -64,30 +196,48 @@ _gaze_pool_get_n_threads (const GazePool *pool)
 void
 _gaze_pool_run (GazePool *pool, int n, GazePoolFunc func, gpointer data)
 {
-  int n_slices = MIN (pool->n_threads, n);
-  if (n_slices <= 1)
+  if (n <= 0)
+    return;
+  /* One thread, one slice, or the workers busy with another caller's job (a
+   * second thread sharing the pool, or func calling back into it): the whole
+   * of [0, n) here.  The slices never change what is computed, only where. */
+  if (pool->n_threads < 2 || n < 2 || !g_mutex_trylock (&pool->busy))
     {
-      if (n > 0)
-        func (0, n, data);
+      func (0, n, data);
       return;
     }
-  Job job = { .pending = n_slices };
-  g_mutex_init (&job.lock);
-  g_cond_init (&job.done);
-  Slice *slices = g_newa (Slice, n_slices);
-  for (int k = 0; k < n_slices; k++)
-    slices[k] = (Slice) { &job, func, data, (int) ((gint64) n * k / n_slices),
-                          (int) ((gint64) n * (k + 1) / n_slices) };
-  /* The workers take slices 1…; the caller runs slice 0 itself. */
-  for (int k = 1; k < n_slices; k++)
-    g_thread_pool_push (pool->workers, &slices[k], NULL);
-  run_slice (&slices[0], NULL);
-  g_mutex_lock (&job.lock);
-  while (job.pending > 0)
-    g_cond_wait (&job.done, &job.lock);
-  g_mutex_unlock (&job.lock);
-  g_mutex_clear (&job.lock);
-  g_cond_clear (&job.done);
+  /* Two slices a thread, so that a late worker leaves less to wait for. */
+  int n_slices = MIN (MIN (n, 2 * pool->n_threads), MAX_SLICES);
+  /* Generations wrap around (in unsigned arithmetic) and stay positive. */
+  int job = (int) (((guint) g_atomic_int_get (&pool->generation) + 1) & G_MAXINT);
+  pool->func = func;
+  pool->data = data;
+  pool->n = n;
+  g_atomic_int_set (&pool->done, 0);
+  g_atomic_int_set (&pool->n_slices, n_slices);
+  for (int i = 0; i < n_slices; i++)
+    g_atomic_int_set (&pool->claims[i], 2 * (job & JOB_MASK));
+  g_atomic_int_set (&pool->generation, job);
+  g_mutex_lock (&pool->lock);
+  if (pool->sleeping > 0)
+    g_cond_broadcast (&pool->wake);
+  g_mutex_unlock (&pool->lock);
+
+  run_slices (pool, job, 0);
+  if (g_atomic_int_get (&pool->done) != n_slices)
+    {
+      /* Spin as the workers do, then sleep until the last slice signals. */
+      gint64 deadline = g_get_monotonic_time () + pool->spin_us;
+      while (g_atomic_int_get (&pool->done) != n_slices && g_get_monotonic_time () < deadline)
+        cpu_relax ();
+      g_mutex_lock (&pool->lock);
+      pool->caller_waits = TRUE;
+      while (g_atomic_int_get (&pool->done) != n_slices)
+        g_cond_wait (&pool->done_cond, &pool->lock);
+      pool->caller_waits = FALSE;
+      g_mutex_unlock (&pool->lock);
+    }
+  g_mutex_unlock (&pool->busy);
 }
 
 /* ── Work on slices of rows, in a pool ─────────────────────────────────────── */

@@ -5,7 +5,8 @@
  * region, and on a 2-core machine they take the cores from OpenBLAS's own
  * threads, which run the GEMMs in between: a MobileNetV2 forward pass took
  * 93 ms with OpenMP's default waiting and 18 ms with passive waiting.  These
- * workers wait passively (GThreadPool, a condition variable).
+ * workers wait on a condition variable, after a spin bounded in time that
+ * the encoder asks for (its ops come in bursts) and training does not.
  */
 #pragma once
 
@@ -15,11 +16,16 @@ typedef struct _GazePool GazePool;
 
 /* n_threads in all, the caller included; below 2, everything runs in the caller. */
 GazePool *_gaze_pool_new (int n_threads);
+/* The same, with workers that spin for up to spin_us after each job before
+ * they sleep: for bursts of jobs too short to pay for a wake-up each. */
+GazePool *_gaze_pool_new_spinning (int n_threads, int spin_us);
 void _gaze_pool_free (GazePool *pool);
 int _gaze_pool_get_n_threads (const GazePool *pool);
 
 /* Calls func (begin, end, data) on contiguous slices of [0, n) in parallel and
- * returns when all are done.  Safe to call from several threads at once. */
+ * returns when all are done.  Safe to call from several threads at once: a
+ * call that finds the workers busy with another's job runs all of [0, n) in
+ * its own thread, and so does a call from inside func. */
 typedef void (*GazePoolFunc) (int begin, int end, gpointer data);
 void _gaze_pool_run (GazePool *pool, int n, GazePoolFunc func, gpointer data);
 
