@@ -7,9 +7,12 @@
  *            next frame, overlays cached per word             (goal < 16.7 ms)
  *   step-new the same, the first time a word is shown (its overlay made)
  *   view     the photo view's own drawing of a cached word
- *   steer    "look here" (the centre cell, from word 2 on) until the
- *            steered caption is drawn                         (goal < 33.3 ms)
- *   evidence a caption shown until its evidence map is ready  (goal < 100 ms)
+ *   answer   "look here" (the centre cell, from word 2 on) until the
+ *            window has the steered caption, decoded in a worker
+ *   steer    the same until the steered caption is drawn      (goal < 33.3 ms:
+ *            "within a frame or two")
+ *   evidence a caption shown until its evidence map is ready, before
+ *            anything else is asked of the window             (goal < 100 ms)
  *   occlude  the occlusion layer chosen until its map is drawn (goal < 2000 ms)
  *
  * Each is measured over the dev photos in ../shared/data/photos and printed
@@ -151,10 +154,11 @@ open_and_time (const char *path, gboolean (*ready) (void))
   return (g_get_monotonic_time () - start) / 1e6;
 }
 
+/* The steered caption is the one shown (its evidence map comes after). */
 static gboolean
 steered_shown (void)
 {
-  return gaze_window_is_steered (window) && !gaze_window_is_questioning (window);
+  return gaze_window_is_steered (window);
 }
 
 static gboolean
@@ -181,9 +185,10 @@ frame_after (gint64 start)
 }
 
 /* Steers word 2 on to the centre of the photo, as a click and the menu do,
- * and returns the milliseconds until the steered caption is drawn. */
+ * and returns the milliseconds until the steered caption is drawn; *answer_ms
+ * gets those until the window has it (decoded in a worker). */
 static double
-steer_and_time (void)
+steer_and_time (double *answer_ms)
 {
   GtkWidget *view = gaze_window_get_photo_view (window);
   double x = gtk_widget_get_width (view) / 2.0, y = gtk_widget_get_height (view) / 2.0;
@@ -194,6 +199,9 @@ steer_and_time (void)
   if (!spin_until (steered_shown))
     g_error ("the steered caption timed out");
   double ms = frame_after (start);
+  gint64 steer_us, evidence_us, occlusion_us;
+  gaze_window_get_question_times (window, &steer_us, &evidence_us, &occlusion_us);
+  *answer_ms = steer_us / 1e3;
   g_action_group_activate_action (G_ACTION_GROUP (window), "undo-steer", NULL);
   gaze_photo_view_clear_region (GAZE_PHOTO_VIEW (view));
   spin_until (questions_done);
@@ -278,6 +286,7 @@ main (int argc, char **argv)
   g_autoptr (GArray) first = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) view_only = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) steer = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) steer_answer = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) evidence = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) occlude = g_array_new (FALSE, FALSE, sizeof (double));
   if (have_model)
@@ -302,6 +311,14 @@ main (int argc, char **argv)
           double ms = 1e3 * open_and_time (photos->pdata[i], caption_shown);
           g_array_append_val (caption, ms);
 
+          /* The evidence map, asked for with the caption, before anything
+           * else competes for the cores. */
+          spin_until (questions_done);
+          gint64 steer_us, evidence_us, occlusion_us;
+          gaze_window_get_question_times (window, &steer_us, &evidence_us, &occlusion_us);
+          double evidence_ms = evidence_us / 1e3;
+          g_array_append_val (evidence, evidence_ms);
+
           /* Stepping: the first pass through the words makes each overlay,
            * the next passes reuse them. */
           const GazeCaption *c = gaze_window_get_caption (window);
@@ -314,16 +331,11 @@ main (int argc, char **argv)
                 g_array_append_val (view_only, view);
               }
 
-          /* The evidence map was asked for with the caption. */
-          spin_until (questions_done);
-          gint64 steer_us, evidence_us, occlusion_us;
-          gaze_window_get_question_times (window, &steer_us, &evidence_us, &occlusion_us);
-          double evidence_ms = evidence_us / 1e3;
-          g_array_append_val (evidence, evidence_ms);
           if (c->beams[0].n_words >= 2)
             {
-              double steer_ms = steer_and_time ();
+              double answer_ms, steer_ms = steer_and_time (&answer_ms);
               g_array_append_val (steer, steer_ms);
+              g_array_append_val (steer_answer, answer_ms);
             }
           double occlusion_ms = occlusion_and_time ();
           g_array_append_val (occlude, occlusion_ms);
@@ -336,6 +348,7 @@ main (int argc, char **argv)
   report ("step", step, 1000.0 / 60);
   report ("step-new", first, 1000.0 / 60);
   report ("view", view_only, 1000.0 / 60);
+  report ("answer", steer_answer, 2000.0 / 60);
   report ("steer", steer, 2000.0 / 60);
   report ("evidence", evidence, 100.0);
   report ("occlude", occlude, 2000.0);

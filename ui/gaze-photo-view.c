@@ -24,6 +24,8 @@ struct _GazePhotoView {
   guint maps;            /* the cursor's count of maps attached, as last seen */
   GCancellable *making;  /* the overlays being made for caption and style */
   int making_beam;       /* … of this beam (−1: none) */
+  GdkFrameClock *clock;  /* whose next paint launches them (NULL: none waiting) */
+  gulong after_paint;
 
   /* The region chosen, photo pixels, and the drag choosing it. */
   gboolean choosable; /* whether dragging chooses a region at all */
@@ -146,7 +148,27 @@ launch_overlays (GazePhotoView *self)
     }
 }
 
-/* Makes the overlays of the beam shown ahead of time. */
+static void
+stop_waiting_for_paint (GazePhotoView *self)
+{
+  if (self->clock == NULL)
+    return;
+  g_signal_handler_disconnect (self->clock, self->after_paint);
+  self->after_paint = 0;
+  g_clear_object (&self->clock);
+}
+
+static void
+launch_after_paint (GazePhotoView *self)
+{
+  stop_waiting_for_paint (self);
+  if (self->caption != NULL && self->making != NULL && self->making_beam == self->beam)
+    launch_overlays (self);
+}
+
+/* Makes the overlays of the beam shown ahead of time, once the frame that
+ * shows the new caption is painted: the workers would otherwise take the
+ * cores from that frame, which draws the word on screen itself. */
 static void
 make_overlays (GazePhotoView *self)
 {
@@ -156,7 +178,17 @@ make_overlays (GazePhotoView *self)
   if (self->making == NULL)
     self->making = g_cancellable_new ();
   self->making_beam = self->beam;
-  launch_overlays (self);
+  GdkFrameClock *clock = gtk_widget_get_mapped (GTK_WIDGET (self))
+                             ? gtk_widget_get_frame_clock (GTK_WIDGET (self))
+                             : NULL;
+  if (clock == NULL)
+    launch_overlays (self);
+  else if (self->clock == NULL)
+    {
+      self->clock = g_object_ref (clock);
+      self->after_paint = g_signal_connect_swapped (clock, "after-paint",
+                                                    G_CALLBACK (launch_after_paint), self);
+    }
 }
 
 int
@@ -464,6 +496,7 @@ gaze_photo_view_dispose (GObject *object)
 {
   GazePhotoView *self = GAZE_PHOTO_VIEW (object);
   forget_overlays (self);
+  stop_waiting_for_paint (self);
   gaze_cursor_follow (&self->cursor, self->cursor_signals, NULL);
   self->caption = NULL;
   G_OBJECT_CLASS (gaze_photo_view_parent_class)->dispose (object);

@@ -68,6 +68,9 @@ struct _GazeWindow {
   GCancellable *occluding;     /* … and the occlusion map */
   const GazeCaption *map_caption[2]; /* what each is for: [0] evidence, [1] occlusion */
   int map_beam[2];
+  GdkFrameClock *paint_clock; /* whose next paint starts the evidence map (NULL: none waiting) */
+  gulong after_paint;
+  gint64 evidence_asked; /* when the map waiting for that paint was wanted */
   gint64 last_steer_us, last_evidence_us, last_occlusion_us; /* for the benchmark */
 };
 

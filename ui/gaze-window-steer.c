@@ -194,7 +194,11 @@ start_map (GazeWindow *self, gboolean occlusion)
   MapRequest *request = g_new (MapRequest, 1);
   request->window = g_object_ref (self);
   request->occlusion = occlusion;
-  request->started = g_get_monotonic_time ();
+  /* A map that waited for a paint counts from when it was wanted. */
+  request->started = !occlusion && self->evidence_asked != 0 ? self->evidence_asked
+                                                               : g_get_monotonic_time ();
+  if (!occlusion)
+    self->evidence_asked = 0;
   int beam = gaze_cursor_get_beam (self->cursor);
   if (occlusion)
     {
@@ -225,13 +229,48 @@ wants_map (GazeWindow *self, gboolean occlusion)
          || self->map_beam[occlusion] != gaze_cursor_get_beam (self->cursor);
 }
 
+static void
+stop_waiting_for_paint (GazeWindow *self)
+{
+  self->evidence_asked = 0;
+  if (self->paint_clock == NULL)
+    return;
+  g_signal_handler_disconnect (self->paint_clock, self->after_paint);
+  self->after_paint = 0;
+  g_clear_object (&self->paint_clock);
+}
+
+static void
+evidence_after_paint (GazeWindow *self)
+{
+  gint64 asked = self->evidence_asked;
+  stop_waiting_for_paint (self);
+  self->evidence_asked = asked;
+  if (wants_map (self, FALSE))
+    start_map (self, FALSE);
+  else
+    self->evidence_asked = 0;
+}
+
 void
 _gaze_window_update_maps (GazeWindow *self)
 {
   if (self->captioner == NULL || gaze_captioner_get_state (self->captioner) != GAZE_CAPTIONER_READY)
     return;
-  if (wants_map (self, FALSE))
+  /* The evidence map waits for the frame that shows the caption, so that
+   * its worker does not take the cores from it. */
+  GdkFrameClock *clock = gtk_widget_get_mapped (GTK_WIDGET (self))
+                             ? gtk_widget_get_frame_clock (GTK_WIDGET (self))
+                             : NULL;
+  if (wants_map (self, FALSE) && clock == NULL)
     start_map (self, FALSE);
+  else if (wants_map (self, FALSE) && self->paint_clock == NULL)
+    {
+      self->paint_clock = g_object_ref (clock);
+      self->evidence_asked = g_get_monotonic_time ();
+      self->after_paint = g_signal_connect_swapped (clock, "after-paint",
+                                                    G_CALLBACK (evidence_after_paint), self);
+    }
   /* Occlusion costs 49 encodes: only while its layer is shown. */
   if (g_settings_get_enum (self->settings, "overlay-layer") == GAZE_OVERLAY_LAYER_OCCLUSION
       && wants_map (self, TRUE))
@@ -262,6 +301,7 @@ _gaze_window_cancel_occlusion (GazeWindow *self)
 void
 _gaze_window_cancel_questions (GazeWindow *self)
 {
+  stop_waiting_for_paint (self);
   GCancellable **work[] = { &self->steering, &self->evidence_work, &self->occluding };
   for (gsize i = 0; i < G_N_ELEMENTS (work); i++)
     {

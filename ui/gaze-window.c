@@ -954,7 +954,8 @@ gboolean
 gaze_window_is_questioning (GazeWindow *self)
 {
   g_return_val_if_fail (GAZE_IS_WINDOW (self), FALSE);
-  return self->steering != NULL || self->evidence_work != NULL || self->occluding != NULL;
+  return self->steering != NULL || self->evidence_work != NULL || self->occluding != NULL
+         || self->paint_clock != NULL;
 }
 
 void
