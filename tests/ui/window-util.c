@@ -3,6 +3,7 @@
 
 #include "window-util.h"
 #include "gaze-paths.h"
+#include "gaze-window.h"
 #include "test-util.h"
 
 #include <locale.h>
@@ -113,9 +114,23 @@ window_util_model_or_skip (void)
   return model;
 }
 
+static GazeWindow *finishing;
+
+static gboolean
+window_quiet (void)
+{
+  return !gaze_window_is_busy (finishing) && !gaze_window_is_questioning (finishing);
+}
+
 int
 window_util_finish (GazeApplication *app, GtkWindow *window, char *scratch, int status)
 {
+  /* Nothing of the window's left running in a worker as the process ends. */
+  if (GAZE_IS_WINDOW (window))
+    {
+      finishing = GAZE_WINDOW (window);
+      wait_for (window_quiet, "the window's work to end");
+    }
   if (window != NULL)
     gtk_window_destroy (window);
   settle ();
