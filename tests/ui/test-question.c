@@ -29,12 +29,6 @@ static char *tmp_dir;
 /* ── Helpers ─────────────────────────────────────────────────────────────── */
 
 static gboolean
-model_settled (void)
-{
-  return gaze_captioner_get_state (captioner) != GAZE_CAPTIONER_LOADING;
-}
-
-static gboolean
 window_idle (void)
 {
   return !gaze_window_is_busy (window) && !gaze_window_is_questioning (window);
@@ -49,15 +43,13 @@ has_caption (void)
 static void
 activate (const char *name, GVariant *parameter)
 {
-  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), name));
-  g_action_group_activate_action (G_ACTION_GROUP (window), name, parameter);
+  window_util_activate (GTK_WIDGET (window), name, parameter);
 }
 
 static GtkWidget *
 inspector_child (const char *name)
 {
-  return GTK_WIDGET (gtk_widget_get_template_child (gaze_window_get_inspector (window),
-                                                    GAZE_TYPE_INSPECTOR, name));
+  return window_util_inspector_child (window, name);
 }
 
 static const GazeBeam *
@@ -149,7 +141,7 @@ test_steer (void)
   if (model == NULL)
     return;
   gaze_captioner_load_model (captioner, model);
-  wait_for (model_settled, "the model to load");
+  wait_for (window_util_model_settled, "the model to load");
   gaze_window_set_beam_width (window, 3);
   g_autofree char *path = g_build_filename (g_getenv ("GAZE_SHARED_DIR"), "data", "photos",
                                             PHOTO, NULL);
@@ -445,7 +437,6 @@ main (int argc, char **argv)
   window = GAZE_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_nonnull (window);
   captioner = gaze_application_get_captioner (app);
-  wait_for (model_settled, "the start-up model");
 
   /* In this order: each questions the caption the one before left. */
   g_test_add_func ("/question/align", test_align);

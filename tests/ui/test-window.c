@@ -34,7 +34,7 @@ static char *tmp_dir;
 static gboolean
 model_settled (void)
 {
-  return gaze_captioner_get_state (captioner) != GAZE_CAPTIONER_LOADING;
+  return window_util_model_settled ();
 }
 
 /* Every listed model has its name from its metadata. */
@@ -102,8 +102,7 @@ action_enabled (const char *name)
 static void
 activate (const char *name, GVariant *parameter)
 {
-  g_assert_true (action_enabled (name));
-  g_action_group_activate_action (G_ACTION_GROUP (window), name, parameter);
+  window_util_activate (GTK_WIDGET (window), name, parameter);
 }
 
 /* The window as pixels, into $GAZE_TEST_OUTDIR. */
@@ -527,8 +526,7 @@ test_caption (void)
 static GtkWidget *
 inspector_child (const char *name)
 {
-  return GTK_WIDGET (
-      gtk_widget_get_template_child (gaze_window_get_inspector (window), GAZE_TYPE_INSPECTOR, name));
+  return window_util_inspector_child (window, name);
 }
 
 static GObject *
@@ -973,7 +971,6 @@ main (int argc, char **argv)
   window = GAZE_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_nonnull (window);
   captioner = gaze_application_get_captioner (app);
-  wait_for (model_settled, "the start-up model");
 
   /* In this order: each builds on the window the one before left. */
   g_test_add_func ("/window/korean", test_korean);

@@ -3,6 +3,7 @@
 
 #include "window-util.h"
 #include "gaze-paths.h"
+#include "gaze-inspector.h"
 #include "gaze-window.h"
 #include "test-util.h"
 
@@ -82,8 +83,8 @@ window_util_scratch (const char *template)
 
 static GazeApplication *started;
 
-static gboolean
-no_model_loading (void)
+gboolean
+window_util_model_settled (void)
 {
   return gaze_captioner_get_state (gaze_application_get_captioner (started))
          != GAZE_CAPTIONER_LOADING;
@@ -101,7 +102,7 @@ window_util_start (void)
   g_application_activate (G_APPLICATION (app));
   g_assert_nonnull (gtk_application_get_active_window (GTK_APPLICATION (app)));
   started = app;
-  wait_for (no_model_loading, "the start-up model");
+  wait_for (window_util_model_settled, "the start-up model");
   return app;
 }
 
@@ -112,6 +113,20 @@ window_util_model_or_skip (void)
   if (model == NULL)
     g_test_skip ("no trained model (*.gzm) is installed or in resources/models");
   return model;
+}
+
+void
+window_util_activate (GtkWidget *window, const char *name, GVariant *parameter)
+{
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), name));
+  g_action_group_activate_action (G_ACTION_GROUP (window), name, parameter);
+}
+
+GtkWidget *
+window_util_inspector_child (GazeWindow *window, const char *name)
+{
+  return GTK_WIDGET (gtk_widget_get_template_child (gaze_window_get_inspector (window),
+                                                    GAZE_TYPE_INSPECTOR, name));
 }
 
 static GazeWindow *finishing;

@@ -3,6 +3,7 @@
 
 #include <gtk/gtk.h>
 #include "gaze-application.h"
+#include "gaze-window.h"
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,13 @@ GazeApplication *window_util_start (void);
 /* Closes window (if any), lets the work end, drops app and the scratch
  * folder (freed); returns status. */
 int window_util_finish (GazeApplication *app, GtkWindow *window, char *scratch, int status);
+/* Whether the application's captioner is done loading a model (started by
+ * window_util_start). */
+gboolean window_util_model_settled (void);
+/* Activates the window's action name, which must be enabled. */
+void window_util_activate (GtkWidget *window, const char *name, GVariant *parameter);
+/* A template child of the window's inspector, by its id. */
+GtkWidget *window_util_inspector_child (GazeWindow *window, const char *name);
 /* The default model, or NULL with the test marked skipped (none installed). */
 char *window_util_model_or_skip (void);
 
