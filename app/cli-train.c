@@ -119,6 +119,7 @@ gaze_cli_train (int argc, char **argv)
   gboolean scst = FALSE;
   g_autofree char *baseline = NULL;
   double lr = config.lr, lr_decay = config.lr_decay, dropout = config.dropout;
+  double smoothing = config.label_smoothing;
   double lambda = config.lambda, entropy = config.entropy_weight, clip = config.clip;
   double reinforce = config.reinforce_weight;
   gint64 seed = (gint64) config.seed;
@@ -143,6 +144,8 @@ gaze_cli_train (int argc, char **argv)
       "Learning rate × X after every epoch (0.8)", "X" },
     { "dropout", 0, 0, G_OPTION_ARG_DOUBLE, &dropout,
       "Dropout before the deep output's L_o (0.5)", "P" },
+    { "label-smoothing", 0, 0, G_OPTION_ARG_DOUBLE, &smoothing,
+      "Label smoothing of the word targets, 0 for none (0)", "EPS" },
     { "lambda", 0, 0, G_OPTION_ARG_DOUBLE, &lambda,
       "Weight of the doubly stochastic attention penalty (1)", "X" },
     { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip, "Gradient norm limit, 0 for none (5)", "X" },
@@ -168,7 +171,8 @@ gaze_cli_train (int argc, char **argv)
     { "init", 0, 0, G_OPTION_ARG_FILENAME, &init_path,
       "Start from this model's parameters and vocabulary", "MODEL.gzm" },
     { "scst", 0, 0, G_OPTION_ARG_NONE, &scst,
-      "Self-critical training from --init: CIDEr-D reward, greedy baseline", NULL },
+      "Self-critical training from --init: CIDEr-D reward (a hard model's cells are sampled too)",
+      NULL },
     { "samples", 0, 0, G_OPTION_ARG_INT, &config.scst_samples,
       "Self-critical training: captions sampled a photo (5)", "N" },
     { "baseline", 0, 0, G_OPTION_ARG_STRING, &baseline,
@@ -190,12 +194,14 @@ gaze_cli_train (int argc, char **argv)
       || config.attn_dim < 1 || config.attn_dim > 4096 || config.max_train < 0
       || config.max_dev < 0 || config.patience < 1 || config.eval_beam < 1
       || config.eval_beam > 20 || seed < 0 || !(lr_decay > 0.0 && lr_decay <= 1.0)
-      || !(dropout >= 0.0 && dropout < 1.0) || !(lambda >= 0.0 && lambda <= 100.0)
+      || !(dropout >= 0.0 && dropout < 1.0) || !(smoothing >= 0.0 && smoothing < 1.0)
+      || !(lambda >= 0.0 && lambda <= 100.0)
       || !(clip >= 0.0) || !(entropy >= 0.0 && entropy <= 10.0))
     return gaze_cli_fail ("train: an option is out of range (see gaze-cli train --help)");
   config.lr = (float) lr;
   config.lr_decay = (float) lr_decay;
   config.dropout = (float) dropout;
+  config.label_smoothing = (float) smoothing;
   config.lambda = (float) lambda;
   config.clip = (float) clip;
   config.entropy_weight = (float) entropy;

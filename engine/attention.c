@@ -237,7 +237,8 @@ void
 _gaze_attention_weights_backward (float *dalpha, const float *dw, const float *dsum_alpha,
                             const float *alpha, const int *loc, const gboolean *sampled,
                             const double *log_py, float baseline, float reinforce_weight,
-                            gboolean hard, float entropy_weight, float scale, int n, int cells)
+                            const float *advantage, gboolean hard, float entropy_weight,
+                            float scale, int n, int cells)
 {
   const int L = cells;
   for (int r = 0; r < n; r++)
@@ -252,10 +253,13 @@ _gaze_attention_weights_backward (float *dalpha, const float *dw, const float *d
         {
           /* The loss −log p(y|s̃,a) depends on α only through the choice of s̃:
            * its score-function gradient is −λ_r (log p(y|s̃,a) − b) ∇ log α_s
-           * (eqs. 11-12), and ∂ log α_s / ∂α_s = 1/α_s. */
+           * (eqs. 11-12), and ∂ log α_s / ∂α_s = 1/α_s.  Self-critical
+           * training rewards the pair (s, y) with its advantage A_r, so the
+           * cells get −A_r ∇ log α_s, as the words get −A_r ∇ log p(y|s,a). */
           int cell = loc[r];
-          float reward = (float) (log_py[r] - baseline);
-          d[cell] += -reinforce_weight * reward * scale / fmaxf (al[cell], 1e-30f);
+          float reward = advantage != NULL ? advantage[r]
+                                           : reinforce_weight * (float) (log_py[r] - baseline);
+          d[cell] += -reward * scale / fmaxf (al[cell], 1e-30f);
         }
       if (hard)
         /* −λ_e H[α_t] (eq. 12): dH/dα_i = −(log α_i + 1) */

@@ -84,14 +84,16 @@ void _gaze_attention_weights_forward (float *w, int *loc, double *log_ps, float 
  *   α rows:    dw, the gradient through the context;
  *   sampled:   −λ_r (log p(y|s̃,a) − b) ∂ log α_s / ∂α · scale, REINFORCE with
  *              the baseline b (eqs. 11-12; log_py[r] = log p(y|s̃,a) of caption r);
+ *              with advantage (self-critical training, non-NULL) the reward
+ *              is the caption's advantage instead, −A_r ∂ log α_s / ∂α · scale;
  *   hard:      −λ_e ∂H[α_t]/∂α · scale on every row (the entropy bonus of eq. 12);
  *   all rows:  dsum_alpha[r], the doubly stochastic penalty's ∂/∂(Σ_t α_ti).
- * reinforce_weight and the baseline matter only for sampled rows. */
+ * reinforce_weight, the baseline and advantage matter only for sampled rows. */
 void _gaze_attention_weights_backward (float *dalpha, const float *dw, const float *dsum_alpha,
                                  const float *alpha, const int *loc, const gboolean *sampled,
                                  const double *log_py, float baseline, float reinforce_weight,
-                                 gboolean hard, float entropy_weight, float scale, int n,
-                                 int cells);
+                                 const float *advantage, gboolean hard, float entropy_weight,
+                                 float scale, int n, int cells);
 
 /* Draws s ~ Multinoulli(α) over cells (eq. 8). */
 int _gaze_attention_sample (const float *alpha, int cells, GazeRng *rng);

@@ -413,7 +413,8 @@ gaze_beam_to_string (const GazeBeam *beam)
 
 void
 _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grids, int n_images,
-                       int n_samples, GazeRng *rng, int stride, int *tokens, int *lengths)
+                       int n_samples, GazeRng *rng, int stride, int *tokens, int *lengths,
+                       int *cells)
 {
   const GazeDecoder *dec = model->dec;
   const int V = dec->sizes.vocab, H = dec->sizes.hidden;
@@ -423,7 +424,7 @@ _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grid
   _gaze_decoder_encode (dec, st, grids, n_images);
   float *h = g_new (float, (gsize) rows * H), *c = g_new (float, (gsize) rows * H);
   float *h_next = g_new (float, (gsize) rows * H), *c_next = g_new (float, (gsize) rows * H);
-  int *live = g_new (int, rows), *words = g_new (int, rows);
+  int *live = g_new (int, rows), *words = g_new (int, rows), *step_cells = g_new (int, rows);
   int n_live = rows;
   for (int r = 0; r < rows; r++)
     {
@@ -433,6 +434,8 @@ _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grid
       memcpy (c + (gsize) r * H, st->c0 + (gsize) i * H, sizeof (float) * H);
       int *row = tokens + (gsize) r * stride;
       memset (row, 0, sizeof (int) * stride);
+      if (hard && cells != NULL)
+        memset (cells + (gsize) r * stride, 0, sizeof (int) * stride);
       row[0] = GAZE_TOKEN_START;
       lengths[r] = max_words; /* unless it ends sooner */
     }
@@ -443,12 +446,18 @@ _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grid
           st->img[j] = live[j] / n_samples;
           words[j] = tokens[(gsize) live[j] * stride + t];
         }
-      _gaze_decoder_step (dec, st, n_live, words, h, c, NULL, hard);
+      /* A hard model's policy draws the cell too, s_t ~ Multinoulli(α_t). */
+      if (hard)
+        _gaze_decoder_step_sampled (dec, st, n_live, words, h, c, rng, step_cells);
+      else
+        _gaze_decoder_step (dec, st, n_live, words, h, c, NULL, FALSE);
       int next = 0;
       for (int j = 0; j < n_live; j++)
         {
           const int r = live[j];
           const float *p = st->logits + (gsize) j * V;
+          if (hard && cells != NULL)
+            cells[(gsize) r * stride + t] = step_cells[j];
           /* w ~ p(· | y_<t, a): the policy whose gradient the samples estimate. */
           int w = V - 1;
           float u = _gaze_rng_uniform (rng), acc = 0.0f;
@@ -479,5 +488,6 @@ _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grid
       tmp = c, c = c_next, c_next = tmp;
     }
   g_free (h), g_free (c), g_free (h_next), g_free (c_next), g_free (live), g_free (words);
+  g_free (step_cells);
   _gaze_decoder_state_free (st);
 }

@@ -209,7 +209,8 @@ static void
 softmax_slice (int b, int e, gpointer data)
 {
   const SoftmaxJob *job = data;
-  _gaze_softmax_xent_forward (job->probs + (gsize) b * job->classes, NULL, e - b, job->classes);
+  _gaze_softmax_xent_forward (job->probs + (gsize) b * job->classes, NULL, e - b, job->classes,
+                              0.0f);
 }
 
 /* α_t from h_{t−1} (eqs. 4-5). */
@@ -249,6 +250,7 @@ struct _GazeDecoderWork {
   GazeAttention attention;
   float dropout, lambda;
   const float *row_weight;
+  float smoothing;
   int *img, *nt, *off, *in_ids, *tgt, *loc;
   gboolean *sampled;
   double *log_py, *log_ps;
@@ -382,6 +384,7 @@ _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDec
   w->dropout = opt->dropout;
   w->lambda = opt->lambda;
   w->row_weight = opt->row_weight;
+  w->smoothing = opt->smoothing;
   memcpy (w->img, batch->img, sizeof (int) * n);
 
   /* Packing: n_t captions run at step t; step t starts at token off[t]. */
@@ -457,10 +460,17 @@ _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDec
     for (int r = 0; r < w->nt[t]; r++)
       {
         int tok = w->off[t] + r;
-        double lp = log (fmax ((double) w->probs[(gsize) tok * V + w->tgt[tok]], 1e-30));
-        w->log_py[r] += lp;
-        xent -= opt->row_weight != NULL ? opt->row_weight[r] * lp : lp;
+        const float *p = w->probs + (gsize) tok * V;
+        w->log_py[r] += log (fmax ((double) p[w->tgt[tok]], 1e-30));
+        const double nll = _gaze_xent (p, w->tgt[tok], V, opt->smoothing);
+        xent += opt->row_weight != NULL ? opt->row_weight[r] * nll : nll;
       }
+  /* Self-critical training of a hard model: the sampled cells are part of
+   * the policy, so each caption's surrogate loss is −A_r log p(y, s|a). */
+  if (opt->row_weight != NULL)
+    for (int r = 0; r < n; r++)
+      if (w->sampled[r])
+        xent -= opt->row_weight[r] * w->log_ps[r];
   double penalty = _gaze_doubly_stochastic_forward (w->sum_alpha, n, L, opt->lambda);
   (void) D;
   /* Eq. 14 per caption, −log P(y|a) + λ Σ_i (1 − Σ_t α_ti)², summed over the
@@ -539,13 +549,14 @@ _gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderO
 
   /* Vocabulary projection and dropout. */
   if (w->row_weight == NULL)
-    _gaze_softmax_xent_backward (w->dprobs, w->probs, w->tgt, N, V, inv_tok);
+    _gaze_softmax_xent_backward (w->dprobs, w->probs, w->tgt, N, V, w->smoothing, inv_tok);
   else
     for (int t = 0; t < w->T; t++)
       for (int r = 0; r < w->nt[t]; r++)
         {
           const gsize tok = w->off[t] + r;
           _gaze_softmax_xent_backward (w->dprobs + tok * V, w->probs + tok * V, w->tgt + tok, 1, V,
+                                 w->smoothing,
                                  inv_tok * w->row_weight[r]);
         }
   _gaze_linear_backward (w->pool, w->dxd, g.out_w, g.out_b, w->dprobs, w->xd, dec->p.out_w, N, E, V);
@@ -589,8 +600,8 @@ _gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderO
                      H, D);
       _gaze_context_backward (dwt, w->da, dctx, st.w, w->a, w->img, m, L, D);
       _gaze_attention_weights_backward (dal, dwt, w->dsum_alpha, st.alpha, w->loc + o, w->sampled,
-                                  w->log_py, opt->baseline, opt->reinforce_weight, hard,
-                                  opt->entropy_weight, inv_tok, m, L);
+                                  w->log_py, opt->baseline, opt->reinforce_weight,
+                                  opt->row_weight, hard, opt->entropy_weight, inv_tok, m, L);
       _gaze_attention_backward (w->dpa, dph, g.att_v, dal, st.alpha, st.u, w->img, dec->p.att_v, m, L,
                           A);
       _gaze_gemm_nn (w->pool, m, H, A, dph, A, dec->p.att_h_w, H, 1.0f, dhp, H);
@@ -620,8 +631,10 @@ _gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderO
 
   images_backward (dec, w, &g);
 
-  /* b_k = 0.9 b_{k−1} + 0.1 log p(y|s̃_k, a), over this batch's sampled captions. */
-  opt->baseline = _gaze_reinforce_baseline_update (opt->baseline, w->log_py, w->sampled, n);
+  /* b_k = 0.9 b_{k−1} + 0.1 log p(y|s̃_k, a), over this batch's sampled
+   * captions; self-critical training has its own baseline. */
+  if (opt->row_weight == NULL)
+    opt->baseline = _gaze_reinforce_baseline_update (opt->baseline, w->log_py, w->sampled, n);
 }
 
 /* ── Inference ─────────────────────────────────────────────────────────────── */
@@ -681,9 +694,12 @@ _gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *st, const float 
   images_forward (dec, st->pool, n_images, grids, st->a, st->abar, st->h0, st->c0, st->pa);
 }
 
-void
-_gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const int *words,
-                   const float *h_prev, const float *c_prev, const float *mask, gboolean hard)
+/* One step; a hard model attends to its argmax cell, or with rng to a cell
+ * drawn from α_t, written to cells[r]. */
+static void
+decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const int *words,
+              const float *h_prev, const float *c_prev, const float *mask, gboolean hard,
+              GazeRng *rng, int *cells)
 {
   const GazeDecoderSizes *s = &dec->sizes;
   const int L = s->cells;
@@ -703,9 +719,14 @@ _gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const i
       float *wr = st->w + (gsize) r * L;
       if (hard)
         {
-          /* At inference the hard model attends to its most probable cell. */
+          /* At inference the hard model attends to its most probable cell;
+           * self-critical training samples s_t ~ Multinoulli(α_t) (eq. 8). */
+          const int cell = rng != NULL ? _gaze_attention_sample (al, L, rng)
+                                       : _gaze_attention_argmax (al, L);
           memset (wr, 0, sizeof (float) * L);
-          wr[_gaze_attention_argmax (al, L)] = 1.0f;
+          wr[cell] = 1.0f;
+          if (cells != NULL)
+            cells[r] = cell;
         }
       else
         memcpy (wr, al, sizeof (float) * L);
@@ -715,4 +736,18 @@ _gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const i
   _gaze_linear_forward (st->pool, st->logits, st->xo, dec->p.out_w, dec->p.out_b, n, s->embed, s->vocab);
   SoftmaxJob softmax = { st->logits, s->vocab };
   run_rows (st->pool, n, softmax_slice, &softmax);
+}
+
+void
+_gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *st, int n, const int *words,
+                   const float *h_prev, const float *c_prev, const float *mask, gboolean hard)
+{
+  decoder_step (dec, st, n, words, h_prev, c_prev, mask, hard, NULL, NULL);
+}
+
+void
+_gaze_decoder_step_sampled (const GazeDecoder *dec, GazeDecoderState *st, int n, const int *words,
+                           const float *h_prev, const float *c_prev, GazeRng *rng, int *cells)
+{
+  decoder_step (dec, st, n, words, h_prev, c_prev, NULL, TRUE, rng, cells);
 }

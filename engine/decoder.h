@@ -98,16 +98,22 @@ typedef struct {
 typedef struct {
   GazeAttention attention;
   float dropout;        /* on the deep output's input to L_o */
+  float smoothing;      /* label smoothing ε of the word targets (0: none) */
   float lambda;         /* doubly stochastic weight λ */
   /* Hard attention (section 4.1). */
   float expected_prob;  /* probability that a caption uses s̃ = α (0.5) */
   float entropy_weight; /* λ_e */
   float reinforce_weight; /* λ_r */
   float baseline;       /* b_{k−1}: the moving average of log p(y|s̃,a) */
-  const int *forced;    /* tests: [n, stride] locations to use instead of sampling */
+  /* [n, stride] locations to use instead of sampling: the cells a hard
+   * model's self-critical samples drew, or a test's; every row uses them. */
+  const int *forced;
   /* Self-critical training: caption r's −log p(y) counts row_weight[r] times
    * (its reward minus the baseline), so the gradient is the REINFORCE estimate
-   * −(r − b) ∇ log p(y); NULL: every weight 1 (maximum likelihood). */
+   * −(r − b) ∇ log p(y); NULL: every weight 1 (maximum likelihood).  For a
+   * hard model's sampled rows the cells are part of the sample: the loss is
+   * −w_r log p(y, s|a) = −w_r (log p(y|s,a) + Σ_t log α_{t,s_t}), and w_r
+   * replaces λ_r (log p(y|s̃,a) − b) as the cells' reward. */
   const float *row_weight;
   GazeRng *rng;         /* dropout masks and samples; NULL with dropout 0 and soft */
 } GazeDecoderOptions;
@@ -125,7 +131,8 @@ GazePool *_gaze_decoder_work_get_pool (GazeDecoderWork *work);
 /* Runs the batch forward and returns the loss (eq. 14 summed over the
  * captions, divided by the number of tokens)
  *   (Σ_captions w_r Σ_t −log p + λ Σ_captions Σ_i (1 − Σ_t α_ti)²) / n_tokens,
- * with w_r = options->row_weight[r] (1 when NULL).
+ * with w_r = options->row_weight[r] (1 when NULL), and with row weights
+ * − w_r Σ_t log α_{t,s_t} for each sampled caption of a hard model.
  * The activations stay in work for _gaze_decoder_backward. */
 double _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *work,
                              const GazeDecoderBatch *batch, const GazeDecoderOptions *options);
@@ -175,3 +182,8 @@ void _gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *state, cons
 void _gaze_decoder_step (const GazeDecoder *dec, GazeDecoderState *state, int n, const int *words,
                         const float *h_prev, const float *c_prev, const float *mask,
                         gboolean hard);
+/* A hard model's step for self-critical training: each row attends to a cell
+ * drawn from its α_t, s_t ~ Multinoulli(α_t), and cells[r] receives it. */
+void _gaze_decoder_step_sampled (const GazeDecoder *dec, GazeDecoderState *state, int n,
+                                const int *words, const float *h_prev, const float *c_prev,
+                                GazeRng *rng, int *cells);

@@ -169,7 +169,19 @@ _gaze_lstm_cell_backward (float *dgates, float *dc_prev, const float *dh, const 
 /* ── Softmax cross-entropy ─────────────────────────────────────────────────── */
 
 double
-_gaze_softmax_xent_forward (float *probs, const int *targets, int n, int classes)
+_gaze_xent (const float *p, int target, int classes, float smoothing)
+{
+  double nll = -log (fmax ((double) p[target], 1e-30));
+  if (smoothing == 0.0f)
+    return nll;
+  double sum_log = 0.0;
+  for (int k = 0; k < classes; k++)
+    sum_log += log (fmax ((double) p[k], 1e-30));
+  return (1.0 - smoothing) * nll - smoothing / classes * sum_log;
+}
+
+double
+_gaze_softmax_xent_forward (float *probs, const int *targets, int n, int classes, float smoothing)
 {
   double loss = 0.0;
   for (int r = 0; r < n; r++)
@@ -190,23 +202,24 @@ _gaze_softmax_xent_forward (float *probs, const int *targets, int n, int classes
       for (int k = 0; k < classes; k++)
         p[k] *= inv;
       if (targets != NULL)
-        loss += -log (fmax ((double) p[targets[r]], 1e-30));
+        loss += _gaze_xent (p, targets[r], classes, smoothing);
     }
   return loss;
 }
 
 void
 _gaze_softmax_xent_backward (float *dlogits, const float *probs, const int *targets, int n, int classes,
-                       float scale)
+                       float smoothing, float scale)
 {
+  const float spread = smoothing / (float) classes;
   for (int r = 0; r < n; r++)
     {
       const float *p = probs + (gsize) r * classes;
       float *d = dlogits + (gsize) r * classes;
 #pragma omp simd
       for (int k = 0; k < classes; k++)
-        d[k] += scale * p[k];
-      d[targets[r]] -= scale;
+        d[k] += scale * (p[k] - spread);
+      d[targets[r]] -= scale * (1.0f - smoothing);
     }
 }
 

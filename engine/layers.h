@@ -114,13 +114,18 @@ void _gaze_lstm_cell_backward (float *dgates, float *dc_prev, const float *dh, c
                          int hidden);
 
 /* ── Softmax cross-entropy over V classes ────────────────────────────────────
- * Turns logits[n,V] into probabilities in place; returns Σ_r −log p[r][target[r]]
- * (in double, so that finite differences of the loss are accurate). */
+ * Turns logits[n,V] into probabilities in place; returns Σ_r of the
+ * cross-entropy with the target q = (1 − ε) onehot(target[r]) + ε/V, label
+ * smoothing ε (Szegedy et al. 2016; ε = 0: −log p[r][target[r]]), in double
+ * so that finite differences of the loss are accurate. */
 
-double _gaze_softmax_xent_forward (float *probs, const int *targets, int n, int classes);
-/* dlogits[r] (+)= scale · (p[r] − onehot(target[r])) */
+double _gaze_softmax_xent_forward (float *probs, const int *targets, int n, int classes,
+                                   float smoothing);
+/* −Σ_v q_v log p_v for one row of probabilities p. */
+double _gaze_xent (const float *p, int target, int classes, float smoothing);
+/* dlogits[r] (+)= scale · (p[r] − q[r]) */
 void _gaze_softmax_xent_backward (float *dlogits, const float *probs, const int *targets, int n,
-                            int classes, float scale);
+                            int classes, float smoothing, float scale);
 
 /* ── Dropout (inverted): out = in ⊙ mask, mask ∈ {0, 1/(1−p)} ────────────────── */
 

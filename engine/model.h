@@ -46,9 +46,12 @@ GazeCaption **_gaze_caption_batch_in_pool (const GazeModel *model, const float *
  * distribution, w_t ~ p(· | y_<t, a) (at most 20 words, or stride − 2).
  * Caption r = image · n_samples + k goes into tokens[r · stride …] as
  * <start> w_1 … w_k [<end>] <pad>…, and lengths[r] = its steps: k + 1 when it
- * ended with <end>, k when it was cut. */
+ * ended with <end>, k when it was cut.
+ * A hard model draws each step's cell as well, s_t ~ Multinoulli(α_t), and
+ * cells[r · stride + t] receives it (cells may be NULL; soft models leave
+ * it alone). */
 void _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grids,
                             int n_images, int n_samples, GazeRng *rng, int stride, int *tokens,
-                            int *lengths);
+                            int *lengths, int *cells);
 /* "soft" or "hard". */
 const char *_gaze_attention_to_string (GazeAttention attention);

@@ -198,10 +198,17 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
   g_ascii_formatd (dropout, sizeof dropout, "%g", c->dropout);
   g_ascii_formatd (lambda, sizeof lambda, "%g", c->lambda);
   g_ascii_formatd (clip, sizeof clip, "%g", c->clip);
+  char smoothing[G_ASCII_DTOSTR_BUF_SIZE + 20] = "";
+  if (c->label_smoothing > 0.0f)
+    {
+      char eps[G_ASCII_DTOSTR_BUF_SIZE];
+      g_ascii_formatd (eps, sizeof eps, "%g", c->label_smoothing);
+      g_snprintf (smoothing, sizeof smoothing, "label_smoothing=%s\n", eps);
+    }
   return g_strdup_printf ("channels=%d\nsqueeze=%d\nembed=%d\nhidden=%d\nattn=%d\ncells=%d\n"
                           "vocab=%d\nmin_count=%d\nmax_words=%d\nbatch=%d\nlr=%s\nlr_decay=%s\n"
                           "clip=%s\ndropout=%s\nlambda=%s\nseed=%" G_GUINT64_FORMAT "\n"
-                          "patience=%d\neval_beam=%d\n%s%s%s%s%s%s%s",
+                          "patience=%d\neval_beam=%d\n%s%s%s%s%s%s%s%s",
                           s->channels, s->squeeze, s->embed, s->hidden, s->attn, s->cells,
                           s->vocab, c->min_count, c->max_words, c->batch_size, lr, decay, clip,
                           dropout, lambda, c->seed, c->patience, c->eval_beam,
@@ -211,7 +218,7 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
                           c->attention == GAZE_ATTENTION_HARD ? expected : "",
                           c->attention == GAZE_ATTENTION_HARD ? "\nreinforce_weight=" : "",
                           c->attention == GAZE_ATTENTION_HARD ? reinforce : "",
-                          c->attention == GAZE_ATTENTION_HARD ? "\n" : "");
+                          c->attention == GAZE_ATTENTION_HARD ? "\n" : "", smoothing);
 }
 
 /* The hyperparameters, with self-critical training's own when it is on. */
@@ -261,6 +268,8 @@ typedef struct {
   TrainSet samples;     /* the sampled captions of one batch, over its images */
   float *advantage;     /* [captions] reward − baseline, in samples order */
   float *row_weight;    /* [captions] the same in batch order */
+  int *sample_cells;    /* hard models: [captions, stride] the cells drawn, samples order */
+  int *forced_cells;    /* the same in batch order */
 } Trainer;
 
 static void
@@ -279,6 +288,7 @@ trainer_clear (Trainer *tr)
   g_free (tr->samples.tokens), g_free (tr->samples.lengths), g_free (tr->samples.image);
   g_free (tr->samples.grids);
   g_free (tr->advantage), g_free (tr->row_weight);
+  g_free (tr->sample_cells), g_free (tr->forced_cells);
   if (tr->cider != NULL)
     gaze_cider_scorer_free (tr->cider);
   g_clear_pointer (&tr->model, gaze_model_free);
@@ -301,6 +311,7 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
                     .dev = dataset_head (dev_full, c->max_dev) };
   if (c->batch_size < 1 || c->epochs < 1 || c->max_words < 1 || !(c->lr > 0.0f)
       || c->dropout < 0.0f || c->dropout >= 1.0f || c->eval_beam < 1 || c->n_threads < 1
+      || !(c->label_smoothing >= 0.0f && c->label_smoothing < 1.0f)
       || (c->scst && (c->scst_samples < 1 || c->init == NULL))
       || (c->scst && c->scst_baseline == GAZE_SCST_BASELINE_MEAN && c->scst_samples < 2))
     {
@@ -393,6 +404,7 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   tr->work = _gaze_decoder_work_new (c->n_threads);
   tr->opt = (GazeDecoderOptions) {
     .attention = tr->model->attention, .dropout = c->dropout, .lambda = c->lambda,
+    .smoothing = c->label_smoothing,
     .expected_prob = c->expected_prob, .entropy_weight = c->entropy_weight,
     .reinforce_weight = c->reinforce_weight, .baseline = tr->prog.baseline, .rng = &tr->rng,
   };
@@ -413,7 +425,16 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
       tr->advantage = g_new0 (float, n);
       tr->row_weight = g_new0 (float, n);
       tr->opt.row_weight = tr->row_weight;
+      /* The samples are scored by their own likelihood, not a smoothed one. */
       tr->opt.dropout = 0.0f;
+      tr->opt.smoothing = 0.0f;
+      if (tr->model->attention == GAZE_ATTENTION_HARD)
+        {
+          /* The training pass re-scores each sample at the cells it drew. */
+          tr->sample_cells = g_new0 (int, (gsize) n * stride);
+          tr->forced_cells = g_new0 (int, (gsize) n * stride);
+          tr->opt.forced = tr->forced_cells;
+        }
     }
   return TRUE;
 }
@@ -522,6 +543,9 @@ sample_text (const GazeVocab *vocab, const int *row, int length, gboolean *ended
  *           better variant of self-critical sequence training"): the
  *           advantages of a photo's samples are centred, so fewer of them
  *           push down at once.
+ * A hard model's sample is the pair (w^s, s): its cells are drawn too,
+ * s_t ~ Multinoulli(α_t), and the loss is −Σ_s (r − b) log p(w^s, s), so the
+ * cells that led to a good caption become more likely with its words.
  * Dropout is off so that the samples come from the policy being trained. */
 static gboolean
 trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
@@ -569,7 +593,7 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
         }
       g_free (greedy);
       _gaze_sample_captions (tr->model, pool, grids, u, K, &tr->rng, stride, tr->samples.tokens,
-                             tr->samples.lengths);
+                             tr->samples.lengths, tr->sample_cells);
       for (int r = 0; r < n; r++)
         {
           const int i = r / K;
@@ -599,7 +623,13 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
       GazeDecoderBatch batch;
       batch_make (&batch, &tr->bb, &tr->samples, sorted, n, tr->cells, tr->channels);
       for (int k = 0; k < n; k++)
-        tr->row_weight[k] = tr->advantage[tr->bb.keys[k].index];
+        {
+          const int r = tr->bb.keys[k].index;
+          tr->row_weight[k] = tr->advantage[r];
+          if (tr->forced_cells != NULL)
+            memcpy (tr->forced_cells + (gsize) k * stride, tr->sample_cells + (gsize) r * stride,
+                    sizeof (int) * stride);
+        }
       double loss;
       ok = trainer_step (tr, &batch, lr, epoch, &loss, error);
       tokens += _gaze_decoder_work_n_tokens (tr->work);

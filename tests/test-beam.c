@@ -212,6 +212,21 @@ test_batch (void)
   g_free (grid);
 }
 
+/* The state after the model's first step from <start>, h and c its initial
+ * state, for replaying samples. */
+static GazeDecoderState *
+first_step (const GazeModel *model, const float *grid, float *h, float *c)
+{
+  const GazeDecoder *dec = model->dec;
+  GazeDecoderState *st = _gaze_decoder_state_new (dec, 1, 1, NULL);
+  _gaze_decoder_encode (dec, st, grid, 1);
+  memcpy (h, st->h0, sizeof (float) * dec->sizes.hidden);
+  memcpy (c, st->c0, sizeof (float) * dec->sizes.hidden);
+  const int start = GAZE_TOKEN_START;
+  _gaze_decoder_step (dec, st, 1, &start, h, c, NULL, model->attention == GAZE_ATTENTION_HARD);
+  return st;
+}
+
 /* Self-critical training samples captions from the model and then scores
  * them with the training forward pass: the first words' frequencies follow
  * p(w_1), and each sample's log-probability is the same through the
@@ -227,15 +242,10 @@ test_sampling (void)
   int *tokens = g_new (int, K * stride), *lengths = g_new (int, K);
   GazeRng rng;
   _gaze_rng_seed (&rng, 5);
-  _gaze_sample_captions (model, NULL, grid, 1, K, &rng, stride, tokens, lengths);
+  _gaze_sample_captions (model, NULL, grid, 1, K, &rng, stride, tokens, lengths, NULL);
   /* p(w_1 | <start>) from one step. */
-  GazeDecoderState *st = _gaze_decoder_state_new (dec, 1, 1, NULL);
-  _gaze_decoder_encode (dec, st, grid, 1);
   float h[16], c[16];
-  memcpy (h, st->h0, sizeof (float) * H);
-  memcpy (c, st->c0, sizeof (float) * H);
-  const int start = GAZE_TOKEN_START;
-  _gaze_decoder_step (dec, st, 1, &start, h, c, NULL, FALSE);
+  GazeDecoderState *st = first_step (model, grid, h, c);
   int *count = g_new0 (int, V);
   for (int k = 0; k < K; k++)
     {
@@ -276,6 +286,73 @@ test_sampling (void)
   g_free (count), g_free (tokens), g_free (lengths), g_free (grid);
 }
 
+/* A hard model's samples draw each step's cell from α_t as well: the first
+ * cells' frequencies follow α_1, and the training pass at the drawn cells
+ * gives each sample the log p(y, s) that replaying it step by step does
+ * (α_t at the drawn cell, then the step restricted to that cell). */
+static void
+test_sampling_hard (void)
+{
+  float *grid;
+  g_autoptr (GazeModel) model = random_model (GAZE_ATTENTION_HARD, 13, &grid);
+  const GazeDecoder *dec = model->dec;
+  const int L = dec->sizes.cells, H = dec->sizes.hidden, K = 4000, stride = 22;
+  int *tokens = g_new (int, K * stride), *lengths = g_new (int, K);
+  int *cells = g_new (int, K * stride);
+  GazeRng rng;
+  _gaze_rng_seed (&rng, 6);
+  _gaze_sample_captions (model, NULL, grid, 1, K, &rng, stride, tokens, lengths, cells);
+  float h[16], c[16], alpha[9], mask[9];
+  GazeDecoderState *st = first_step (model, grid, h, c);
+  int count[9] = { 0 };
+  for (int k = 0; k < K; k++)
+    {
+      g_assert_cmpint (cells[k * stride], >=, 0);
+      g_assert_cmpint (cells[k * stride], <, L);
+      count[cells[k * stride]]++;
+    }
+  for (int i = 0; i < L; i++)
+    {
+      double p = st->alpha[i], se = sqrt (p * (1 - p) / K) + 1e-9;
+      g_assert_cmpfloat (fabs (count[i] / (double) K - p), <, 5 * se + 1e-3);
+    }
+  enum { N = 8 };
+  GazeDecoderBatch batch = { .n = 1, .n_images = 1, .features = grid, .stride = stride };
+  const float weight = 1.0f;
+  GazeDecoderWork *work = _gaze_decoder_work_new (1);
+  const int img = 0;
+  for (int k = 0; k < N; k++)
+    {
+      const int *row = tokens + k * stride, *drawn = cells + k * stride;
+      GazeDecoderOptions opt = { .attention = GAZE_ATTENTION_HARD, .forced = drawn,
+                                 .row_weight = &weight };
+      batch.img = &img, batch.lengths = &lengths[k], batch.tokens = row;
+      _gaze_decoder_forward (dec, work, &batch, &opt);
+      double trained_y = _gaze_decoder_work_log_py (work, 0);
+      double trained_s = _gaze_decoder_work_log_ps (work, 0);
+      double stepped_y = 0.0, stepped_s = 0.0;
+      memcpy (h, st->h0, sizeof (float) * H);
+      memcpy (c, st->c0, sizeof (float) * H);
+      for (int t = 0; t < lengths[k]; t++)
+        {
+          _gaze_decoder_step (dec, st, 1, &row[t], h, c, NULL, TRUE);
+          memcpy (alpha, st->alpha, sizeof alpha);
+          stepped_s += log (alpha[drawn[t]]);
+          for (int i = 0; i < L; i++)
+            mask[i] = i == drawn[t];
+          _gaze_decoder_step (dec, st, 1, &row[t], h, c, mask, TRUE);
+          stepped_y += log (st->logits[row[t + 1]]);
+          memcpy (h, st->h, sizeof (float) * H);
+          memcpy (c, st->c, sizeof (float) * H);
+        }
+      g_assert_cmpfloat (fabs (trained_y - stepped_y), <, 1e-4 * (1 + fabs (stepped_y)));
+      g_assert_cmpfloat (fabs (trained_s - stepped_s), <, 1e-4 * (1 + fabs (stepped_s)));
+    }
+  _gaze_decoder_work_free (work);
+  _gaze_decoder_state_free (st);
+  g_free (tokens), g_free (lengths), g_free (cells), g_free (grid);
+}
+
 static void
 test_errors (void)
 {
@@ -307,6 +384,7 @@ main (int argc, char **argv)
   g_test_add_func ("/beam/hard-argmax", test_hard_argmax);
   g_test_add_func ("/beam/batch", test_batch);
   g_test_add_func ("/beam/sampling", test_sampling);
+  g_test_add_func ("/beam/sampling-hard", test_sampling_hard);
   g_test_add_func ("/beam/errors", test_errors);
   return g_test_run ();
 }

@@ -373,6 +373,7 @@ typedef struct {
   int n, V;
   int *tgt;
   float *x, *p;
+  float smoothing;
 } XentCase;
 
 static double
@@ -380,7 +381,7 @@ xent_loss (gpointer p)
 {
   XentCase *c = p;
   memcpy (c->p, c->x, sizeof (float) * c->n * c->V);
-  return _gaze_softmax_xent_forward (c->p, c->tgt, c->n, c->V);
+  return _gaze_softmax_xent_forward (c->p, c->tgt, c->n, c->V, c->smoothing);
 }
 
 static void
@@ -393,8 +394,23 @@ test_softmax_xent (void)
   double loss = xent_loss (&c);
   g_assert_cmpfloat (loss, >, 0.0);
   float *dx = g_new0 (float, c.n * c.V);
-  _gaze_softmax_xent_backward (dx, c.p, tgt, c.n, c.V, 1.0f);
+  _gaze_softmax_xent_backward (dx, c.p, tgt, c.n, c.V, 0.0f, 1.0f);
   check_gradient ("softmax_xent", xent_loss, &c, c.x, dx, c.n * c.V);
+  /* Label smoothing: the gradient of −Σ q log p with q = 0.8 onehot + 0.2/V. */
+  c.smoothing = 0.2f;
+  double smoothed = xent_loss (&c);
+  memset (dx, 0, sizeof (float) * c.n * c.V);
+  _gaze_softmax_xent_backward (dx, c.p, tgt, c.n, c.V, c.smoothing, 1.0f);
+  check_gradient ("softmax_xent(smoothed)", xent_loss, &c, c.x, dx, c.n * c.V);
+  /* By hand: 0.8 (−log p_y) + 0.2 mean_v (−log p_v), summed over the rows. */
+  g_assert_cmpfloat (xent_loss (&c), ==, smoothed);
+  double by_hand = 0.0;
+  for (int r = 0; r < c.n; r++)
+    for (int v = 0; v < c.V; v++)
+      by_hand += -log (c.p[r * c.V + v]) * (0.2 / c.V + (v == tgt[r] ? 0.8 : 0.0));
+  g_assert_cmpfloat_with_epsilon (smoothed, by_hand, 1e-5);
+  g_assert_cmpfloat (smoothed, >, loss);
+  c.smoothing = 0.0f;
   /* Uniform logits: the loss is n log V exactly. */
   memset (c.x, 0, sizeof (float) * c.n * c.V);
   g_assert_cmpfloat_with_epsilon (xent_loss (&c), 2.0 * log (6.0), 1e-5);
@@ -480,7 +496,8 @@ decoder_loss (gpointer p)
 }
 
 static void
-check_decoder (GazeAttention attention, float dropout, const float *row_weight)
+check_decoder_smoothed (GazeAttention attention, float dropout, const float *row_weight,
+                        float smoothing)
 {
   GazeDecoderSizes sizes = {
     .vocab = 7, .channels = 6, .squeeze = 5, .embed = 4, .hidden = 3, .attn = 4, .cells = 4,
@@ -505,7 +522,8 @@ check_decoder (GazeAttention attention, float dropout, const float *row_weight)
   c.batch = (GazeDecoderBatch) { .n = 3, .n_images = 2, .features = features, .img = img,
                                  .lengths = lengths, .tokens = tokens, .stride = 6 };
   c.opt = (GazeDecoderOptions) { .attention = attention, .dropout = dropout, .lambda = 1.0f,
-                                 .row_weight = row_weight, .rng = &c.rng };
+                                 .smoothing = smoothing, .row_weight = row_weight,
+                                 .rng = &c.rng };
   if (attention == GAZE_ATTENTION_HARD)
     /* Fixed locations and no score-function term: the pathwise gradient of
      * −log p(y|s,a) for the given s, plus the penalty, must be exact. */
@@ -518,9 +536,10 @@ check_decoder (GazeAttention attention, float dropout, const float *row_weight)
   for (int k = 0; k < GAZE_N_PARAMS; k++)
     {
       const GazeTensorInfo *t = &c.dec->tensors[k];
-      g_autofree char *what = g_strdup_printf ("decoder(%s, dropout %.1f%s).%s",
+      g_autofree char *what = g_strdup_printf ("decoder(%s, dropout %.1f%s, ε %.1f).%s",
                                                attention == GAZE_ATTENTION_HARD ? "hard" : "soft",
-                                               dropout, row_weight ? ", weighted" : "", t->name);
+                                               dropout, row_weight ? ", weighted" : "", smoothing,
+                                               t->name);
       check_gradient (what, decoder_loss, &c, c.dec->params + t->offset, grads + t->offset,
                       t->size);
     }
@@ -531,9 +550,22 @@ check_decoder (GazeAttention attention, float dropout, const float *row_weight)
 }
 
 static void
+check_decoder (GazeAttention attention, float dropout, const float *row_weight)
+{
+  check_decoder_smoothed (attention, dropout, row_weight, 0.0f);
+}
+
+static void
 test_decoder_soft (void)
 {
   check_decoder (GAZE_ATTENTION_SOFT, 0.0f, NULL);
+}
+
+/* Label smoothing through the whole decoder. */
+static void
+test_decoder_soft_smoothing (void)
+{
+  check_decoder_smoothed (GAZE_ATTENTION_SOFT, 0.0f, NULL, 0.1f);
 }
 
 static void
@@ -557,6 +589,16 @@ test_decoder_hard_pathwise (void)
   check_decoder (GAZE_ATTENTION_HARD, 0.0f, NULL);
 }
 
+/* A hard model's self-critical loss, −A_r log p(y, s|a) at the drawn cells:
+ * with the cells fixed it is a smooth function of every parameter, so its
+ * gradient (the words' and the cells' score function together) is exact. */
+static void
+test_decoder_hard_row_weights (void)
+{
+  static const float weights[3] = { 0.7f, -1.3f, 0.4f };
+  check_decoder (GAZE_ATTENTION_HARD, 0.0f, weights);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -575,7 +617,9 @@ main (int argc, char **argv)
   g_test_add_func ("/layers/doubly-stochastic", test_doubly_stochastic);
   g_test_add_func ("/decoder/soft", test_decoder_soft);
   g_test_add_func ("/decoder/soft-dropout", test_decoder_soft_dropout);
+  g_test_add_func ("/decoder/soft-smoothing", test_decoder_soft_smoothing);
   g_test_add_func ("/decoder/row-weights", test_decoder_row_weights);
   g_test_add_func ("/decoder/hard-pathwise", test_decoder_hard_pathwise);
+  g_test_add_func ("/decoder/hard-row-weights", test_decoder_hard_row_weights);
   return g_test_run ();
 }

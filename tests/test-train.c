@@ -200,11 +200,14 @@ checkpoint_params (const char *path, gsize *n)
 }
 
 static float *
-train_run (Fixture *f, const char *name, int epochs, gboolean resume, gsize *n)
+train_run_with (Fixture *f, const char *name, int epochs, gboolean resume, GazeAttention attention,
+                float label_smoothing, gsize *n)
 {
   GazeTrainConfig c;
   small_config (&c, epochs);
   c.resume = resume;
+  c.attention = attention;
+  c.label_smoothing = label_smoothing;
   g_autofree char *out = g_build_filename (f->dir, name, NULL);
   g_autofree char *ckpt = g_strconcat (out, ".ckpt", NULL);
   g_autoptr (GError) error = NULL;
@@ -213,6 +216,12 @@ train_run (Fixture *f, const char *name, int epochs, gboolean resume, gsize *n)
   g_assert_true (ok);
   g_assert_true (g_file_test (out, G_FILE_TEST_IS_REGULAR));
   return checkpoint_params (ckpt, n);
+}
+
+static float *
+train_run (Fixture *f, const char *name, int epochs, gboolean resume, gsize *n)
+{
+  return train_run_with (f, name, epochs, resume, GAZE_ATTENTION_SOFT, 0.0f, n);
 }
 
 static void
@@ -263,8 +272,10 @@ test_resume (Fixture *f, gconstpointer data)
   g_assert_cmpmem (straight, n1 * sizeof (float), resumed, n2 * sizeof (float));
 }
 
-/* Self-critical fine-tuning of a trained model: deterministic, resumable after
- * a kill exactly as maximum-likelihood training is, and it moves the weights. */
+/* Self-critical fine-tuning of a trained model, soft (from a model trained
+ * with label smoothing) or hard (its cells sampled with the words):
+ * deterministic, resumable after a kill exactly as maximum-likelihood
+ * training is, and it moves the weights. */
 static float *
 scst_run (Fixture *f, const GazeModel *init, const char *name, int epochs, gboolean resume,
           GazeTrainProgressFunc progress, GError **error, gsize *n)
@@ -286,14 +297,19 @@ scst_run (Fixture *f, const GazeModel *init, const char *name, int epochs, gbool
 static void
 test_scst_resume (Fixture *f, gconstpointer data)
 {
+  const GazeAttention kind = GPOINTER_TO_INT (data);
+  const float smoothing = kind == GAZE_ATTENTION_SOFT ? 0.1f : 0.0f;
   gsize n0, n1, n2;
-  g_autofree float *base = train_run (f, "base.gzm", 2, FALSE, &n0);
+  g_autofree float *base = train_run_with (f, "base.gzm", 2, FALSE, kind, smoothing, &n0);
   g_autofree char *base_path = g_build_filename (f->dir, "base.gzm.ckpt", NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (GazeModelFile) file = gaze_model_file_read (base_path, &error);
   g_assert_no_error (error);
   g_autoptr (GazeModel) init = _gaze_model_from_file (file, base_path, &error);
   g_assert_no_error (error);
+  g_assert_cmpint (init->attention, ==, kind);
+  g_assert_true ((strstr (gaze_model_get_meta (init, "hyperparameters"), "label_smoothing=0.1\n")
+                  != NULL) == (smoothing > 0.0f));
   g_autofree float *straight = scst_run (f, init, "scst.gzm", 3, FALSE, NULL, &error, &n1);
   g_assert_no_error (error);
   g_assert_cmpuint (n1, ==, n0);
@@ -310,6 +326,7 @@ test_scst_resume (Fixture *f, gconstpointer data)
   g_autoptr (GazeModel) tuned = gaze_model_load (out, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (gaze_model_get_meta (tuned, "hyperparameters"), "scst=cider_d"));
+  g_assert_cmpint (tuned->attention, ==, kind);
   g_assert_cmpstr (gaze_model_get_meta (tuned, "training.init.epochs"), ==,
                    gaze_model_get_meta (init, "training.epochs"));
   /* Without a model to start from, self-critical training is refused. */
@@ -371,8 +388,10 @@ main (int argc, char **argv)
   g_test_add ("/train/deterministic", Fixture, NULL, fixture_setup, test_deterministic,
               fixture_teardown);
   g_test_add ("/train/resume", Fixture, NULL, fixture_setup, test_resume, fixture_teardown);
-  g_test_add ("/train/scst-resume", Fixture, NULL, fixture_setup, test_scst_resume,
-              fixture_teardown);
+  g_test_add ("/train/scst-resume", Fixture, GINT_TO_POINTER (GAZE_ATTENTION_SOFT), fixture_setup,
+              test_scst_resume, fixture_teardown);
+  g_test_add ("/train/scst-resume-hard", Fixture, GINT_TO_POINTER (GAZE_ATTENTION_HARD),
+              fixture_setup, test_scst_resume, fixture_teardown);
   g_test_add ("/train/model-round-trip", Fixture, NULL, fixture_setup, test_model_round_trip,
               fixture_teardown);
   return g_test_run ();
