@@ -246,7 +246,7 @@ emit_text (const CaptionOptions *o, const char *photo, const PhotoResult *r, gbo
     {
       const GazeCliRegion *region = g_ptr_array_index (o->regions, k);
       g_string_append_printf (line, "%s%s %s", k > 0 ? ", " : "",
-                              region->avoid ? "avoid" : "look", region->spec);
+                              region->avoid ? "avoid" : "look", region->shown);
     }
   g_string_append (line, "):");
   for (int t = 0; t < beam->n_words; t++)

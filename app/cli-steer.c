@@ -13,6 +13,7 @@ gaze_cli_region_free (GazeCliRegion *region)
   if (region == NULL)
     return;
   g_free (region->spec);
+  g_free (region->shown);
   g_free (region);
 }
 
@@ -67,9 +68,10 @@ gaze_cli_region_parse (const char *spec, gboolean avoid, GError **error)
   g_autoptr (GazeCliRegion) region = g_new0 (GazeCliRegion, 1);
   region->avoid = avoid;
   region->spec = g_strdup (spec);
+  region->shown = g_strescape (spec, NULL); /* one line, whatever it holds */
   region->word = 1;
   region->onwards = TRUE;
-  g_autofree char *shown = g_strescape (spec, NULL); /* one line, whatever it holds */
+  const char *shown = region->shown;
   const char *at = strchr (spec, '@');
   g_autofree char *rect = at != NULL ? g_strndup (spec, at - spec) : g_strdup (spec);
   if (at != NULL && !parse_word (at + 1, &region->word, &region->onwards))
@@ -121,14 +123,14 @@ gaze_cli_region_cells (const GazeCliRegion *region, int grid_size, int width, in
           {
             g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID,
                          "%s %s: the rectangle is outside the photo (fractions go from 0 to 1)",
-                         option_name (region->avoid), region->spec);
+                         option_name (region->avoid), region->shown);
             return FALSE;
           }
       v[0] *= width, v[2] *= width, v[1] *= height, v[3] *= height;
     }
   if (!gaze_region_to_cells (grid_size, width, height, v[0], v[1], v[2], v[3], cells, error))
     {
-      g_prefix_error (error, "%s %s: ", option_name (region->avoid), region->spec);
+      g_prefix_error (error, "%s %s: ", option_name (region->avoid), region->shown);
       return FALSE;
     }
   return TRUE;
@@ -157,7 +159,7 @@ gaze_cli_regions_masks (GPtrArray *regions, int grid_size, int width, int height
         {
           g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID,
                        "%s %s: word %d is past the caption (%d words)",
-                       option_name (region->avoid), region->spec, region->word, n_words);
+                       option_name (region->avoid), region->shown, region->word, n_words);
           return NULL;
         }
       *first = MIN (*first, region->word);

@@ -18,7 +18,8 @@ G_BEGIN_DECLS
 
 typedef struct {
   gboolean avoid;
-  char *spec; /* as given, for messages and --json */
+  char *spec;  /* as given, for --json */
+  char *shown; /* the same escaped to one line, for messages */
   double v[4];
   gboolean fractions;
   int word;         /* the first word it steers, from 1 */
