@@ -297,6 +297,11 @@ typedef struct {
   gboolean scst;
   int scst_samples; /* (5) */
   GazeScstBaseline scst_baseline; /* (greedy) */
+  /* The mixed objective (Paulus et al. 2018): each photo's reference captions
+   * join its samples with this weight on their −log p, which keeps the model
+   * near the references' distribution while the reward moves it (0: none;
+   * soft attention only). */
+  float scst_mix;
   /* Files and provenance. */
   const char *checkpoint_path; /* NULL: <out>.ckpt */
   gboolean resume;             /* continue from checkpoint_path */

@@ -228,9 +228,16 @@ training_description (const GazeDecoderSizes *s, const GazeTrainConfig *c)
   g_autofree char *base = hyperparameters_string (s, c);
   if (!c->scst)
     return g_steal_pointer (&base);
-  return g_strdup_printf ("%sscst=cider_d\nscst_samples=%d\nscst_baseline=%s\nscst_dropout=0\n",
+  char mix[G_ASCII_DTOSTR_BUF_SIZE + 20] = "";
+  if (c->scst_mix > 0.0f)
+    {
+      char weight[G_ASCII_DTOSTR_BUF_SIZE];
+      g_ascii_formatd (weight, sizeof weight, "%g", c->scst_mix);
+      g_snprintf (mix, sizeof mix, "scst_mix=%s\n", weight);
+    }
+  return g_strdup_printf ("%sscst=cider_d\nscst_samples=%d\nscst_baseline=%s\nscst_dropout=0\n%s",
                           base, c->scst_samples,
-                          c->scst_baseline == GAZE_SCST_BASELINE_MEAN ? "mean" : "greedy");
+                          c->scst_baseline == GAZE_SCST_BASELINE_MEAN ? "mean" : "greedy", mix);
 }
 
 static GazeDataset
@@ -269,6 +276,9 @@ typedef struct {
   float *advantage;     /* [captions] reward − baseline, in samples order */
   float *row_weight;    /* [captions] the same in batch order */
   int *sample_cells;    /* hard models: [captions, stride] the cells drawn, samples order */
+  int *ref_first, *refs; /* the mixed objective: image i's captions in set are
+                          * refs[ref_first[i] … ref_first[i + 1] − 1] */
+  int max_refs;
   int *forced_cells;    /* the same in batch order */
 } Trainer;
 
@@ -289,6 +299,7 @@ trainer_clear (Trainer *tr)
   g_free (tr->samples.grids);
   g_free (tr->advantage), g_free (tr->row_weight);
   g_free (tr->sample_cells), g_free (tr->forced_cells);
+  g_free (tr->ref_first), g_free (tr->refs);
   if (tr->cider != NULL)
     gaze_cider_scorer_free (tr->cider);
   g_clear_pointer (&tr->model, gaze_model_free);
@@ -299,6 +310,26 @@ static int
 scst_batch_images (const GazeTrainConfig *c)
 {
   return MAX (1, c->batch_size / c->scst_samples);
+}
+
+/* Which training captions belong to each image, for the mixed objective. */
+static void
+index_references (Trainer *tr)
+{
+  const TrainSet *set = &tr->set;
+  tr->ref_first = g_new0 (int, set->n_images + 1);
+  for (int k = 0; k < set->n; k++)
+    tr->ref_first[set->image[k] + 1]++;
+  tr->max_refs = 0;
+  for (int i = 0; i < set->n_images; i++)
+    {
+      tr->max_refs = MAX (tr->max_refs, tr->ref_first[i + 1]);
+      tr->ref_first[i + 1] += tr->ref_first[i];
+    }
+  g_autofree int *next = g_memdup2 (tr->ref_first, sizeof (int) * set->n_images);
+  tr->refs = g_new (int, MAX (set->n, 1));
+  for (int k = 0; k < set->n; k++)
+    tr->refs[next[set->image[k]]++] = k;
 }
 
 static gboolean
@@ -313,7 +344,8 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
       || c->dropout < 0.0f || c->dropout >= 1.0f || c->eval_beam < 1 || c->n_threads < 1
       || !(c->label_smoothing >= 0.0f && c->label_smoothing < 1.0f)
       || (c->scst && (c->scst_samples < 1 || c->init == NULL))
-      || (c->scst && c->scst_baseline == GAZE_SCST_BASELINE_MEAN && c->scst_samples < 2))
+      || (c->scst && c->scst_baseline == GAZE_SCST_BASELINE_MEAN && c->scst_samples < 2)
+      || !(c->scst_mix >= 0.0f) || (c->scst_mix > 0.0f && !c->scst))
     {
       g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID, "invalid training options");
       return FALSE;
@@ -388,7 +420,21 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   if (c->resume && !_gaze_checkpoint_read (tr->ckpt, tr->model, tr->adam, &tr->rng, &tr->prog, error))
     return FALSE;
 
-  const int B = c->batch_size;
+  if (c->scst && c->scst_mix > 0.0f)
+    {
+      if (tr->model->attention == GAZE_ATTENTION_HARD)
+        {
+          g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID,
+                       "the mixed objective needs a soft-attention model: a hard model's "
+                       "reference captions have no sampled cells");
+          return FALSE;
+        }
+      index_references (tr);
+    }
+  /* A self-critical batch holds its images' samples and, mixed, their references. */
+  const int B = c->scst ? MAX (c->batch_size,
+                               scst_batch_images (c) * (c->scst_samples + tr->max_refs))
+                        : c->batch_size;
   const int stride = tr->set.stride;
   tr->bb = (BatchBuffers) { .capacity = B };
   tr->bb.keys = g_new (SortKey, B);
@@ -416,7 +462,7 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
         refs[i] = tr->train.captions[i];
       tr->cider = gaze_cider_scorer_new (tr->train.n_images, refs, TRUE);
       g_free (refs);
-      const int U = scst_batch_images (c), n = U * c->scst_samples;
+      const int U = scst_batch_images (c), n = U * (c->scst_samples + tr->max_refs);
       tr->samples = (TrainSet) { .stride = stride, .n = n, .n_images = U };
       tr->samples.tokens = g_new0 (int, (gsize) n * stride);
       tr->samples.lengths = g_new0 (int, n);
@@ -559,7 +605,7 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
   const gint64 t0 = g_get_monotonic_time ();
   GazePool *pool = _gaze_decoder_work_get_pool (tr->work);
   float *grids = g_new (float, (gsize) U * grid);
-  int *sorted = g_new (int, (gsize) U * K);
+  int *sorted = g_new (int, (gsize) U * (K + tr->max_refs));
   shuffle (&tr->rng, tr->order, n_images);
   status->n_batches = (n_images + U - 1) / U;
   double reward_sum = 0.0, greedy_sum = 0.0;
@@ -618,11 +664,27 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
             rw[k] -= c->scst_baseline == GAZE_SCST_BASELINE_MEAN
                        ? (float) ((sum - rw[k]) / (K - 1)) : (float) baseline[i];
         }
-      tr->samples.n = n;
+      /* The mixed objective: the photos' references, each −log p weighted scst_mix. */
+      int rows = n;
+      for (int i = 0; tr->refs != NULL && i < u; i++)
+        {
+          const int image = tr->order[start + i];
+          for (int j = tr->ref_first[image]; j < tr->ref_first[image + 1]; j++, rows++)
+            {
+              const int caption = tr->refs[j];
+              memcpy (tr->samples.tokens + (gsize) rows * stride,
+                      tr->set.tokens + (gsize) caption * stride, sizeof (int) * stride);
+              tr->samples.lengths[rows] = tr->set.lengths[caption];
+              tr->samples.image[rows] = i;
+              tr->advantage[rows] = c->scst_mix;
+              sorted[rows] = rows;
+            }
+        }
+      tr->samples.n = rows;
       tr->samples.n_images = u;
       GazeDecoderBatch batch;
-      batch_make (&batch, &tr->bb, &tr->samples, sorted, n, tr->cells, tr->channels);
-      for (int k = 0; k < n; k++)
+      batch_make (&batch, &tr->bb, &tr->samples, sorted, rows, tr->cells, tr->channels);
+      for (int k = 0; k < rows; k++)
         {
           const int r = tr->bb.keys[k].index;
           tr->row_weight[k] = tr->advantage[r];

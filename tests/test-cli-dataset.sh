@@ -3,7 +3,8 @@
 # files of tests/datasets and real photos: a Karpathy split file and COCO
 # captions (with --dev-dataset) each train a model, the format is reported,
 # a missing photo and a caption with no word in the vocabulary are skipped
-# and counted, and broken files fail with one line naming the file.
+# and counted, broken files fail with one line naming the file, and so do
+# training options that do not go together.
 #   test-cli-dataset.sh PATH/TO/gaze-cli     (GAZE_SHARED_DIR, GAZE_SOURCE_DIR set by meson)
 set -uo pipefail
 cli=$1
@@ -61,6 +62,15 @@ expect_error "unknown image" "coco-unknown-image.json: annotations[1]: image_id 
   --dataset "$datasets/coco-unknown-image.json"
 expect_error "both layouts" "--dataset replaces --captions" \
   --dataset "$datasets/karpathy.json" --captions "$datasets/karpathy.json"
+
+# Training options that do not go together, or out of range.
+expect_error "mix without scst" "--mix weighs the references in self-critical training: add --scst" \
+  --dataset "$datasets/karpathy.json" --mix 0.5
+expect_error "label smoothing 1" "an option is out of range" \
+  --dataset "$datasets/karpathy.json" --label-smoothing 1
+expect_error "mixed hard" "the mixed objective needs a soft-attention model" \
+  --dataset "$datasets/karpathy.json" --scst --samples 2 --mix 0.5 \
+  --init "${GAZE_SOURCE_DIR}/resources/models/gaze-mobilenet_v2-hard.gzm"
 
 [ $failures -eq 0 ] || exit 1
 echo "ok"

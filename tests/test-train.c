@@ -273,18 +273,29 @@ test_resume (Fixture *f, gconstpointer data)
 }
 
 /* Self-critical fine-tuning of a trained model, soft (from a model trained
- * with label smoothing) or hard (its cells sampled with the words):
+ * with label smoothing), hard (its cells sampled with the words) or with the
+ * references mixed in:
  * deterministic, resumable after a kill exactly as maximum-likelihood
  * training is, and it moves the weights. */
+typedef struct {
+  GazeAttention attention;
+  float mix; /* the mixed objective's weight */
+} ScstCase;
+
+static const ScstCase scst_soft = { GAZE_ATTENTION_SOFT, 0.0f };
+static const ScstCase scst_hard = { GAZE_ATTENTION_HARD, 0.0f };
+static const ScstCase scst_mixed = { GAZE_ATTENTION_SOFT, 0.5f };
+
 static float *
-scst_run (Fixture *f, const GazeModel *init, const char *name, int epochs, gboolean resume,
-          GazeTrainProgressFunc progress, GError **error, gsize *n)
+scst_run (Fixture *f, const GazeModel *init, const char *name, int epochs, float mix,
+          gboolean resume, GazeTrainProgressFunc progress, GError **error, gsize *n)
 {
   GazeTrainConfig c;
   small_config (&c, epochs);
   c.init = init;
   c.scst = TRUE;
   c.scst_samples = 4;
+  c.scst_mix = mix;
   c.lr = 1e-3f;
   c.resume = resume;
   g_autofree char *out = g_build_filename (f->dir, name, NULL);
@@ -297,7 +308,8 @@ scst_run (Fixture *f, const GazeModel *init, const char *name, int epochs, gbool
 static void
 test_scst_resume (Fixture *f, gconstpointer data)
 {
-  const GazeAttention kind = GPOINTER_TO_INT (data);
+  const ScstCase *t = data;
+  const GazeAttention kind = t->attention;
   const float smoothing = kind == GAZE_ATTENTION_SOFT ? 0.1f : 0.0f;
   gsize n0, n1, n2;
   g_autofree float *base = train_run_with (f, "base.gzm", 2, FALSE, kind, smoothing, &n0);
@@ -310,15 +322,17 @@ test_scst_resume (Fixture *f, gconstpointer data)
   g_assert_cmpint (init->attention, ==, kind);
   g_assert_true ((strstr (gaze_model_get_meta (init, "hyperparameters"), "label_smoothing=0.1\n")
                   != NULL) == (smoothing > 0.0f));
-  g_autofree float *straight = scst_run (f, init, "scst.gzm", 3, FALSE, NULL, &error, &n1);
+  g_autofree float *straight = scst_run (f, init, "scst.gzm", 3, t->mix, FALSE, NULL, &error,
+                                         &n1);
   g_assert_no_error (error);
   g_assert_cmpuint (n1, ==, n0);
   g_assert_true (memcmp (straight, base, n0 * sizeof (float)) != 0);
-  g_assert_null (scst_run (f, init, "scst-killed.gzm", 3, FALSE, stop_after_first_epoch, &error,
-                           &n2));
+  g_assert_null (scst_run (f, init, "scst-killed.gzm", 3, t->mix, FALSE, stop_after_first_epoch,
+                           &error, &n2));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
-  g_autofree float *resumed = scst_run (f, init, "scst-killed.gzm", 3, TRUE, NULL, &error, &n2);
+  g_autofree float *resumed = scst_run (f, init, "scst-killed.gzm", 3, t->mix, TRUE, NULL, &error,
+                                        &n2);
   g_assert_no_error (error);
   g_assert_cmpmem (straight, n1 * sizeof (float), resumed, n2 * sizeof (float));
   /* The model records what it was fine-tuned from and how. */
@@ -327,6 +341,23 @@ test_scst_resume (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_nonnull (strstr (gaze_model_get_meta (tuned, "hyperparameters"), "scst=cider_d"));
   g_assert_cmpint (tuned->attention, ==, kind);
+  g_assert_true ((strstr (gaze_model_get_meta (tuned, "hyperparameters"), "scst_mix=0.5\n") != NULL)
+                 == (t->mix > 0.0f));
+  if (t->mix > 0.0f)
+    {
+      /* Mixed in, the references change where the reward alone leads. */
+      g_autofree float *unmixed = scst_run (f, init, "unmixed.gzm", 3, 0.0f, FALSE, NULL, &error,
+                                            &n2);
+      g_assert_no_error (error);
+      g_assert_true (memcmp (unmixed, straight, n1 * sizeof (float)) != 0);
+    }
+  if (kind == GAZE_ATTENTION_HARD)
+    {
+      /* A hard model's references have no sampled cells to mix in. */
+      g_assert_null (scst_run (f, init, "mixed-hard.gzm", 1, 0.5f, FALSE, NULL, &error, &n2));
+      g_assert_error (error, GAZE_ERROR, GAZE_ERROR_INVALID);
+      g_clear_error (&error);
+    }
   g_assert_cmpstr (gaze_model_get_meta (tuned, "training.init.epochs"), ==,
                    gaze_model_get_meta (init, "training.epochs"));
   /* Without a model to start from, self-critical training is refused. */
@@ -388,10 +419,12 @@ main (int argc, char **argv)
   g_test_add ("/train/deterministic", Fixture, NULL, fixture_setup, test_deterministic,
               fixture_teardown);
   g_test_add ("/train/resume", Fixture, NULL, fixture_setup, test_resume, fixture_teardown);
-  g_test_add ("/train/scst-resume", Fixture, GINT_TO_POINTER (GAZE_ATTENTION_SOFT), fixture_setup,
-              test_scst_resume, fixture_teardown);
-  g_test_add ("/train/scst-resume-hard", Fixture, GINT_TO_POINTER (GAZE_ATTENTION_HARD),
-              fixture_setup, test_scst_resume, fixture_teardown);
+  g_test_add ("/train/scst-resume", Fixture, &scst_soft, fixture_setup, test_scst_resume,
+              fixture_teardown);
+  g_test_add ("/train/scst-resume-hard", Fixture, &scst_hard, fixture_setup, test_scst_resume,
+              fixture_teardown);
+  g_test_add ("/train/scst-resume-mixed", Fixture, &scst_mixed, fixture_setup, test_scst_resume,
+              fixture_teardown);
   g_test_add ("/train/model-round-trip", Fixture, NULL, fixture_setup, test_model_round_trip,
               fixture_teardown);
   return g_test_run ();
