@@ -41,7 +41,8 @@ typedef struct {
  *   soft, λ = 1, epoch 3 (first shipped) 0.0298 (1.46×)   0.065   0.60      0/12
  *   soft, λ = 0, epoch 3                 0.090  (4.4×)    0.077   2.49
  *   soft, λ = 0, epoch 6                 0.1617 (7.92×)   0.115   1.70      1/12
- *   the same + SCST, epoch 4 (shipped)   0.2345 (11.49×)  0.145   3.90      2/12
+ *   the same + SCST, epoch 4             0.2345 (11.49×)  0.145   3.90      2/12
+ *   the same + SCST mixed, epoch 4 (shipped) 0.2336 (11.45×) 0.141 5.13     1/12
  *   hard, λ_r = 0.3, epoch 6 of 6        0.0553 (2.71×)   0.101   5.00      2/12
  *   hard, λ_r = 0.3, epoch 7 of 10 (shipped) 0.0829 (4.06×) 0.110  14.32      2/12
  *   the soft ones with w = 0             0.0204 (1.00×)   0.000   0.27     12/12
@@ -54,7 +55,7 @@ typedef struct {
  * higher for faithfulness; the model it replaced fails its peak and
  * faithfulness. */
 static const Thresholds soft_thresholds = { .peak_ratio = 8.5, .change = 0.11,
-                                            .faithfulness = 2.9 };
+                                            .faithfulness = 3.8 };
 static const Thresholds hard_thresholds = { .peak_ratio = 3.0, .change = 0.08,
                                             .faithfulness = 6.0 };
 #define MIN_WORDS_FROZEN 4
@@ -277,10 +278,10 @@ static const struct {
   const char *caption;
 } golden[] = {
   /* resources/models/gaze-mobilenet_v2-soft.gzm (λ = 0 for 6 epochs, then
-   * self-critical training for 4; dev BLEU-4 20.5). */
-  { "1022454332_6af2c1449a.jpg", "a girl is standing on a lake in the water" },
-  { "103106960_e8a41d64f8.jpg", "a little boy is playing on a playground" },
-  { "1077931201_1e0bb83105.jpg", "a skateboarder is jumping into a air" },
+   * self-critical training with the references mixed in for 4; dev BLEU-4 21.2). */
+  { "1022454332_6af2c1449a.jpg", "a girl is standing on a dock near a lake" },
+  { "103106960_e8a41d64f8.jpg", "a boy in a red shirt is playing with a boy" },
+  { "1077931201_1e0bb83105.jpg", "a skateboarder jumps into the air" },
 };
 
 static void
