@@ -276,10 +276,10 @@ typedef struct {
   float *advantage;     /* [captions] reward − baseline, in samples order */
   float *row_weight;    /* [captions] the same in batch order */
   int *sample_cells;    /* hard models: [captions, stride] the cells drawn, samples order */
+  int *forced_cells;    /* the same in batch order */
   int *ref_first, *refs; /* the mixed objective: image i's captions in set are
                           * refs[ref_first[i] … ref_first[i + 1] − 1] */
-  int max_refs;
-  int *forced_cells;    /* the same in batch order */
+  int max_refs;         /* the most captions an image has (0 unmixed) */
 } Trainer;
 
 static void
