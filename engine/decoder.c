@@ -461,8 +461,10 @@ _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDec
       {
         int tok = w->off[t] + r;
         const float *p = w->probs + (gsize) tok * V;
-        w->log_py[r] += log (fmax ((double) p[w->tgt[tok]], 1e-30));
-        const double nll = _gaze_xent (p, w->tgt[tok], V, opt->smoothing);
+        const double lp = log (fmax ((double) p[w->tgt[tok]], 1e-30));
+        w->log_py[r] += lp;
+        const double nll = opt->smoothing > 0.0f ? _gaze_xent (p, w->tgt[tok], V, opt->smoothing)
+                                                 : -lp;
         xent += opt->row_weight != NULL ? opt->row_weight[r] * nll : nll;
       }
   /* Self-critical training of a hard model: the sampled cells are part of

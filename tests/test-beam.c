@@ -212,6 +212,18 @@ test_batch (void)
   g_free (grid);
 }
 
+/* Counts of K draws that follow the probabilities p[0..n−1], within 5
+ * standard errors. */
+static void
+assert_frequencies (const int *count, const float *p, int n, int K)
+{
+  for (int v = 0; v < n; v++)
+    {
+      double se = sqrt (p[v] * (1 - p[v]) / K) + 1e-9;
+      g_assert_cmpfloat (fabs (count[v] / (double) K - p[v]), <, 5 * se + 1e-3);
+    }
+}
+
 /* The state after the model's first step from <start>, h and c its initial
  * state, for replaying samples. */
 static GazeDecoderState *
@@ -253,11 +265,7 @@ test_sampling (void)
       g_assert_true (lengths[k] >= 1 && lengths[k] <= 20);
       count[tokens[k * stride + 1]]++;
     }
-  for (int v = 0; v < V; v++)
-    {
-      double p = st->logits[v], se = sqrt (p * (1 - p) / K) + 1e-9;
-      g_assert_cmpfloat (fabs (count[v] / (double) K - p), <, 5 * se + 1e-3);
-    }
+  assert_frequencies (count, st->logits, V, K);
   /* The first 8 samples through the training pass, against the steps. */
   enum { N = 8 };
   GazeDecoderBatch batch = { .n = 1, .n_images = 1, .features = grid, .stride = stride };
@@ -311,11 +319,7 @@ test_sampling_hard (void)
       g_assert_cmpint (cells[k * stride], <, L);
       count[cells[k * stride]]++;
     }
-  for (int i = 0; i < L; i++)
-    {
-      double p = st->alpha[i], se = sqrt (p * (1 - p) / K) + 1e-9;
-      g_assert_cmpfloat (fabs (count[i] / (double) K - p), <, 5 * se + 1e-3);
-    }
+  assert_frequencies (count, st->alpha, L, K);
   enum { N = 8 };
   GazeDecoderBatch batch = { .n = 1, .n_images = 1, .features = grid, .stride = stride };
   const float weight = 1.0f;
