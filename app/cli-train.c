@@ -156,7 +156,7 @@ gaze_cli_train (int argc, char **argv)
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed (1)", "N" },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue from MODEL.gzm.ckpt", NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Overwrite an existing MODEL.gzm", NULL },
-    { "attention", 0, 0, G_OPTION_ARG_STRING, &attention, "soft (default) or hard", "KIND" },
+    { "attention", 0, 0, G_OPTION_ARG_STRING, &attention, "soft (default; with --init, its kind) or hard", "KIND" },
     { "embed", 0, 0, G_OPTION_ARG_INT, &config.embed_dim, "Embedding size (256)", "N" },
     { "hidden", 0, 0, G_OPTION_ARG_INT, &config.hidden_dim, "LSTM size (512)", "N" },
     { "attn", 0, 0, G_OPTION_ARG_INT, &config.attn_dim, "Attention size (256)", "N" },
@@ -234,6 +234,9 @@ gaze_cli_train (int argc, char **argv)
       if ((init = gaze_model_load (init_path, &error)) == NULL)
         return gaze_cli_fail_error (error);
       config.init = init;
+      /* Without --attention the run continues the model's own kind. */
+      if (attention == NULL)
+        config.attention = gaze_model_get_attention (init);
     }
   /* The decoder's pool does the threading; OpenBLAS runs single-threaded
    * slices inside it (set once, here). */

@@ -271,6 +271,9 @@ typedef struct {
   int attn_dim;     /* A, 256 */
   int min_count;    /* vocabulary: words seen at least this often (5) */
   int max_words;    /* longer captions are cut to this many words (40) */
+  /* The model's kind.  With init: init's own kind continues it; the other kind
+   * starts that kind from init's weights (both kinds have the same
+   * parameters, so a soft model is a starting point for a hard one). */
   GazeAttention attention;
   /* Optimisation. */
   int batch_size;   /* captions per mini-batch (64) */

@@ -393,8 +393,7 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   _gaze_decoder_init_params (tr->dec, &tr->rng);
   if (c->init != NULL)
     memcpy (tr->dec->params, c->init->dec->params, sizeof (float) * tr->dec->n_params);
-  tr->model = _gaze_model_new (tr->dec, vocab, c->init != NULL ? c->init->attention : c->attention,
-                              c->encoder_name, c->encoder_sha256);
+  tr->model = _gaze_model_new (tr->dec, vocab, c->attention, c->encoder_name, c->encoder_sha256);
   g_autofree char *hyper = training_description (&sizes, c);
   gaze_model_set_meta (tr->model, "hyperparameters", hyper);
   if (c->command != NULL)

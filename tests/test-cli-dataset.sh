@@ -2,6 +2,7 @@
 # test-cli-dataset — gaze-cli train --dataset, end to end on the hand-made
 # files of tests/datasets and real photos: a Karpathy split file and COCO
 # captions (with --dev-dataset) each train a model, the format is reported,
+# --init with --attention turns a soft model into a hard one's starting point,
 # a missing photo and a caption with no word in the vocabulary are skipped
 # and counted, broken files fail with one line naming the file, and so do
 # training options that do not go together.
@@ -41,6 +42,14 @@ grep -qF 'skipped 1 training captions with no word in the vocabulary (seen at le
 grep -q "is a COCO captions JSON file" "$tmp/out" || fail "COCO: format not reported: $(cat "$tmp/out")"
 grep -q "^train: 3 photos .*; 1 skipped" "$tmp/out" || fail "COCO: train: $(cat "$tmp/out")"
 [ -s "$tmp/c.gzm" ] || fail "COCO: no model written"
+
+# A soft model starts a hard one when --attention says so; without it, --init keeps its kind.
+"${train[@]}" --dataset "$datasets/karpathy.json" --init "$tmp/k.gzm" --attention hard \
+  --out "$tmp/h.gzm" >"$tmp/out" 2>"$tmp/err" || fail "soft to hard: $(cat "$tmp/err")"
+"$cli" info "$tmp/h.gzm" | grep -q "^  attention *hard" || fail "soft to hard: $("$cli" info "$tmp/h.gzm")"
+"${train[@]}" --dataset "$datasets/karpathy.json" --init "$tmp/h.gzm" \
+  --out "$tmp/h2.gzm" >"$tmp/out" 2>"$tmp/err" || fail "hard kept: $(cat "$tmp/err")"
+"$cli" info "$tmp/h2.gzm" | grep -q "^  attention *hard" || fail "hard kept: $("$cli" info "$tmp/h2.gzm")"
 
 # One line each, naming the file.
 expect_error() {

@@ -186,15 +186,22 @@ small_config (GazeTrainConfig *c, int epochs)
   c->encoder_sha256 = FAKE_SHA;
 }
 
-/* The parameters of a checkpoint (float32, exact). */
-static float *
-checkpoint_params (const char *path, gsize *n)
+/* A checkpoint as a model (float32 parameters, exact). */
+static GazeModel *
+checkpoint_model (const char *path)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GazeModelFile) file = gaze_model_file_read (path, &error);
   g_assert_no_error (error);
-  g_autoptr (GazeModel) model = _gaze_model_from_file (file, path, &error);
+  GazeModel *model = _gaze_model_from_file (file, path, &error);
   g_assert_no_error (error);
+  return model;
+}
+
+static float *
+checkpoint_params (const char *path, gsize *n)
+{
+  g_autoptr (GazeModel) model = checkpoint_model (path);
   *n = model->dec->n_params;
   return g_memdup2 (model->dec->params, sizeof (float) * *n);
 }
@@ -293,6 +300,7 @@ scst_run (Fixture *f, const GazeModel *init, const char *name, int epochs, float
   GazeTrainConfig c;
   small_config (&c, epochs);
   c.init = init;
+  c.attention = gaze_model_get_attention (init);
   c.scst = TRUE;
   c.scst_samples = 4;
   c.scst_mix = mix;
@@ -315,10 +323,7 @@ test_scst_resume (Fixture *f, gconstpointer data)
   g_autofree float *base = train_run_with (f, "base.gzm", 2, FALSE, kind, smoothing, &n0);
   g_autofree char *base_path = g_build_filename (f->dir, "base.gzm.ckpt", NULL);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GazeModelFile) file = gaze_model_file_read (base_path, &error);
-  g_assert_no_error (error);
-  g_autoptr (GazeModel) init = _gaze_model_from_file (file, base_path, &error);
-  g_assert_no_error (error);
+  g_autoptr (GazeModel) init = checkpoint_model (base_path);
   g_assert_cmpint (init->attention, ==, kind);
   g_assert_true ((strstr (gaze_model_get_meta (init, "hyperparameters"), "label_smoothing=0.1\n")
                   != NULL) == (smoothing > 0.0f));
@@ -367,6 +372,55 @@ test_scst_resume (Fixture *f, gconstpointer data)
   g_autofree char *none = g_build_filename (f->dir, "none.gzm", NULL);
   g_assert_false (gaze_train (&c, f->train, f->dev, f->cache, none, NULL, NULL, NULL, &error));
   g_assert_error (error, GAZE_ERROR, GAZE_ERROR_INVALID);
+}
+
+/* Mean |a − b| over n parameters. */
+static double
+mean_abs_diff (const float *a, const float *b, gsize n)
+{
+  double sum = 0.0;
+  for (gsize i = 0; i < n; i++)
+    sum += fabs ((double) a[i] - b[i]);
+  return sum / (double) n;
+}
+
+/* A soft model's weights start a hard one: the run is hard from its first
+ * step, and it starts where the soft model ended, not from random weights. */
+static void
+test_soft_to_hard (Fixture *f, gconstpointer data)
+{
+  gsize n0, n1, n2, n3;
+  g_autofree float *soft = train_run (f, "soft.gzm", 2, FALSE, &n0);
+  g_autofree char *soft_path = g_build_filename (f->dir, "soft.gzm.ckpt", NULL);
+  g_autoptr (GazeModel) init = checkpoint_model (soft_path);
+  g_autofree float *fresh = train_run_with (f, "fresh.gzm", 1, FALSE, GAZE_ATTENTION_HARD, 0.0f,
+                                            &n1);
+  GazeTrainConfig c;
+  small_config (&c, 1);
+  c.init = init;
+  c.lr = 1e-3f;
+  g_autoptr (GError) error = NULL;
+  /* Continued as soft, for the comparison below. */
+  g_autofree char *soft_out = g_build_filename (f->dir, "continued.gzm", NULL);
+  g_assert_true (gaze_train (&c, f->train, f->dev, f->cache, soft_out, NULL, NULL, NULL, &error));
+  g_autofree char *soft_ckpt = g_strconcat (soft_out, ".ckpt", NULL);
+  g_autofree float *continued = checkpoint_params (soft_ckpt, &n2);
+  c.attention = GAZE_ATTENTION_HARD;
+  g_autofree char *out = g_build_filename (f->dir, "hard.gzm", NULL);
+  g_assert_true (gaze_train (&c, f->train, f->dev, f->cache, out, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_autofree char *ckpt = g_strconcat (out, ".ckpt", NULL);
+  g_autofree float *hard = checkpoint_params (ckpt, &n3);
+  g_assert_cmpuint (n1, ==, n0);
+  g_assert_cmpuint (n3, ==, n0);
+  g_autoptr (GazeModel) model = gaze_model_load (out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gaze_model_get_attention (model), ==, GAZE_ATTENTION_HARD);
+  g_assert_nonnull (strstr (gaze_model_get_meta (model, "hyperparameters"), "reinforce_weight="));
+  /* Trained as hard: its weights differ from the soft continuation's. */
+  g_assert_true (memcmp (hard, continued, n0 * sizeof (float)) != 0);
+  /* Started from the soft model: far nearer to it than a fresh hard run. */
+  g_assert_cmpfloat (mean_abs_diff (hard, soft, n0), <, 0.2 * mean_abs_diff (fresh, soft, n0));
 }
 
 static void
@@ -424,6 +478,8 @@ main (int argc, char **argv)
   g_test_add ("/train/scst-resume-hard", Fixture, &scst_hard, fixture_setup, test_scst_resume,
               fixture_teardown);
   g_test_add ("/train/scst-resume-mixed", Fixture, &scst_mixed, fixture_setup, test_scst_resume,
+              fixture_teardown);
+  g_test_add ("/train/soft-to-hard", Fixture, NULL, fixture_setup, test_soft_to_hard,
               fixture_teardown);
   g_test_add ("/train/model-round-trip", Fixture, NULL, fixture_setup, test_model_round_trip,
               fixture_teardown);
