@@ -485,7 +485,7 @@ main (int argc, char **argv)
   g_test_add_func ("/evidence/calibration", test_real_photos);
   g_test_add_func ("/evidence/occlusion", test_occlusion);
   if (g_getenv ("GAZE_SHARED_DIR") != NULL)
-    test_photos_load (&photos);
+    test_photos_load (&photos, NULL);
   g_test_add_func ("/evidence/informative-cell", test_informative_cell);
   g_test_add_func ("/evidence/identical-cells", test_identical_cells);
   g_test_add_func ("/evidence/matches-two-steps", test_matches_two_steps);

@@ -10,12 +10,14 @@ compare_names (gconstpointer a, gconstpointer b)
 }
 
 void
-test_photos_load (TestPhotos *photos)
+test_photos_load (TestPhotos *photos, const char *encoder_name)
 {
   const char *shared = g_getenv ("GAZE_SHARED_DIR");
   g_assert_nonnull (shared);
-  g_autofree char *encoder_path
-      = g_build_filename (shared, "models", "mobilenet_v2_1.0_224_quant.tflite", NULL);
+  g_autofree char *file = g_strconcat (encoder_name != NULL ? encoder_name
+                                                            : "mobilenet_v2_1.0_224_quant",
+                                       ".tflite", NULL);
+  g_autofree char *encoder_path = g_build_filename (shared, "models", file, NULL);
   g_autoptr (GError) error = NULL;
   *photos = (TestPhotos) { 0 };
   photos->encoder = gaze_encoder_load (encoder_path, &error);

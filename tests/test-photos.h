@@ -16,9 +16,10 @@ typedef struct {
   GazeEncoder *encoder;
 } TestPhotos;
 
-/* Loads and encodes the photos with MobileNetV2 (fails the test if they are
+/* Loads and encodes the photos with the encoder $GAZE_SHARED_DIR/models/
+ * ENCODER_NAME.tflite, MobileNetV2 when NULL (fails the test if they are
  * missing). */
-void test_photos_load (TestPhotos *photos);
+void test_photos_load (TestPhotos *photos, const char *encoder_name);
 void test_photos_clear (TestPhotos *photos);
 /* resources/models/NAME, loaded and checked against the encoder; NULL and the
  * case skipped, saying so, when the file is not there. */

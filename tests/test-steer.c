@@ -465,7 +465,7 @@ main (int argc, char **argv)
   g_test_add_func ("/steer/region/cells", test_region_cells);
   g_test_add_func ("/steer/region/clicks", test_region_clicks);
   g_test_add_func ("/steer/region/errors", test_region_errors);
-  test_photos_load (&photos);
+  test_photos_load (&photos, NULL);
   g_test_add_func ("/steer/block-most-attended", test_block_most_attended);
   g_test_add_func ("/steer/look-confines", test_look_confines);
   g_test_add_func ("/steer/hard-inside", test_hard_inside);
