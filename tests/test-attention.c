@@ -5,7 +5,8 @@
  * heatmaps meaningless.  This test captions the 12 photos of
  * $GAZE_SHARED_DIR/data/photos at beam 3 with the shipped MobileNetV2 model
  * (resources/models/gaze-mobilenet_v2-soft.gzm; $GAZE_MODEL overrides it, and
- * the photos are then encoded with its encoder) and checks, over the words of the best beams:
+ * the photos are then encoded with its encoder) and checks, over the words of
+ * the best beams:
  *   - every word's α sums to 1 (a sanity check, true of dead attention too);
  *   - PEAK: the mean peak α (gaze_beam_attention_stats) is at least
  *     peak_ratio × uniform (1/49);
