@@ -171,8 +171,8 @@ gaze_cli_eval (int argc, char **argv)
           " words)\n", eval.faithfulness, eval.faith.drop_top / nw, eval.faith.drop_random / nw,
           eval.faith.abs_drop_random / nw, gaze_faithfulness_signed_ratio (&eval.faith),
           eval.faith.n_words);
-  printf ("vocabulary: %d distinct words in the %d captions\n", eval.distinct_words,
-          ds->n_images);
+  printf ("vocabulary: %d distinct words in the %d captions, %.1f words a caption\n",
+          eval.distinct_words, ds->n_images, eval.mean_length);
 
   int status = 0;
   if (out_path != NULL)

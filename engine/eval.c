@@ -58,18 +58,25 @@ tally_add (Tally *tally, const GazeBeam *beam, int n_cells)
     tally->beta_sum += beam->words[t].beta;
 }
 
-static int
-count_distinct_words (char **captions)
+/* The distinct words of the captions, and how many words a caption has on
+ * average (self-critical training tends to shorten captions). */
+static void
+count_words (char **captions, int *distinct, double *mean_length)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (char **c = captions; *c != NULL; c++)
+  gint64 n_words = 0, n_captions = 0;
+  for (char **c = captions; *c != NULL; c++, n_captions++)
     {
       g_auto (GStrv) words = g_strsplit (*c, " ", -1);
       for (char **w = words; *w != NULL; w++)
         if (**w != '\0')
-          g_hash_table_add (seen, g_strdup (*w));
+          {
+            g_hash_table_add (seen, g_strdup (*w));
+            n_words++;
+          }
     }
-  return (int) g_hash_table_size (seen);
+  *distinct = (int) g_hash_table_size (seen);
+  *mean_length = n_captions > 0 ? (double) n_words / (double) n_captions : 0.0;
 }
 
 gboolean
@@ -140,7 +147,7 @@ gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset, GazeGri
   result->mean_change = tally.n_pairs ? tally.change_sum / tally.n_pairs : 0.0;
   result->mean_beta = tally.n_words ? tally.beta_sum / tally.n_words : 0.0;
   result->faithfulness = options->faithfulness ? gaze_faithfulness_ratio (&result->faith) : NAN;
-  result->distinct_words = count_distinct_words (captions);
+  count_words (captions, &result->distinct_words, &result->mean_length);
   result->captions = captions;
   return TRUE;
 }

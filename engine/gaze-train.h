@@ -245,6 +245,7 @@ typedef struct {
   GazeFaithfulness faith;
   double faithfulness;  /* gaze_faithfulness_ratio (&faith); NAN when not measured */
   int distinct_words;   /* in all the captions together */
+  double mean_length;   /* words a caption */
   char **captions;      /* one normalised caption a photo, NULL-terminated */
 } GazeEvaluation;
 

@@ -178,6 +178,20 @@ test_features_and_eval (void)
                                             100 * scores.rouge_l);
   test_util_assert_contains (out, cider);
   test_util_assert_contains (out, "attention: mean peak α");
+  /* The captions' vocabulary and length, counted here. */
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  int n_words = 0;
+  for (int i = 0; i < ds->n_images; i++)
+    {
+      g_auto (GStrv) words = g_strsplit (captions[i], " ", -1);
+      for (char **w = words; *w != NULL; w++)
+        if (**w != '\0')
+          g_hash_table_add (seen, g_strdup (*w)), n_words++;
+    }
+  g_autofree char *vocabulary = g_strdup_printf (
+    "vocabulary: %u distinct words in the %d captions, %.1f words a caption\n",
+    g_hash_table_size (seen), ds->n_images, (double) n_words / ds->n_images);
+  test_util_assert_contains (out, vocabulary);
   g_autofree char *written = NULL;
   g_assert_true (g_file_get_contents (results, &written, NULL, NULL));
   g_assert_cmpstr (written, ==, json->str);
