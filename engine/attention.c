@@ -216,8 +216,9 @@ _gaze_attention_weights_forward (float *w, int *loc, double *log_ps, float *sum_
       if (sampled[r])
         {
           /* s_t ~ Multinoulli(α_t) (eq. 8); z_t = β_t a_s. */
-          int cell = forced != NULL ? forced[(gsize) r * forced_stride]
-                                    : _gaze_attention_sample (al, L, rng);
+          int cell = forced != NULL ? forced[(gsize) r * forced_stride] : -1;
+          if (cell < 0)
+            cell = _gaze_attention_sample (al, L, rng);
           memset (wr, 0, sizeof (float) * L);
           wr[cell] = 1.0f;
           loc[r] = cell;
@@ -236,8 +237,7 @@ _gaze_attention_weights_forward (float *w, int *loc, double *log_ps, float *sum_
 void
 _gaze_attention_weights_backward (float *dalpha, const float *dw, const float *dsum_alpha,
                             const float *alpha, const int *loc, const gboolean *sampled,
-                            const double *log_py, float baseline, float reinforce_weight,
-                            const float *advantage, gboolean hard, float entropy_weight,
+                            const float *cell_reward, gboolean hard, float entropy_weight,
                             float scale, int n, int cells)
 {
   const int L = cells;
@@ -255,11 +255,10 @@ _gaze_attention_weights_backward (float *dalpha, const float *dw, const float *d
            * its score-function gradient is −λ_r (log p(y|s̃,a) − b) ∇ log α_s
            * (eqs. 11-12), and ∂ log α_s / ∂α_s = 1/α_s.  Self-critical
            * training rewards the pair (s, y) with its advantage A_r, so the
-           * cells get −A_r ∇ log α_s, as the words get −A_r ∇ log p(y|s,a). */
-          int cell = loc[r];
-          float reward = advantage != NULL ? advantage[r]
-                                           : reinforce_weight * (float) (log_py[r] - baseline);
-          d[cell] += -reward * scale / fmaxf (al[cell], 1e-30f);
+           * cells get −A_r ∇ log α_s, as the words get −A_r ∇ log p(y|s,a).
+           * cell_reward[r] is the one or the other. */
+          const int cell = loc[r];
+          d[cell] += -cell_reward[r] * scale / fmaxf (al[cell], 1e-30f);
         }
       if (hard)
         /* −λ_e H[α_t] (eq. 12): dH/dα_i = −(log α_i + 1) */
@@ -272,12 +271,13 @@ _gaze_attention_weights_backward (float *dalpha, const float *dw, const float *d
 }
 
 float
-_gaze_reinforce_baseline_update (float baseline, const double *log_py, const gboolean *sampled, int n)
+_gaze_reinforce_baseline_update (float baseline, const double *log_py, const gboolean *baselined,
+                                 int n)
 {
   double sum_log_py = 0.0;
   int n_sampled = 0;
   for (int r = 0; r < n; r++)
-    if (sampled[r])
+    if (baselined[r])
       {
         sum_log_py += log_py[r];
         n_sampled++;

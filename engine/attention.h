@@ -71,7 +71,8 @@ void _gaze_gate_backward (float *dh, float *dw_beta, float *db_beta, float *dctx
  * For n rows of one step t (row r is caption r):
  *   sampled[r] FALSE: w = α (soft attention, or hard attention's s̃ = α);
  *   sampled[r] TRUE:  w = one-hot(s), s ~ Multinoulli(α) (eq. 8) drawn from rng,
- *                     or forced[r * forced_stride] when forced is not NULL (tests);
+ *                     or s = forced[r * forced_stride] when forced is not NULL and
+ *                     that cell is not negative (a negative one: drawn as well);
  *                     loc[r] = s and log_ps[r] += log α_s (log p(s|a) of eq. 10).
  * loc[r] is −1 for an α row.  It also adds α into sum_alpha[n,L], the Σ_t α_ti
  * of the doubly stochastic penalty. */
@@ -82,17 +83,16 @@ void _gaze_attention_weights_forward (float *w, int *loc, double *log_ps, float 
 /* Adds into dalpha[n,L] every gradient that reaches α_t (scale: the loss's
  * normalisation, 1/tokens):
  *   α rows:    dw, the gradient through the context;
- *   sampled:   −λ_r (log p(y|s̃,a) − b) ∂ log α_s / ∂α · scale, REINFORCE with
- *              the baseline b (eqs. 11-12; log_py[r] = log p(y|s̃,a) of caption r);
- *              with advantage (self-critical training, non-NULL) the reward
- *              is the caption's advantage instead, −A_r ∂ log α_s / ∂α · scale;
+ *   sampled:   −R_r ∂ log α_s / ∂α · scale, the score function of the reward
+ *              R_r = cell_reward[r] that caption r's cells earned: REINFORCE's
+ *              λ_r (log p(y|s̃,a) − b) (eqs. 11-12), or in self-critical training
+ *              the caption's advantage (_gaze_decoder_backward chooses);
  *   hard:      −λ_e ∂H[α_t]/∂α · scale on every row (the entropy bonus of eq. 12);
  *   all rows:  dsum_alpha[r], the doubly stochastic penalty's ∂/∂(Σ_t α_ti).
- * reinforce_weight, the baseline and advantage matter only for sampled rows. */
+ * cell_reward matters only for sampled rows. */
 void _gaze_attention_weights_backward (float *dalpha, const float *dw, const float *dsum_alpha,
                                  const float *alpha, const int *loc, const gboolean *sampled,
-                                 const double *log_py, float baseline, float reinforce_weight,
-                                 const float *advantage, gboolean hard, float entropy_weight,
+                                 const float *cell_reward, gboolean hard, float entropy_weight,
                                  float scale, int n, int cells);
 
 /* Draws s ~ Multinoulli(α) over cells (eq. 8). */
@@ -103,9 +103,10 @@ int _gaze_attention_argmax (const float *alpha, int cells);
 
 /* REINFORCE's moving-average baseline (section 4.1):
  *   b_k = 0.9 b_{k−1} + 0.1 log p(y|s̃_k, a),
- * over the batch's sampled captions (their mean log p); b unchanged when none. */
-float _gaze_reinforce_baseline_update (float baseline, const double *log_py, const gboolean *sampled,
-                                 int n);
+ * over the batch's captions whose cells it rewards (baselined[r]: their mean
+ * log p); b unchanged when none. */
+float _gaze_reinforce_baseline_update (float baseline, const double *log_py,
+                                 const gboolean *baselined, int n);
 
 /* ── Doubly stochastic penalty (eq. 14): λ Σ_i (1 − Σ_t α_ti)² ─────────────────
  * summed over the cells of each caption; sum_alpha[n,L] holds Σ_t α_ti.

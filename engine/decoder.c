@@ -252,7 +252,10 @@ struct _GazeDecoderWork {
   const float *row_weight;
   float smoothing;
   int *img, *nt, *off, *in_ids, *tgt, *loc;
-  gboolean *sampled;
+  gboolean *sampled;  /* the row's cells are one-hot, not α */
+  gboolean *own_cells; /* sampled, and drawn here rather than forced */
+  gboolean *baselined; /* its cells' reward is λ_r (log p(y|s̃,a) − b) */
+  float *cell_reward;  /* what its cells earned (_gaze_attention_weights_backward) */
   double *log_py, *log_ps;
   /* Per image. */
   float *a, *abar, *h0, *c0, *pa;
@@ -275,7 +278,9 @@ _gaze_decoder_work_new (int n_threads)
 }
 
 #define WORK_ARRAYS(X)                                                                          \
-  X (img, int, cn) X (sampled, gboolean, cn) X (log_py, double, cn) X (log_ps, double, cn)       \
+  X (img, int, cn) X (sampled, gboolean, cn) X (own_cells, gboolean, cn)                        \
+  X (baselined, gboolean, cn) X (cell_reward, float, cn) X (log_py, double, cn)                 \
+  X (log_ps, double, cn)                                                                        \
   X (nt, int, ct) X (off, int, ct1) X (in_ids, int, tok) X (tgt, int, tok) X (loc, int, tok)       \
   X (a, float, uld) X (abar, float, ud) X (h0, float, uh) X (c0, float, uh) X (pa, float, ula)   \
   X (ey, float, te) X (z, float, td) X (hp, float, th) X (cp, float, th) X (hs, float, th)       \
@@ -408,11 +413,14 @@ _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDec
   gates_from_embedding (dec, w->pool, N, w->ey, w->gates);
 
   /* Hard attention: each caption samples its locations, or with probability
-   * expected_prob uses s̃ = α, the expected value (section 4.1). */
+   * expected_prob uses s̃ = α, the expected value (section 4.1); a caption
+   * whose cells are forced uses them. */
   for (int r = 0; r < n; r++)
     {
+      const gboolean forced = opt->forced != NULL && opt->forced[(gsize) r * batch->stride] >= 0;
       w->sampled[r] = opt->attention == GAZE_ATTENTION_HARD
-                      && (opt->forced != NULL || _gaze_rng_uniform (opt->rng) >= opt->expected_prob);
+                      && (forced || _gaze_rng_uniform (opt->rng) >= opt->expected_prob);
+      w->own_cells[r] = w->sampled[r] && !forced;
       w->log_py[r] = 0.0;
       w->log_ps[r] = 0.0;
     }
@@ -471,7 +479,7 @@ _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDec
    * the policy, so each caption's surrogate loss is −A_r log p(y, s|a). */
   if (opt->row_weight != NULL)
     for (int r = 0; r < n; r++)
-      if (w->sampled[r])
+      if (w->sampled[r] && !w->own_cells[r])
         xent -= opt->row_weight[r] * w->log_ps[r];
   double penalty = _gaze_doubly_stochastic_forward (w->sum_alpha, n, L, opt->lambda);
   (void) D;
@@ -580,8 +588,28 @@ _gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderO
 
   /* REINFORCE (section 4.1): for a sampled caption the loss −log p(y|s̃,a)
    * also depends on α through the choice of s̃; its score-function gradient is
-   * −λ_r (log p(y|s̃,a) − b) ∇ log p(s̃|a), with the baseline b. */
+   * −λ_r (log p(y|s̃,a) − b) ∇ log p(s̃|a), with the baseline b (weighted
+   * w_r when rows are).  A self-critical sample's cells, forced to those it
+   * drew, earn its advantage instead. */
   const gboolean hard = w->attention == GAZE_ATTENTION_HARD;
+  double own_sum = 0.0;
+  int n_own = 0;
+  for (int r = 0; r < n; r++)
+    {
+      w->baselined[r] = w->sampled[r] && (w->row_weight == NULL || w->own_cells[r]);
+      if (w->baselined[r])
+        own_sum += w->log_py[r], n_own++;
+    }
+  const float baseline = opt->baseline_unset && n_own > 0 ? (float) (own_sum / n_own)
+                                                          : opt->baseline;
+  for (int r = 0; r < n; r++)
+    {
+      const float weight = w->row_weight != NULL ? w->row_weight[r] : 1.0f;
+      w->cell_reward[r] = !w->sampled[r] ? 0.0f
+                          : w->baselined[r]
+                            ? weight * opt->reinforce_weight * (float) (w->log_py[r] - baseline)
+                            : weight;
+    }
 
   for (int t = w->T - 1; t >= 0; t--)
     {
@@ -602,8 +630,7 @@ _gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderO
                      H, D);
       _gaze_context_backward (dwt, w->da, dctx, st.w, w->a, w->img, m, L, D);
       _gaze_attention_weights_backward (dal, dwt, w->dsum_alpha, st.alpha, w->loc + o, w->sampled,
-                                  w->log_py, opt->baseline, opt->reinforce_weight,
-                                  opt->row_weight, hard, opt->entropy_weight, inv_tok, m, L);
+                                  w->cell_reward, hard, opt->entropy_weight, inv_tok, m, L);
       _gaze_attention_backward (w->dpa, dph, g.att_v, dal, st.alpha, st.u, w->img, dec->p.att_v, m, L,
                           A);
       _gaze_gemm_nn (w->pool, m, H, A, dph, A, dec->p.att_h_w, H, 1.0f, dhp, H);
@@ -633,10 +660,11 @@ _gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderO
 
   images_backward (dec, w, &g);
 
-  /* b_k = 0.9 b_{k−1} + 0.1 log p(y|s̃_k, a), over this batch's sampled
-   * captions; self-critical training has its own baseline. */
-  if (opt->row_weight == NULL)
-    opt->baseline = _gaze_reinforce_baseline_update (opt->baseline, w->log_py, w->sampled, n);
+  /* b_k = 0.9 b_{k−1} + 0.1 log p(y|s̃_k, a), over this batch's captions
+   * whose cells it rewarded; self-critical samples have their own baseline. */
+  opt->baseline = _gaze_reinforce_baseline_update (baseline, w->log_py, w->baselined, n);
+  if (n_own > 0)
+    opt->baseline_unset = FALSE;
 }
 
 /* ── Inference ─────────────────────────────────────────────────────────────── */

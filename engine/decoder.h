@@ -105,15 +105,22 @@ typedef struct {
   float entropy_weight; /* λ_e */
   float reinforce_weight; /* λ_r */
   float baseline;       /* b_{k−1}: the moving average of log p(y|s̃,a) */
+  /* TRUE: no b_{k−1} yet; the first batch that updates the baseline uses its
+   * own mean log p(y|s̃,a) instead of 0, and clears this. */
+  gboolean baseline_unset;
   /* [n, stride] locations to use instead of sampling: the cells a hard
-   * model's self-critical samples drew, or a test's; every row uses them. */
+   * model's self-critical samples drew, or a test's.  A row whose first
+   * forced cell is negative (all of them, then) draws its own, as maximum
+   * likelihood does: the references of the mixed objective. */
   const int *forced;
   /* Self-critical training: caption r's −log p(y) counts row_weight[r] times
    * (its reward minus the baseline), so the gradient is the REINFORCE estimate
    * −(r − b) ∇ log p(y); NULL: every weight 1 (maximum likelihood).  For a
-   * hard model's sampled rows the cells are part of the sample: the loss is
-   * −w_r log p(y, s|a) = −w_r (log p(y|s,a) + Σ_t log α_{t,s_t}), and w_r
-   * replaces λ_r (log p(y|s̃,a) − b) as the cells' reward. */
+   * hard model's sampled rows with forced cells, the cells are part of the
+   * sample: the loss is −w_r log p(y, s|a) = −w_r (log p(y|s,a) + Σ_t
+   * log α_{t,s_t}), and w_r replaces λ_r (log p(y|s̃,a) − b) as the cells'
+   * reward.  A row that draws its cells is a maximum-likelihood row weighted
+   * w_r: its cells' reward is w_r λ_r (log p(y|s̃,a) − b). */
   const float *row_weight;
   GazeRng *rng;         /* dropout masks and samples; NULL with dropout 0 and soft */
 } GazeDecoderOptions;

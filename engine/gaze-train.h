@@ -303,8 +303,10 @@ typedef struct {
   GazeScstBaseline scst_baseline; /* (greedy) */
   /* The mixed objective (Paulus et al. 2018): each photo's reference captions
    * join its samples with this weight on their −log p, which keeps the model
-   * near the references' distribution while the reward moves it (0: none;
-   * soft attention only). */
+   * near the references' distribution while the reward moves it (0: none).
+   * A hard model's references are trained as maximum likelihood trains
+   * them: their cells drawn from α (or s̃ = α), rewarded by REINFORCE with
+   * reinforce_weight and the moving baseline, all of it weighted scst_mix. */
   float scst_mix;
   /* Files and provenance. */
   const char *checkpoint_path; /* NULL: <out>.ckpt */

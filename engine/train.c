@@ -420,16 +420,7 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
     return FALSE;
 
   if (c->scst && c->scst_mix > 0.0f)
-    {
-      if (tr->model->attention == GAZE_ATTENTION_HARD)
-        {
-          g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID,
-                       "the mixed objective needs a soft-attention model: a hard model's "
-                       "reference captions have no sampled cells");
-          return FALSE;
-        }
-      index_references (tr);
-    }
+    index_references (tr);
   /* A self-critical batch holds its images' samples and, mixed, their references. */
   const int B = c->scst ? MAX (c->batch_size,
                                scst_batch_images (c) * (c->scst_samples + tr->max_refs))
@@ -475,10 +466,14 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
       tr->opt.smoothing = 0.0f;
       if (tr->model->attention == GAZE_ATTENTION_HARD)
         {
-          /* The training pass re-scores each sample at the cells it drew. */
+          /* The training pass re-scores each sample at the cells it drew;
+           * the references, mixed in, draw theirs as maximum likelihood does,
+           * and REINFORCE's moving baseline starts from their first batch
+           * rather than from 0 (a fine-tuned model's log p is far below 0). */
           tr->sample_cells = g_new0 (int, (gsize) n * stride);
           tr->forced_cells = g_new0 (int, (gsize) n * stride);
           tr->opt.forced = tr->forced_cells;
+          tr->opt.baseline_unset = c->scst_mix > 0.0f && !c->resume;
         }
     }
   return TRUE;
@@ -591,6 +586,9 @@ sample_text (const GazeVocab *vocab, const int *row, int length, gboolean *ended
  * A hard model's sample is the pair (w^s, s): its cells are drawn too,
  * s_t ~ Multinoulli(α_t), and the loss is −Σ_s (r − b) log p(w^s, s), so the
  * cells that led to a good caption become more likely with its words.
+ * Mixed in, a reference caption's cells are drawn in the training pass, and
+ * it is trained by the variational bound of maximum likelihood (section 4.1),
+ * weighted scst_mix.
  * Dropout is off so that the samples come from the policy being trained. */
 static gboolean
 trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
@@ -687,9 +685,12 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
         {
           const int r = tr->bb.keys[k].index;
           tr->row_weight[k] = tr->advantage[r];
-          if (tr->forced_cells != NULL)
+          if (tr->forced_cells != NULL && r < n)
             memcpy (tr->forced_cells + (gsize) k * stride, tr->sample_cells + (gsize) r * stride,
                     sizeof (int) * stride);
+          else if (tr->forced_cells != NULL)
+            for (int t = 0; t < stride; t++)
+              tr->forced_cells[(gsize) k * stride + t] = -1;
         }
       double loss;
       ok = trainer_step (tr, &batch, lr, epoch, &loss, error);

@@ -129,7 +129,8 @@ enumerated_gradient (Problem *p)
  * from the spread of the means of 40 blocks of consecutive samples (batch
  * means), not from the per-sample variance. */
 static void
-sampled_gradient (Problem *p, int m, float reinforce_weight, double *mean, double *se)
+sampled_gradient (Problem *p, int m, float reinforce_weight, const float *row_weight,
+                  double *mean, double *se)
 {
   enum { BLOCKS = 40 };
   const gsize n = p->dec->n_params;
@@ -140,7 +141,8 @@ sampled_gradient (Problem *p, int m, float reinforce_weight, double *mean, doubl
   GazeRng rng;
   _gaze_rng_seed (&rng, 77);
   GazeDecoderOptions opt = { .attention = GAZE_ATTENTION_HARD, .expected_prob = 0.0f,
-                             .reinforce_weight = reinforce_weight, .rng = &rng };
+                             .reinforce_weight = reinforce_weight, .rng = &rng,
+                             .row_weight = row_weight, .baseline_unset = row_weight != NULL };
   for (int b = 0; b < BLOCKS; b++)
     {
       memset (block, 0, sizeof (double) * n);
@@ -215,7 +217,7 @@ test_reinforce_unbiased (void)
   g_autofree double *mean = g_new (double, n);
   g_autofree double *se = g_new (double, n);
   const int m = 40000;
-  sampled_gradient (&p, m, 1.0f, mean, se);
+  sampled_gradient (&p, m, 1.0f, NULL, mean, se);
   double rel, noise;
   int bad = compare (&p, exact, mean, se, &rel, &noise);
   g_test_message ("REINFORCE: %" G_GSIZE_FORMAT " parameters, %d samples: %d outside 5 SE; "
@@ -225,7 +227,7 @@ test_reinforce_unbiased (void)
   g_assert_cmpfloat (rel, <, 3.0 * noise + 0.005);
 
   /* Dropping the score-function term biases the estimate; the check sees it. */
-  sampled_gradient (&p, m, 0.0f, mean, se);
+  sampled_gradient (&p, m, 0.0f, NULL, mean, se);
   int bad_biased = compare (&p, exact, mean, se, &rel, &noise);
   g_test_message ("without REINFORCE: %d outside 5 SE; relative L2 error %.4f, noise %.4f",
                   bad_biased, rel, noise);
@@ -234,10 +236,40 @@ test_reinforce_unbiased (void)
   problem_clear (&p);
 }
 
+/* Self-critical training with the references mixed in: a reference caption
+ * draws its own cells and counts row_weight times, so its stochastic gradient
+ * must be that weight times the maximum-likelihood one — REINFORCE term
+ * included, its baseline started from the first batch (baseline_unset)
+ * rather than 0.  Rewarding its cells with the row weight itself, as a
+ * self-critical sample's are, fails this check. */
+static void
+test_reinforce_weighted (void)
+{
+  Problem p;
+  problem_init (&p);
+  const gsize n = p.dec->n_params;
+  const float weight = 0.4f;
+  g_autofree double *exact = enumerated_gradient (&p);
+  for (gsize i = 0; i < n; i++)
+    exact[i] *= weight;
+  g_autofree double *mean = g_new (double, n);
+  g_autofree double *se = g_new (double, n);
+  const int m = 40000;
+  sampled_gradient (&p, m, 1.0f, &weight, mean, se);
+  double rel, noise;
+  int bad = compare (&p, exact, mean, se, &rel, &noise);
+  g_test_message ("weighted %.1f: %d outside 5 SE; attention parameters: relative L2 error %.4f, "
+                  "sampling noise %.4f", weight, bad, rel, noise);
+  g_assert_cmpint (bad, ==, 0);
+  g_assert_cmpfloat (rel, <, 3.0 * noise + 0.005);
+  problem_clear (&p);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hard/reinforce-unbiased", test_reinforce_unbiased);
+  g_test_add_func ("/hard/reinforce-weighted", test_reinforce_weighted);
   return g_test_run ();
 }

@@ -495,9 +495,16 @@ decoder_loss (gpointer p)
   return _gaze_decoder_forward (c->dec, c->work, &c->batch, &c->opt);
 }
 
+/* The cells a hard model's rows use: fixed, or, for the mixed objective's
+ * references, the last row's drawn (negative). */
+static const int forced_all[3 * 6] = { 0, 3, 1, 2, 0, 0, 2, 2, 0, 0, 0, 0, 1, 3, 0, 0, 0, 0 };
+static const int forced_but_last[3 * 6] = {
+  0, 3, 1, 2, 0, 0, 2, 2, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1,
+};
+
 static void
-check_decoder_smoothed (GazeAttention attention, float dropout, const float *row_weight,
-                        float smoothing)
+check_decoder_cells (GazeAttention attention, float dropout, const float *row_weight,
+                     float smoothing, const int *forced)
 {
   GazeDecoderSizes sizes = {
     .vocab = 7, .channels = 6, .squeeze = 5, .embed = 4, .hidden = 3, .attn = 4, .cells = 4,
@@ -517,7 +524,6 @@ check_decoder_smoothed (GazeAttention attention, float dropout, const float *row
     1, 5, 2, 0, 0, 0,
   };
   static const int lengths[3] = { 4, 3, 2 }, img[3] = { 1, 0, 1 };
-  static const int forced[3 * 6] = { 0, 3, 1, 2, 0, 0, 2, 2, 0, 0, 0, 0, 1, 3, 0, 0, 0, 0 };
   float *features = random_array (2 * sizes.cells * sizes.channels, 2.0f);
   c.batch = (GazeDecoderBatch) { .n = 3, .n_images = 2, .features = features, .img = img,
                                  .lengths = lengths, .tokens = tokens, .stride = 6 };
@@ -525,8 +531,10 @@ check_decoder_smoothed (GazeAttention attention, float dropout, const float *row
                                  .smoothing = smoothing, .row_weight = row_weight,
                                  .rng = &c.rng };
   if (attention == GAZE_ATTENTION_HARD)
-    /* Fixed locations and no score-function term: the pathwise gradient of
-     * −log p(y|s,a) for the given s, plus the penalty, must be exact. */
+    /* Fixed locations and no score-function term (λ_r = 0): the pathwise
+     * gradient of −log p(y|s,a) for the given s, plus the penalty, must be
+     * exact.  A row that draws its cells draws the same ones at every
+     * evaluation (the generator is reset), so the same holds for it. */
     c.opt.forced = forced;
 
   double loss = decoder_loss (&c);
@@ -547,6 +555,13 @@ check_decoder_smoothed (GazeAttention attention, float dropout, const float *row
   g_free (features);
   _gaze_decoder_work_free (c.work);
   _gaze_decoder_free (c.dec);
+}
+
+static void
+check_decoder_smoothed (GazeAttention attention, float dropout, const float *row_weight,
+                        float smoothing)
+{
+  check_decoder_cells (attention, dropout, row_weight, smoothing, forced_all);
 }
 
 static void
@@ -599,6 +614,18 @@ test_decoder_hard_row_weights (void)
   check_decoder (GAZE_ATTENTION_HARD, 0.0f, weights);
 }
 
+/* The mixed objective on a hard model: two samples at their drawn cells and
+ * one reference that draws its own.  The reference's cells are not part of
+ * its loss (their REINFORCE term, weighted λ_r = 0 here, is checked for bias
+ * in test-hard.c), so the gradient of the words' weighted −log p and of the
+ * samples' −A_r log p(y, s|a) must be exact. */
+static void
+test_decoder_hard_mixed (void)
+{
+  static const float weights[3] = { 0.7f, -1.3f, 0.4f };
+  check_decoder_cells (GAZE_ATTENTION_HARD, 0.0f, weights, 0.0f, forced_but_last);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -621,5 +648,6 @@ main (int argc, char **argv)
   g_test_add_func ("/decoder/row-weights", test_decoder_row_weights);
   g_test_add_func ("/decoder/hard-pathwise", test_decoder_hard_pathwise);
   g_test_add_func ("/decoder/hard-row-weights", test_decoder_hard_row_weights);
+  g_test_add_func ("/decoder/hard-mixed", test_decoder_hard_mixed);
   return g_test_run ();
 }
