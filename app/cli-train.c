@@ -120,6 +120,7 @@ gaze_cli_train (int argc, char **argv)
   g_autofree char *baseline = NULL;
   double lr = config.lr, lr_decay = config.lr_decay, dropout = config.dropout;
   double smoothing = config.label_smoothing, mix = config.scst_mix;
+  double retrieval = config.scst_retrieval;
   double lambda = config.lambda, entropy = config.entropy_weight, clip = config.clip;
   double reinforce = config.reinforce_weight;
   gint64 seed = (gint64) config.seed;
@@ -178,6 +179,9 @@ gaze_cli_train (int argc, char **argv)
       "Self-critical training: captions sampled a photo (5)", "N" },
     { "mix", 0, 0, G_OPTION_ARG_DOUBLE, &mix,
       "Self-critical training: weight of the references' likelihood beside the reward (0)", "X" },
+    { "retrieval", 0, 0, G_OPTION_ARG_DOUBLE, &retrieval,
+      "Self-critical training: weight of the self-retrieval reward, how much better a sample "
+      "fits its photo than another (0)", "X" },
     { "baseline", 0, 0, G_OPTION_ARG_STRING, &baseline,
       "Self-critical training's baseline: greedy (default) or mean (of the other samples)",
       "KIND" },
@@ -198,7 +202,7 @@ gaze_cli_train (int argc, char **argv)
       || config.max_dev < 0 || config.patience < 1 || config.eval_beam < 1
       || config.eval_beam > 20 || seed < 0 || !(lr_decay > 0.0 && lr_decay <= 1.0)
       || !(dropout >= 0.0 && dropout < 1.0) || !(smoothing >= 0.0 && smoothing < 1.0)
-      || !(mix >= 0.0 && mix <= 100.0)
+      || !(mix >= 0.0 && mix <= 100.0) || !(retrieval >= 0.0 && retrieval <= 100.0)
       || !(lambda >= 0.0 && lambda <= 100.0)
       || !(clip >= 0.0) || !(entropy >= 0.0 && entropy <= 10.0))
     return gaze_cli_fail ("train: an option is out of range (see gaze-cli train --help)");
@@ -207,6 +211,7 @@ gaze_cli_train (int argc, char **argv)
   config.dropout = (float) dropout;
   config.label_smoothing = (float) smoothing;
   config.scst_mix = (float) mix;
+  config.scst_retrieval = (float) retrieval;
   config.lambda = (float) lambda;
   config.clip = (float) clip;
   config.entropy_weight = (float) entropy;
@@ -229,6 +234,11 @@ gaze_cli_train (int argc, char **argv)
     return gaze_cli_fail ("train: --baseline mean needs --samples 2 or more");
   if (mix > 0.0 && !scst)
     return gaze_cli_fail ("train: --mix weighs the references in self-critical training: add --scst");
+  if (retrieval > 0.0 && !scst)
+    return gaze_cli_fail ("train: --retrieval rewards self-critical samples: add --scst");
+  if (retrieval > 0.0 && config.batch_size / config.scst_samples < 2)
+    return gaze_cli_fail ("train: --retrieval compares a sample's photo with another: the batch "
+                          "needs two photos (--batch at least twice --samples)");
   g_autoptr (GazeModel) init = NULL;
   if (init_path != NULL)
     {

@@ -308,6 +308,12 @@ typedef struct {
    * them: their cells drawn from α (or s̃ = α), rewarded by REINFORCE with
    * reinforce_weight and the moving baseline, all of it weighted scst_mix. */
   float scst_mix;
+  /* Self-retrieval: each sample's reward gains this weight times how much
+   * better it fits its own photo than another photo of the batch, by the
+   * model's own likelihood, per word: (log p(c|a_i) − log p(c|a_j)) / steps.
+   * It rewards what sets a photo apart rather than what most photos share
+   * (0: none; needs two photos a batch). */
+  float scst_retrieval;
   /* Files and provenance. */
   const char *checkpoint_path; /* NULL: <out>.ckpt */
   gboolean resume;             /* continue from checkpoint_path */

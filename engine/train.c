@@ -228,16 +228,22 @@ training_description (const GazeDecoderSizes *s, const GazeTrainConfig *c)
   g_autofree char *base = hyperparameters_string (s, c);
   if (!c->scst)
     return g_steal_pointer (&base);
-  char mix[G_ASCII_DTOSTR_BUF_SIZE + 20] = "";
+  char mix[G_ASCII_DTOSTR_BUF_SIZE + 20] = "", retrieval[G_ASCII_DTOSTR_BUF_SIZE + 20] = "";
+  char weight[G_ASCII_DTOSTR_BUF_SIZE];
   if (c->scst_mix > 0.0f)
     {
-      char weight[G_ASCII_DTOSTR_BUF_SIZE];
       g_ascii_formatd (weight, sizeof weight, "%g", c->scst_mix);
       g_snprintf (mix, sizeof mix, "scst_mix=%s\n", weight);
     }
-  return g_strdup_printf ("%sscst=cider_d\nscst_samples=%d\nscst_baseline=%s\nscst_dropout=0\n%s",
+  if (c->scst_retrieval > 0.0f)
+    {
+      g_ascii_formatd (weight, sizeof weight, "%g", c->scst_retrieval);
+      g_snprintf (retrieval, sizeof retrieval, "scst_retrieval=%s\n", weight);
+    }
+  return g_strdup_printf ("%sscst=cider_d\nscst_samples=%d\nscst_baseline=%s\nscst_dropout=0\n%s%s",
                           base, c->scst_samples,
-                          c->scst_baseline == GAZE_SCST_BASELINE_MEAN ? "mean" : "greedy", mix);
+                          c->scst_baseline == GAZE_SCST_BASELINE_MEAN ? "mean" : "greedy", mix,
+                          retrieval);
 }
 
 static GazeDataset
@@ -345,7 +351,9 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
       || !(c->label_smoothing >= 0.0f && c->label_smoothing < 1.0f)
       || (c->scst && (c->scst_samples < 1 || c->init == NULL))
       || (c->scst && c->scst_baseline == GAZE_SCST_BASELINE_MEAN && c->scst_samples < 2)
-      || !(c->scst_mix >= 0.0f) || (c->scst_mix > 0.0f && !c->scst))
+      || !(c->scst_mix >= 0.0f) || (c->scst_mix > 0.0f && !c->scst)
+      || !(c->scst_retrieval >= 0.0f) || (c->scst_retrieval > 0.0f && !c->scst)
+      || (c->scst_retrieval > 0.0f && scst_batch_images (c) < 2))
     {
       g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID, "invalid training options");
       return FALSE;
@@ -572,6 +580,23 @@ sample_text (const GazeVocab *vocab, const int *row, int length, gboolean *ended
   return g_string_free (s, FALSE);
 }
 
+/* log p(c|a) of the first n sampled captions, each under the photo that
+ * samples.image gives it, into log_p (samples order); the soft context for a
+ * hard model (s̃ = α), no dropout. */
+static void
+score_samples (Trainer *tr, int n, int *sorted, double *log_p)
+{
+  for (int r = 0; r < n; r++)
+    sorted[r] = r;
+  GazeDecoderBatch batch;
+  batch_make (&batch, &tr->bb, &tr->samples, sorted, n, tr->cells, tr->channels);
+  GazeDecoderOptions score = { .attention = tr->model->attention, .expected_prob = 1.0f,
+                               .rng = &tr->rng };
+  _gaze_decoder_forward (tr->dec, tr->work, &batch, &score);
+  for (int k = 0; k < n; k++)
+    log_p[tr->bb.keys[k].index] = _gaze_decoder_work_log_py (tr->work, k);
+}
+
 /* Self-critical sequence training (Rennie et al. 2017): for each photo,
  * scst_samples captions w^s drawn from the model and its greedy caption ŵ;
  * with the CIDEr-D reward r (the end of the caption counted as a word), the
@@ -589,6 +614,11 @@ sample_text (const GazeVocab *vocab, const int *row, int length, gboolean *ended
  * Mixed in, a reference caption's cells are drawn in the training pass, and
  * it is trained by the variational bound of maximum likelihood (section 4.1),
  * weighted scst_mix.
+ * Self-retrieval (scst_retrieval = γ; after Luo et al. 2018, "Discriminability
+ * objective for training descriptive captions", with the captioner as its own
+ * retrieval model): r += γ (log p(w^s|a_i) − log p(w^s|a_j)) / steps, where
+ * a_j is the next photo of the shuffled batch, the same for all of photo i's
+ * samples so that the mean baseline cancels which photo it was.
  * Dropout is off so that the samples come from the policy being trained. */
 static gboolean
 trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
@@ -603,6 +633,7 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
   GazePool *pool = _gaze_decoder_work_get_pool (tr->work);
   float *grids = g_new (float, (gsize) U * grid);
   int *sorted = g_new (int, (gsize) U * (K + tr->max_refs));
+  double *own = g_new (double, (gsize) U * K), *other = g_new (double, (gsize) U * K);
   shuffle (&tr->rng, tr->order, n_images);
   status->n_batches = (n_images + U - 1) / U;
   double reward_sum = 0.0, greedy_sum = 0.0;
@@ -650,6 +681,19 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
           reward_sum += reward;
           n_samples++;
           sorted[r] = r;
+        }
+      if (c->scst_retrieval > 0.0f && u >= 2)
+        {
+          score_samples (tr, n, sorted, own);
+          for (int r = 0; r < n; r++)
+            tr->samples.image[r] = (r / K + 1) % u;
+          score_samples (tr, n, sorted, other);
+          for (int r = 0; r < n; r++)
+            {
+              tr->samples.image[r] = r / K;
+              tr->advantage[r] += c->scst_retrieval * (float) ((own[r] - other[r])
+                                                               / tr->samples.lengths[r]);
+            }
         }
       for (int i = 0; i < u; i++)
         {
@@ -708,6 +752,8 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
     }
   g_free (grids);
   g_free (sorted);
+  g_free (own);
+  g_free (other);
   return ok;
 }
 

@@ -52,10 +52,13 @@ grep -q "^train: 3 photos .*; 1 skipped" "$tmp/out" || fail "COCO: train: $(cat 
   --out "$tmp/h2.gzm" >"$tmp/out" 2>"$tmp/err" || fail "hard kept: $(cat "$tmp/err")"
 "$cli" info "$tmp/h2.gzm" | grep -q "^  attention *hard" || fail "hard kept: $("$cli" info "$tmp/h2.gzm")"
 
-# A hard model trains self-critically with the references mixed in, and records it.
+# A hard model trains self-critically with the references mixed in and the
+# self-retrieval reward, and records both.
 "${train[@]}" --dataset "$datasets/karpathy.json" --init "$tmp/h.gzm" --scst --samples 2 \
-  --mix 0.5 --out "$tmp/hm.gzm" >"$tmp/out" 2>"$tmp/err" || fail "hard mixed: $(cat "$tmp/err")"
-"$cli" info "$tmp/hm.gzm" | grep -q "scst_mix=0.5" || fail "hard mixed: $("$cli" info "$tmp/hm.gzm")"
+  --mix 0.5 --retrieval 0.2 --out "$tmp/hm.gzm" >"$tmp/out" 2>"$tmp/err" \
+  || fail "hard mixed: $(cat "$tmp/err")"
+"$cli" info "$tmp/hm.gzm" | grep -q "scst_mix=0.5 .*scst_retrieval=0.2" \
+  || fail "hard mixed: $("$cli" info "$tmp/hm.gzm")"
 
 # One line each, naming the file.
 expect_error() {
@@ -81,6 +84,10 @@ expect_error "both layouts" "--dataset replaces --captions" \
 # Training options that do not go together, or out of range.
 expect_error "mix without scst" "--mix weighs the references in self-critical training: add --scst" \
   --dataset "$datasets/karpathy.json" --mix 0.5
+expect_error "retrieval without scst" "--retrieval rewards self-critical samples: add --scst" \
+  --dataset "$datasets/karpathy.json" --retrieval 0.2
+expect_error "retrieval, one photo a batch" "the batch needs two photos" \
+  --dataset "$datasets/karpathy.json" --init "$tmp/k.gzm" --scst --samples 4 --retrieval 0.2
 expect_error "label smoothing 1" "an option is out of range" \
   --dataset "$datasets/karpathy.json" --label-smoothing 1
 

@@ -286,17 +286,21 @@ test_resume (Fixture *f, gconstpointer data)
  * training is, and it moves the weights. */
 typedef struct {
   GazeAttention attention;
-  float mix; /* the mixed objective's weight */
+  float mix;       /* the mixed objective's weight */
+  float retrieval; /* the self-retrieval reward's */
 } ScstCase;
 
-static const ScstCase scst_soft = { GAZE_ATTENTION_SOFT, 0.0f };
-static const ScstCase scst_hard = { GAZE_ATTENTION_HARD, 0.0f };
-static const ScstCase scst_mixed = { GAZE_ATTENTION_SOFT, 0.5f };
-static const ScstCase scst_hard_mixed = { GAZE_ATTENTION_HARD, 0.5f };
+static const ScstCase scst_soft = { GAZE_ATTENTION_SOFT, 0.0f, 0.0f };
+static const ScstCase scst_hard = { GAZE_ATTENTION_HARD, 0.0f, 0.0f };
+static const ScstCase scst_mixed = { GAZE_ATTENTION_SOFT, 0.5f, 0.0f };
+static const ScstCase scst_hard_mixed = { GAZE_ATTENTION_HARD, 0.5f, 0.0f };
+static const ScstCase scst_retrieval = { GAZE_ATTENTION_SOFT, 0.5f, 0.3f };
+static const ScstCase scst_hard_retrieval = { GAZE_ATTENTION_HARD, 0.0f, 0.3f };
 
 static float *
-scst_run (Fixture *f, const GazeModel *init, const char *name, int epochs, float mix,
-          gboolean resume, GazeTrainProgressFunc progress, GError **error, gsize *n)
+scst_run_retrieval (Fixture *f, const GazeModel *init, const char *name, int epochs, float mix,
+                    float retrieval, gboolean resume, GazeTrainProgressFunc progress,
+                    GError **error, gsize *n)
 {
   GazeTrainConfig c;
   small_config (&c, epochs);
@@ -305,6 +309,7 @@ scst_run (Fixture *f, const GazeModel *init, const char *name, int epochs, float
   c.scst = TRUE;
   c.scst_samples = 4;
   c.scst_mix = mix;
+  c.scst_retrieval = retrieval;
   c.lr = 1e-3f;
   c.resume = resume;
   g_autofree char *out = g_build_filename (f->dir, name, NULL);
@@ -314,10 +319,18 @@ scst_run (Fixture *f, const GazeModel *init, const char *name, int epochs, float
   return checkpoint_params (ckpt, n);
 }
 
+static float *
+scst_run (Fixture *f, const GazeModel *init, const char *name, int epochs, float mix,
+          gboolean resume, GazeTrainProgressFunc progress, GError **error, gsize *n)
+{
+  return scst_run_retrieval (f, init, name, epochs, mix, 0.0f, resume, progress, error, n);
+}
+
 static void
 test_scst_resume (Fixture *f, gconstpointer data)
 {
   const ScstCase *t = data;
+  const float mix = t->mix, retrieval = t->retrieval;
   const GazeAttention kind = t->attention;
   const float smoothing = kind == GAZE_ATTENTION_SOFT ? 0.1f : 0.0f;
   gsize n0, n1, n2;
@@ -328,17 +341,17 @@ test_scst_resume (Fixture *f, gconstpointer data)
   g_assert_cmpint (init->attention, ==, kind);
   g_assert_true ((strstr (gaze_model_get_meta (init, "hyperparameters"), "label_smoothing=0.1\n")
                   != NULL) == (smoothing > 0.0f));
-  g_autofree float *straight = scst_run (f, init, "scst.gzm", 3, t->mix, FALSE, NULL, &error,
-                                         &n1);
+  g_autofree float *straight = scst_run_retrieval (f, init, "scst.gzm", 3, mix, retrieval, FALSE,
+                                                   NULL, &error, &n1);
   g_assert_no_error (error);
   g_assert_cmpuint (n1, ==, n0);
   g_assert_true (memcmp (straight, base, n0 * sizeof (float)) != 0);
-  g_assert_null (scst_run (f, init, "scst-killed.gzm", 3, t->mix, FALSE, stop_after_first_epoch,
-                           &error, &n2));
+  g_assert_null (scst_run_retrieval (f, init, "scst-killed.gzm", 3, mix, retrieval, FALSE,
+                                     stop_after_first_epoch, &error, &n2));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
-  g_autofree float *resumed = scst_run (f, init, "scst-killed.gzm", 3, t->mix, TRUE, NULL, &error,
-                                        &n2);
+  g_autofree float *resumed = scst_run_retrieval (f, init, "scst-killed.gzm", 3, mix, retrieval,
+                                                  TRUE, NULL, &error, &n2);
   g_assert_no_error (error);
   g_assert_cmpmem (straight, n1 * sizeof (float), resumed, n2 * sizeof (float));
   /* The model records what it was fine-tuned from and how. */
@@ -349,7 +362,16 @@ test_scst_resume (Fixture *f, gconstpointer data)
   g_assert_cmpint (tuned->attention, ==, kind);
   g_assert_true ((strstr (gaze_model_get_meta (tuned, "hyperparameters"), "scst_mix=0.5\n") != NULL)
                  == (t->mix > 0.0f));
-  if (t->mix > 0.0f)
+  g_assert_true ((strstr (gaze_model_get_meta (tuned, "hyperparameters"), "scst_retrieval=0.3\n")
+                  != NULL) == (retrieval > 0.0f));
+  if (retrieval > 0.0f)
+    {
+      /* The self-retrieval reward moves the weights elsewhere than the reward alone. */
+      g_autofree float *plain = scst_run (f, init, "plain.gzm", 3, mix, FALSE, NULL, &error, &n2);
+      g_assert_no_error (error);
+      g_assert_true (memcmp (plain, straight, n1 * sizeof (float)) != 0);
+    }
+  else if (t->mix > 0.0f)
     {
       /* Mixed in, the references change where the reward alone leads. */
       g_autofree float *unmixed = scst_run (f, init, "unmixed.gzm", 3, 0.0f, FALSE, NULL, &error,
@@ -366,6 +388,18 @@ test_scst_resume (Fixture *f, gconstpointer data)
   g_autofree char *none = g_build_filename (f->dir, "none.gzm", NULL);
   g_assert_false (gaze_train (&c, f->train, f->dev, f->cache, none, NULL, NULL, NULL, &error));
   g_assert_error (error, GAZE_ERROR, GAZE_ERROR_INVALID);
+  g_clear_error (&error);
+  /* Self-retrieval needs a second photo in every batch to compare with. */
+  c.init = init;
+  c.attention = kind;
+  c.scst_samples = c.batch_size;
+  c.scst_retrieval = 0.3f;
+  g_assert_false (gaze_train (&c, f->train, f->dev, f->cache, none, NULL, NULL, NULL, &error));
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_INVALID);
+  c.scst_samples = c.batch_size / 2;
+  g_clear_error (&error);
+  g_assert_true (gaze_train (&c, f->train, f->dev, f->cache, none, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
 }
 
 /* Mean |a − b| over n parameters. */
@@ -474,6 +508,10 @@ main (int argc, char **argv)
   g_test_add ("/train/scst-resume-mixed", Fixture, &scst_mixed, fixture_setup, test_scst_resume,
               fixture_teardown);
   g_test_add ("/train/scst-resume-hard-mixed", Fixture, &scst_hard_mixed, fixture_setup,
+              test_scst_resume, fixture_teardown);
+  g_test_add ("/train/scst-resume-retrieval", Fixture, &scst_retrieval, fixture_setup,
+              test_scst_resume, fixture_teardown);
+  g_test_add ("/train/scst-resume-hard-retrieval", Fixture, &scst_hard_retrieval, fixture_setup,
               test_scst_resume, fixture_teardown);
   g_test_add ("/train/soft-to-hard", Fixture, NULL, fixture_setup, test_soft_to_hard,
               fixture_teardown);
