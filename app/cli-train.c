@@ -124,7 +124,7 @@ gaze_cli_train (int argc, char **argv)
   double lambda = config.lambda, entropy = config.entropy_weight, clip = config.clip;
   double reinforce = config.reinforce_weight;
   gint64 seed = (gint64) config.seed;
-  gboolean resume = FALSE, force = FALSE;
+  gboolean resume = FALSE, force = FALSE, mirror = FALSE;
   GOptionEntry entries[] = {
     { "encoder", 0, 0, G_OPTION_ARG_FILENAME, &encoder_path, "The TFLite encoder", "FILE" },
     { "images", 0, 0, G_OPTION_ARG_FILENAME, &images_dir, "The Flickr8k photos", "DIR" },
@@ -182,6 +182,9 @@ gaze_cli_train (int argc, char **argv)
     { "retrieval", 0, 0, G_OPTION_ARG_DOUBLE, &retrieval,
       "Self-critical training: weight of the self-retrieval reward, how much better a sample "
       "fits its photo than another (0)", "X" },
+    { "mirror", 0, 0, G_OPTION_ARG_NONE, &mirror,
+      "Show each training photo mirrored left to right in half the epochs, at random, with "
+      "left and right swapped in its captions", NULL },
     { "baseline", 0, 0, G_OPTION_ARG_STRING, &baseline,
       "Self-critical training's baseline: greedy (default) or mean (of the other samples)",
       "KIND" },
@@ -307,11 +310,25 @@ gaze_cli_train (int argc, char **argv)
   g_clear_pointer (&view.bar, gaze_cli_progress_finish);
   if (cache == NULL)
     return gaze_cli_fail_error (error);
+  /* The mirrored grids have a cache of their own beside the plain one. */
+  g_autofree char *mirrored_path = mirror ? gaze_feature_cache_mirrored_path (cache_path) : NULL;
+  g_autoptr (GazeFeatureCache) mirrored = NULL;
+  if (mirror)
+    {
+      mirrored = gaze_feature_cache_open_mirrored (mirrored_path, encoder, images_dir,
+                                                   on_encoding, &view, &error);
+      g_clear_pointer (&view.bar, gaze_cli_progress_finish);
+      if (mirrored == NULL)
+        return gaze_cli_fail_error (error);
+      config.mirrored = mirrored;
+    }
 
   printf ("training a %s-attention decoder on %d photos (dev %d), features %s\n",
           config.attention == GAZE_ATTENTION_HARD ? "hard" : "soft",
           config.max_train > 0 ? MIN (config.max_train, train->n_images) : train->n_images,
           config.max_dev > 0 ? MIN (config.max_dev, dev->n_images) : dev->n_images, cache_path);
+  if (mirror)
+    printf ("mirrored features %s\n", mirrored_path);
   fflush (stdout);
   view.start = g_get_monotonic_time ();
   gboolean ok = gaze_train (&config, train, dev, cache, out, on_batch, on_epoch, &view, &error);

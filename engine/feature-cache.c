@@ -18,7 +18,8 @@
  *   28      4     strings_len
  *   32      8     data_offset: where the grids start, a multiple of 64
  *   40      8     file_size
- *   48      64    the encoder's sha256, 64 hex digits
+ *   48      64    the encoder's sha256, 64 hex digits (for the grids of the
+ *                 photos mirrored left to right, gaze_feature_cache_mirrored_id)
  *   112     32    SHA-256 of bytes 0..111, the strings and the grid hashes
  *   144     …     strings: the images folder's absolute path, then the
  *                 n_images ids (file names without ".jpg", sorted), each
@@ -603,10 +604,28 @@ gaze_feature_cache_default_path (const GazeEncoder *encoder)
   return g_build_filename (g_get_user_cache_dir (), "gaze", name, NULL);
 }
 
+char *
+gaze_feature_cache_mirrored_id (const char *encoder_sha256)
+{
+  g_return_val_if_fail (encoder_sha256 != NULL, NULL);
+  g_autofree char *what = g_strconcat ("mirrored left to right by ", encoder_sha256, NULL);
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, what, -1);
+}
+
+char *
+gaze_feature_cache_mirrored_path (const char *path)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  if (g_str_has_suffix (path, ".bin"))
+    return g_strdup_printf ("%.*s-mirrored.bin", (int) strlen (path) - 4, path);
+  return g_strconcat (path, "-mirrored", NULL);
+}
+
 /* ── Building ────────────────────────────────────────────────────────────── */
 
 typedef struct {
   const GazeEncoder *encoder;
+  gboolean mirror; /* encode each photo mirrored left to right */
   const char *images_dir;
   GPtrArray *ids;
   Writer *writer;
@@ -649,6 +668,8 @@ build_worker (gpointer data)
       g_autofree char *path = g_build_filename (b->images_dir, name, NULL);
       GError *error = NULL;
       GazeImage *image = gaze_image_load (path, &error);
+      if (image != NULL && b->mirror)
+        gaze_image_mirror (image);
       gboolean ok = image != NULL
                     && gaze_encoder_encode_image (b->encoder, image, grid, NULL, &error)
                     && writer_put_grid (b->writer, i, grid, &error);
@@ -671,18 +692,18 @@ build_worker (gpointer data)
   return NULL;
 }
 
-gboolean
-gaze_feature_cache_build (const char *path, const GazeEncoder *encoder, const char *images_dir,
-                          int n_workers, GazeProgressFunc progress, gpointer user_data,
-                          GError **error)
+/* The grids of every photo in images_dir, keyed by id (the encoder's sha256,
+ * or the mirrored id), mirrored first when mirror is set. */
+static gboolean
+build_grids (const char *path, const GazeEncoder *encoder, gboolean mirror, const char *id,
+             const char *images_dir, int n_workers, GazeProgressFunc progress,
+             gpointer user_data, GError **error)
 {
-  g_return_val_if_fail (path != NULL && encoder != NULL && images_dir != NULL, FALSE);
-
   GPtrArray *ids = list_images (images_dir, error);
   if (ids == NULL)
     return FALSE;
   int grid_size = gaze_encoder_get_grid_size (encoder);
-  Writer *writer = writer_begin (path, gaze_encoder_get_sha256 (encoder), images_dir, ids->len,
+  Writer *writer = writer_begin (path, id, images_dir, ids->len,
                                  (const char *const *) ids->pdata, grid_size * grid_size,
                                  gaze_encoder_get_channels (encoder), error);
   if (writer == NULL)
@@ -693,6 +714,7 @@ gaze_feature_cache_build (const char *path, const GazeEncoder *encoder, const ch
 
   Build b = {
     .encoder = encoder,
+    .mirror = mirror,
     .images_dir = images_dir,
     .ids = ids,
     .writer = writer,
@@ -754,26 +776,55 @@ gaze_feature_cache_build (const char *path, const GazeEncoder *encoder, const ch
   return writer_commit (writer, error);
 }
 
-GazeFeatureCache *
-gaze_feature_cache_open (const char *path, const GazeEncoder *encoder, const char *images_dir,
-                         GazeProgressFunc progress, gpointer user_data, GError **error)
+gboolean
+gaze_feature_cache_build (const char *path, const GazeEncoder *encoder, const char *images_dir,
+                          int n_workers, GazeProgressFunc progress, gpointer user_data,
+                          GError **error)
 {
-  g_return_val_if_fail (path != NULL && encoder != NULL && images_dir != NULL, NULL);
+  g_return_val_if_fail (path != NULL && encoder != NULL && images_dir != NULL, FALSE);
+  return build_grids (path, encoder, FALSE, gaze_encoder_get_sha256 (encoder), images_dir,
+                      n_workers, progress, user_data, error);
+}
 
+/* Opens the cache at path if it holds the grids keyed id for images_dir,
+ * or (re)builds it. */
+static GazeFeatureCache *
+cache_open (const char *path, const GazeEncoder *encoder, gboolean mirror, const char *id,
+            const char *images_dir, GazeProgressFunc progress, gpointer user_data,
+            GError **error)
+{
   int grid_size = gaze_encoder_get_grid_size (encoder);
   GError *why = NULL;
   GazeFeatureCache *cache = gaze_feature_cache_load (path, NULL, &why);
   if (cache != NULL
-      && _gaze_feature_cache_is_current (cache, gaze_encoder_get_sha256 (encoder),
-                                        grid_size * grid_size, gaze_encoder_get_channels (encoder),
-                                        images_dir, &why))
+      && _gaze_feature_cache_is_current (cache, id, grid_size * grid_size,
+                                        gaze_encoder_get_channels (encoder), images_dir, &why))
     return cache;
   /* Missing, damaged, of another version or stale: build it anew. */
   g_debug ("rebuilding the feature cache: %s", why->message);
   g_error_free (why);
   gaze_feature_cache_free (cache);
 
-  if (!gaze_feature_cache_build (path, encoder, images_dir, 0, progress, user_data, error))
+  if (!build_grids (path, encoder, mirror, id, images_dir, 0, progress, user_data, error))
     return NULL;
-  return gaze_feature_cache_load (path, gaze_encoder_get_sha256 (encoder), error);
+  return gaze_feature_cache_load (path, id, error);
+}
+
+GazeFeatureCache *
+gaze_feature_cache_open (const char *path, const GazeEncoder *encoder, const char *images_dir,
+                         GazeProgressFunc progress, gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (path != NULL && encoder != NULL && images_dir != NULL, NULL);
+  return cache_open (path, encoder, FALSE, gaze_encoder_get_sha256 (encoder), images_dir,
+                     progress, user_data, error);
+}
+
+GazeFeatureCache *
+gaze_feature_cache_open_mirrored (const char *path, const GazeEncoder *encoder,
+                                  const char *images_dir, GazeProgressFunc progress,
+                                  gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (path != NULL && encoder != NULL && images_dir != NULL, NULL);
+  g_autofree char *id = gaze_feature_cache_mirrored_id (gaze_encoder_get_sha256 (encoder));
+  return cache_open (path, encoder, TRUE, id, images_dir, progress, user_data, error);
 }

@@ -94,6 +94,19 @@ void gaze_feature_cache_free (GazeFeatureCache *cache);
 const float *gaze_feature_cache_lookup (const GazeFeatureCache *cache, const char *image_id);
 /* The default location: $XDG_CACHE_HOME/gaze/features-<sha256 prefix>.bin */
 char *gaze_feature_cache_default_path (const GazeEncoder *encoder);
+/* The same as gaze_feature_cache_open, for the grids of the photos mirrored
+ * left to right (training's augmentation, GazeTrainConfig.mirrored).  Their
+ * cache is keyed by gaze_feature_cache_mirrored_id rather than the encoder's
+ * sha256, so neither kind of cache is ever taken for the other. */
+GazeFeatureCache *gaze_feature_cache_open_mirrored (const char *path, const GazeEncoder *encoder,
+                                                    const char *images_dir,
+                                                    GazeProgressFunc progress, gpointer user_data,
+                                                    GError **error);
+/* The key of the mirrored grids of encoder_sha256's encoder: 64 hex digits. */
+char *gaze_feature_cache_mirrored_id (const char *encoder_sha256);
+/* Where the mirrored grids go beside the cache at path: "-mirrored" before
+ * its ".bin", or at its end. */
+char *gaze_feature_cache_mirrored_path (const char *path);
 /* Opens an existing, valid cache without building anything: fails with
  * GAZE_ERROR_IO when path is missing, GAZE_ERROR_CORRUPT when damaged, and
  * GAZE_ERROR_MISMATCH when encoder_sha256 (if not NULL) differs. */
@@ -296,6 +309,12 @@ typedef struct {
   int n_threads;    /* the decoder's threads (1); run OpenBLAS with one thread meanwhile */
   /* Starting point: this model's parameters and vocabulary (NULL: random). */
   const GazeModel *init;
+  /* Augmentation: the training photos' grids mirrored left to right
+   * (gaze_feature_cache_open_mirrored).  Each epoch then shows every training
+   * photo mirrored with probability 1/2, a coin of the seed, the epoch and the
+   * photo, with "left" and "right" swapped in its references and in the
+   * words its self-critical samples are rewarded for (NULL: none). */
+  const GazeFeatureCache *mirrored;
   /* Self-critical sequence training (Rennie et al. 2017) from init: CIDEr-D
    * reward, greedy baseline, scst_samples sampled captions a photo. */
   gboolean scst;

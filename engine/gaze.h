@@ -58,6 +58,8 @@ GazeImage *gaze_image_load (const char *path, GError **error);
 GazeImage *gaze_image_new_from_data (const guint8 *data, int width, int height,
                                      int stride, int n_channels, GError **error);
 void gaze_image_free (GazeImage *image);
+/* Mirrors the image left to right, in place (training's augmentation). */
+void gaze_image_mirror (GazeImage *image);
 /* Area-averaging resize to width × height, written as packed RGB into out. */
 void gaze_image_resize (const GazeImage *image, int width, int height, guint8 *out);
 

@@ -119,6 +119,23 @@ gaze_image_free (GazeImage *image)
   g_free (image);
 }
 
+void
+gaze_image_mirror (GazeImage *image)
+{
+  g_return_if_fail (image != NULL);
+  for (int y = 0; y < image->height; y++)
+    {
+      guint8 *row = image->pixels + (gsize) y * image->width * 3;
+      for (int l = 0, r = image->width - 1; l < r; l++, r--)
+        for (int k = 0; k < 3; k++)
+          {
+            guint8 t = row[3 * l + k];
+            row[3 * l + k] = row[3 * r + k];
+            row[3 * r + k] = t;
+          }
+    }
+}
+
 /* The filter taps of one output coordinate along an axis. */
 typedef struct {
   int first; /* first source index */

@@ -22,6 +22,15 @@ _gaze_rng_seed (GazeRng *rng, guint64 seed)
     rng->s[i] = splitmix64 (&x);
 }
 
+gboolean
+_gaze_rng_keyed_coin (guint64 seed, guint64 a, guint64 b)
+{
+  guint64 x = seed;
+  guint64 h = splitmix64 (&x) ^ a;
+  h = splitmix64 (&h) ^ b;
+  return splitmix64 (&h) >> 63;
+}
+
 static inline guint64
 rotl (guint64 x, int k)
 {

@@ -7,7 +7,9 @@
  * image even when several of its captions share the batch), then forward,
  * backward through time, gradient clipping and an Adam step.  After each
  * epoch: dev BLEU-4, the best model saved, a checkpoint written; training stops
- * after `patience` epochs without improvement.
+ * after `patience` epochs without improvement.  With mirrored grids
+ * (config->mirrored), each epoch shows each training photo as it is or
+ * mirrored left to right, its captions' left and right swapped to match.
  */
 #include "checkpoint.h"
 
@@ -40,7 +42,16 @@ typedef struct {
   int n_images;
   const float **grids; /* [n_images] cached [L, C] */
   gint64 n_tokens;
+  /* Augmentation (GazeTrainConfig.mirrored; NULL without it): each image's
+   * mirrored grid, whether this epoch shows it mirrored, and each word's
+   * mirror image ("left" ↔ "right"; every other word itself). */
+  const float **mirrored_grids; /* [n_images] */
+  guint8 *mirrored;             /* [n_images] */
+  int *mirror_word;             /* [vocab] */
 } TrainSet;
+
+/* The word pairs that trade places when a photo is mirrored left to right. */
+static const char *const mirror_pairs[][2] = { { "left", "right" } };
 
 static void
 train_set_clear (TrainSet *s)
@@ -49,6 +60,68 @@ train_set_clear (TrainSet *s)
   g_clear_pointer (&s->lengths, g_free);
   g_clear_pointer (&s->image, g_free);
   g_clear_pointer (&s->grids, g_free);
+  g_clear_pointer (&s->mirrored_grids, g_free);
+  g_clear_pointer (&s->mirrored, g_free);
+  g_clear_pointer (&s->mirror_word, g_free);
+}
+
+/* Image i's grid as this epoch shows it. */
+static const float *
+train_set_grid (const TrainSet *s, int i)
+{
+  return s->mirrored != NULL && s->mirrored[i] ? s->mirrored_grids[i] : s->grids[i];
+}
+
+/* Caption c's token row into row: as written, or with left and right
+ * swapped when this epoch shows its photo mirrored. */
+static void
+train_set_copy_tokens (const TrainSet *s, int c, int *row)
+{
+  memcpy (row, s->tokens + (gsize) c * s->stride, sizeof (int) * s->stride);
+  if (s->mirrored != NULL && s->mirrored[s->image[c]])
+    for (int t = 0; t < s->stride; t++)
+      row[t] = s->mirror_word[row[t]];
+}
+
+/* The mirrored grids of the set's images, and the word table. */
+static gboolean
+train_set_add_mirrored (TrainSet *s, const GazeDataset *data, const GazeVocab *vocab,
+                        const GazeFeatureCache *mirrored, GError **error)
+{
+  s->mirrored_grids = g_new0 (const float *, (gsize) s->n_images);
+  s->mirrored = g_new0 (guint8, (gsize) s->n_images);
+  for (int i = 0; i < s->n_images; i++)
+    if ((s->mirrored_grids[i] = gaze_feature_cache_lookup (mirrored, data->image_ids[i])) == NULL)
+      {
+        g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA,
+                     "training image %s is not in the mirrored feature cache",
+                     data->image_ids[i]);
+        return FALSE;
+      }
+  const int V = gaze_vocab_get_size (vocab);
+  s->mirror_word = g_new (int, V);
+  for (int v = 0; v < V; v++)
+    s->mirror_word[v] = v;
+  for (gsize k = 0; k < G_N_ELEMENTS (mirror_pairs); k++)
+    {
+      const int a = gaze_vocab_lookup (vocab, mirror_pairs[k][0]);
+      const int b = gaze_vocab_lookup (vocab, mirror_pairs[k][1]);
+      if (a != GAZE_TOKEN_UNK && b != GAZE_TOKEN_UNK)
+        s->mirror_word[a] = b, s->mirror_word[b] = a;
+    }
+  return TRUE;
+}
+
+/* Which photos epoch (from 1) shows mirrored: each with probability 1/2, a
+ * coin of the seed, the epoch and the photo alone, so that a resumed run
+ * tosses the same coins and the run's random stream is not touched. */
+static void
+train_set_toss_mirror_coins (TrainSet *s, guint64 seed, int epoch)
+{
+  if (s->mirrored == NULL)
+    return;
+  for (int i = 0; i < s->n_images; i++)
+    s->mirrored[i] = _gaze_rng_keyed_coin (seed, (guint64) epoch, (guint64) i);
 }
 
 static gboolean
@@ -144,13 +217,13 @@ batch_make (GazeDecoderBatch *batch, BatchBuffers *bb, const TrainSet *set, cons
       if (bb->slot[image] < 0)
         {
           bb->slot[image] = U;
-          memcpy (bb->features + (gsize) U * grid, set->grids[image], sizeof (float) * grid);
+          memcpy (bb->features + (gsize) U * grid, train_set_grid (set, image),
+                  sizeof (float) * grid);
           U++;
         }
       bb->img[k] = bb->slot[image];
       bb->lengths[k] = set->lengths[c];
-      memcpy (bb->tokens + (gsize) k * set->stride, set->tokens + (gsize) c * set->stride,
-              sizeof (int) * set->stride);
+      train_set_copy_tokens (set, c, bb->tokens + (gsize) k * set->stride);
     }
   for (int k = 0; k < n; k++)
     bb->slot[set->image[bb->keys[k].index]] = -1;
@@ -208,7 +281,7 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
   return g_strdup_printf ("channels=%d\nsqueeze=%d\nembed=%d\nhidden=%d\nattn=%d\ncells=%d\n"
                           "vocab=%d\nmin_count=%d\nmax_words=%d\nbatch=%d\nlr=%s\nlr_decay=%s\n"
                           "clip=%s\ndropout=%s\nlambda=%s\nseed=%" G_GUINT64_FORMAT "\n"
-                          "patience=%d\neval_beam=%d\n%s%s%s%s%s%s%s%s",
+                          "patience=%d\neval_beam=%d\n%s%s%s%s%s%s%s%s%s",
                           s->channels, s->squeeze, s->embed, s->hidden, s->attn, s->cells,
                           s->vocab, c->min_count, c->max_words, c->batch_size, lr, decay, clip,
                           dropout, lambda, c->seed, c->patience, c->eval_beam,
@@ -218,7 +291,8 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
                           c->attention == GAZE_ATTENTION_HARD ? expected : "",
                           c->attention == GAZE_ATTENTION_HARD ? "\nreinforce_weight=" : "",
                           c->attention == GAZE_ATTENTION_HARD ? reinforce : "",
-                          c->attention == GAZE_ATTENTION_HARD ? "\n" : "", smoothing);
+                          c->attention == GAZE_ATTENTION_HARD ? "\n" : "", smoothing,
+                          c->mirrored != NULL ? "augment=mirror\n" : "");
 }
 
 /* The hyperparameters, with self-critical training's own when it is on. */
@@ -390,8 +464,20 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   };
   if (c->init != NULL)
     sizes = c->init->dec->sizes;
+  if (c->mirrored != NULL && (gaze_feature_cache_get_n_cells (c->mirrored) != tr->cells
+                              || gaze_feature_cache_get_channels (c->mirrored) != tr->channels))
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH,
+                   "the mirrored feature cache holds %d cells × %d channels, the feature cache "
+                   "%d × %d", gaze_feature_cache_get_n_cells (c->mirrored),
+                   gaze_feature_cache_get_channels (c->mirrored), tr->cells, tr->channels);
+      gaze_vocab_free (vocab);
+      return FALSE;
+    }
   if (!train_set_build (&tr->set, &tr->train, tr->train.n_images, vocab, cache, c->max_words,
-                        error))
+                        error)
+      || (c->mirrored != NULL
+          && !train_set_add_mirrored (&tr->set, &tr->train, vocab, c->mirrored, error)))
     {
       gaze_vocab_free (vocab);
       return FALSE;
@@ -537,6 +623,7 @@ trainer_epoch_xe (Trainer *tr, int epoch, GazeTrainStatus *status, GazeTrainProg
   const int B = tr->c->batch_size, n = tr->set.n;
   const float lr = _gaze_decayed_lr (tr->c->lr, tr->c->lr_decay, epoch);
   const gint64 t0 = g_get_monotonic_time ();
+  train_set_toss_mirror_coins (&tr->set, tr->c->seed, epoch);
   shuffle (&tr->rng, tr->order, n);
   status->n_batches = (n + B - 1) / B;
   double loss_sum = 0.0;
@@ -564,9 +651,12 @@ trainer_epoch_xe (Trainer *tr, int epoch, GazeTrainStatus *status, GazeTrainProg
   return TRUE;
 }
 
-/* The words of a sampled token row as the normalised caption text. */
+/* The words of a sampled token row as the normalised caption text; with
+ * mirror_word (a sample of a photo shown mirrored), as its references, which
+ * describe the photo unmirrored, would say it. */
 static char *
-sample_text (const GazeVocab *vocab, const int *row, int length, gboolean *ended)
+sample_text (const GazeVocab *vocab, const int *row, int length, const int *mirror_word,
+             gboolean *ended)
 {
   *ended = row[length] == GAZE_TOKEN_END;
   const int n_words = *ended ? length - 1 : length;
@@ -575,9 +665,36 @@ sample_text (const GazeVocab *vocab, const int *row, int length, gboolean *ended
     {
       if (t > 1)
         g_string_append_c (s, ' ');
-      g_string_append (s, gaze_vocab_get_word (vocab, row[t]));
+      g_string_append (s, gaze_vocab_get_word (vocab, mirror_word != NULL ? mirror_word[row[t]]
+                                                                          : row[t]));
     }
   return g_string_free (s, FALSE);
+}
+
+/* The mirror table for image i of the set this epoch: NULL when it is shown
+ * as it is. */
+static const int *
+train_set_mirror_of (const TrainSet *s, int i)
+{
+  return s->mirrored != NULL && s->mirrored[i] ? s->mirror_word : NULL;
+}
+
+/* The greedy caption's text, mirrored back (mirror_word) as sample_text does. */
+static char *
+greedy_text (const Trainer *tr, const GazeCaption *greedy, const int *mirror_word)
+{
+  const GazeBeam *beam = &greedy->beams[0];
+  if (mirror_word == NULL)
+    return gaze_beam_to_string (beam);
+  int *row = g_new (int, beam->n_words + 2);
+  row[0] = GAZE_TOKEN_START;
+  for (int t = 0; t < beam->n_words; t++)
+    row[t + 1] = gaze_vocab_lookup (tr->model->vocab, beam->words[t].word);
+  row[beam->n_words + 1] = GAZE_TOKEN_END;
+  gboolean ended;
+  char *text = sample_text (tr->model->vocab, row, beam->n_words + 1, mirror_word, &ended);
+  g_free (row);
+  return text;
 }
 
 /* log p(c|a) of the first n sampled captions, each under the photo that
@@ -634,6 +751,7 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
   float *grids = g_new (float, (gsize) U * grid);
   int *sorted = g_new (int, (gsize) U * (K + tr->max_refs));
   double *own = g_new (double, (gsize) U * K), *other = g_new (double, (gsize) U * K);
+  train_set_toss_mirror_coins (&tr->set, c->seed, epoch);
   shuffle (&tr->rng, tr->order, n_images);
   status->n_batches = (n_images + U - 1) / U;
   double reward_sum = 0.0, greedy_sum = 0.0;
@@ -645,8 +763,8 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
       for (int i = 0; i < u; i++)
         {
           const int image = tr->order[start + i];
-          tr->samples.grids[i] = tr->set.grids[image];
-          memcpy (grids + i * grid, tr->set.grids[image], sizeof (float) * grid);
+          tr->samples.grids[i] = train_set_grid (&tr->set, image);
+          memcpy (grids + i * grid, tr->samples.grids[i], sizeof (float) * grid);
         }
       /* The greedy caption's reward: the baseline, or (with the mean
        * baseline) a measure of how the model's own caption fares. */
@@ -659,8 +777,9 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
       double baseline[U];
       for (int i = 0; i < u; i++)
         {
-          g_autofree char *text = gaze_beam_to_string (&greedy[i]->beams[0]);
-          baseline[i] = gaze_cider_scorer_score (tr->cider, tr->order[start + i], text, TRUE);
+          const int image = tr->order[start + i];
+          g_autofree char *text = greedy_text (tr, greedy[i], train_set_mirror_of (&tr->set, image));
+          baseline[i] = gaze_cider_scorer_score (tr->cider, image, text, TRUE);
           greedy_sum += baseline[i];
           n_greedy++;
           gaze_caption_free (greedy[i]);
@@ -670,12 +789,12 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
                              tr->samples.lengths, tr->sample_cells);
       for (int r = 0; r < n; r++)
         {
-          const int i = r / K;
+          const int i = r / K, image = tr->order[start + i];
           gboolean ended;
           g_autofree char *text = sample_text (tr->model->vocab, tr->samples.tokens
                                                + (gsize) r * stride, tr->samples.lengths[r],
-                                               &ended);
-          double reward = gaze_cider_scorer_score (tr->cider, tr->order[start + i], text, ended);
+                                               train_set_mirror_of (&tr->set, image), &ended);
+          double reward = gaze_cider_scorer_score (tr->cider, image, text, ended);
           tr->advantage[r] = (float) reward;
           tr->samples.image[r] = i;
           reward_sum += reward;
@@ -713,8 +832,7 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
           for (int j = tr->ref_first[image]; j < tr->ref_first[image + 1]; j++, rows++)
             {
               const int caption = tr->refs[j];
-              memcpy (tr->samples.tokens + (gsize) rows * stride,
-                      tr->set.tokens + (gsize) caption * stride, sizeof (int) * stride);
+              train_set_copy_tokens (&tr->set, caption, tr->samples.tokens + (gsize) rows * stride);
               tr->samples.lengths[rows] = tr->set.lengths[caption];
               tr->samples.image[rows] = i;
               tr->advantage[rows] = c->scst_mix;

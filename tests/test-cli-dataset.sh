@@ -3,7 +3,8 @@
 # files of tests/datasets and real photos: a Karpathy split file and COCO
 # captions (with --dev-dataset) each train a model, the format is reported,
 # --init with --attention turns a soft model into a hard one's starting point,
-# which trains self-critically with the references mixed in,
+# which trains self-critically with the references mixed in, --mirror trains
+# on the photos mirrored too,
 # a missing photo and a caption with no word in the vocabulary are skipped
 # and counted, broken files fail with one line naming the file, and so do
 # training options that do not go together.
@@ -59,6 +60,19 @@ grep -q "^train: 3 photos .*; 1 skipped" "$tmp/out" || fail "COCO: train: $(cat 
   || fail "hard mixed: $(cat "$tmp/err")"
 "$cli" info "$tmp/hm.gzm" | grep -q "scst_mix=0.5 .*scst_retrieval=0.2" \
   || fail "hard mixed: $("$cli" info "$tmp/hm.gzm")"
+
+# --mirror encodes the photos mirrored into a cache beside --cache, once,
+# trains on them, and records it.
+"${train[@]}" --dataset "$datasets/karpathy.json" --init "$tmp/k.gzm" --scst --samples 2 \
+  --mirror --out "$tmp/m.gzm" >"$tmp/out" 2>"$tmp/err" || fail "mirror: $(cat "$tmp/err")"
+grep -qF "mirrored features $tmp/features-mirrored.bin" "$tmp/out" \
+  || fail "mirror: cache not reported: $(cat "$tmp/out")"
+[ -s "$tmp/features-mirrored.bin" ] || fail "mirror: no mirrored cache"
+"$cli" info "$tmp/m.gzm" | grep -q "augment=mirror" || fail "mirror: $("$cli" info "$tmp/m.gzm")"
+before=$(stat -c %i "$tmp/features-mirrored.bin")
+"${train[@]}" --dataset "$datasets/karpathy.json" --mirror --out "$tmp/m2.gzm" >"$tmp/out" \
+  2>"$tmp/err" || fail "mirror again: $(cat "$tmp/err")"
+[ "$(stat -c %i "$tmp/features-mirrored.bin")" = "$before" ] || fail "mirror again: cache rewritten"
 
 # One line each, naming the file.
 expect_error() {

@@ -310,20 +310,31 @@ link_flickr_photo (const Scratch *s, const char *id)
   g_assert_cmpint (symlink (abs_target, link), ==, 0);
 }
 
-static void
-test_build (void)
+/* MobileNetV2, and a scratch folder with the Flickr8k photos ids; NULL (the
+ * test skipped, nothing made) without the shared data. */
+static GazeEncoder *
+encoder_and_photos (Scratch *s, const char *const *ids, gsize n)
 {
-  g_autoptr (GazeEncoder) encoder = load_encoder ();
+  GazeEncoder *encoder = load_encoder ();
   if (encoder == NULL)
     {
       g_test_skip ("no MobileNetV2 in GAZE_SHARED_DIR");
-      return;
+      return NULL;
     }
-  Scratch s;
-  scratch_init (&s);
+  scratch_init (s);
+  for (gsize i = 0; i < n; i++)
+    link_flickr_photo (s, ids[i]);
+  return encoder;
+}
+
+static void
+test_build (void)
+{
   const char *ids[] = { "1000268201_693b08cb0e", "1001773457_577c3a7d70", "1002674143_1b742ab4b8" };
-  for (gsize i = 0; i < G_N_ELEMENTS (ids); i++)
-    link_flickr_photo (&s, ids[i]);
+  Scratch s;
+  g_autoptr (GazeEncoder) encoder = encoder_and_photos (&s, ids, G_N_ELEMENTS (ids));
+  if (encoder == NULL)
+    return;
   int n_cells = gaze_encoder_get_grid_size (encoder) * gaze_encoder_get_grid_size (encoder);
   gsize grid_floats = (gsize) n_cells * gaze_encoder_get_channels (encoder);
   g_autoptr (GError) error = NULL;
@@ -412,6 +423,79 @@ test_build (void)
   scratch_clear (&s);
 }
 
+/* The mirrored grids (training's augmentation): the encoder's grids of the
+ * photos mirrored left to right, bit for bit, in a cache of their own that is
+ * never taken for the plain one, nor the plain one for it. */
+static void
+test_mirrored (void)
+{
+  const char *ids[] = { "1000268201_693b08cb0e", "1001773457_577c3a7d70" };
+  Scratch s;
+  g_autoptr (GazeEncoder) encoder = encoder_and_photos (&s, ids, G_N_ELEMENTS (ids));
+  if (encoder == NULL)
+    return;
+  int n_cells = gaze_encoder_get_grid_size (encoder) * gaze_encoder_get_grid_size (encoder);
+  gsize grid_bytes = (gsize) n_cells * gaze_encoder_get_channels (encoder) * sizeof (float);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *mirrored_path = gaze_feature_cache_mirrored_path (s.cache);
+  g_assert_true (g_str_has_suffix (mirrored_path, "/features-mirrored.bin"));
+  g_autofree char *other = gaze_feature_cache_mirrored_path ("/tmp/grids");
+  g_assert_cmpstr (other, ==, "/tmp/grids-mirrored");
+
+  g_autoptr (GazeFeatureCache) plain = gaze_feature_cache_open (s.cache, encoder, s.images, NULL,
+                                                                NULL, &error);
+  g_assert_no_error (error);
+  Progress p = { 0 };
+  g_autoptr (GazeFeatureCache) mirrored
+    = gaze_feature_cache_open_mirrored (mirrored_path, encoder, s.images, on_progress, &p, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (p.last_done, ==, 2);
+  g_autofree float *direct = g_new (float, grid_bytes / sizeof (float));
+  for (gsize i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *name = g_strconcat (ids[i], ".jpg", NULL);
+      g_autofree char *path = g_build_filename (s.images, name, NULL);
+      g_autoptr (GazeImage) image = gaze_image_load (path, &error);
+      g_assert_no_error (error);
+      gaze_image_mirror (image);
+      g_assert_true (gaze_encoder_encode_image (encoder, image, direct, NULL, &error));
+      g_assert_cmpmem (gaze_feature_cache_lookup (mirrored, ids[i]), grid_bytes, direct,
+                       grid_bytes);
+      /* A photo is not its mirror image: the plain grid differs. */
+      g_assert_true (memcmp (gaze_feature_cache_lookup (plain, ids[i]), direct, grid_bytes) != 0);
+    }
+  g_clear_pointer (&mirrored, gaze_feature_cache_free);
+
+  /* Reopened: current, nothing encoded. */
+  Progress again = { 0 };
+  mirrored = gaze_feature_cache_open_mirrored (mirrored_path, encoder, s.images, on_progress,
+                                               &again, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (again.calls, ==, 0);
+  g_clear_pointer (&mirrored, gaze_feature_cache_free);
+
+  /* Neither loads as the other: keyed by different ids. */
+  g_assert_null (gaze_feature_cache_load (mirrored_path, gaze_encoder_get_sha256 (encoder),
+                                          &error));
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH);
+  g_clear_error (&error);
+  g_autofree char *id = gaze_feature_cache_mirrored_id (gaze_encoder_get_sha256 (encoder));
+  g_assert_cmpuint (strlen (id), ==, 64);
+  g_assert_null (gaze_feature_cache_load (s.cache, id, &error));
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH);
+  g_clear_error (&error);
+  /* A plain cache where the mirrored one should be is rebuilt as mirrored. */
+  g_clear_pointer (&plain, gaze_feature_cache_free);
+  g_assert_cmpint (g_rename (s.cache, mirrored_path), ==, 0);
+  Progress rebuilt = { 0 };
+  mirrored = gaze_feature_cache_open_mirrored (mirrored_path, encoder, s.images, on_progress,
+                                               &rebuilt, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rebuilt.last_done, ==, 2);
+  g_assert_cmpmem (gaze_feature_cache_lookup (mirrored, ids[1]), grid_bytes, direct, grid_bytes);
+  scratch_clear (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -419,5 +503,6 @@ main (int argc, char **argv)
   g_test_add_func ("/feature-cache/round-trip", test_round_trip);
   g_test_add_func ("/feature-cache/damage", test_damage);
   g_test_add_func ("/feature-cache/build", test_build);
+  g_test_add_func ("/feature-cache/mirrored", test_mirrored);
   return g_test_run ();
 }

@@ -192,6 +192,24 @@ test_from_data (void)
   g_clear_error (&error);
 }
 
+/* Mirroring reverses each row's pixels, keeping each pixel's channels in
+ * order (odd and even widths), and twice gives the image back. */
+static void
+test_mirror (void)
+{
+  const guint8 data[2 * 3 * 3] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18 };
+  const guint8 want3[18] = { 7, 8, 9, 4, 5, 6, 1, 2, 3, 16, 17, 18, 13, 14, 15, 10, 11, 12 };
+  g_autoptr (GazeImage) odd = gaze_image_new_from_data (data, 3, 2, 9, 3, NULL);
+  gaze_image_mirror (odd);
+  g_assert_cmpmem (odd->pixels, 18, want3, 18);
+  gaze_image_mirror (odd);
+  g_assert_cmpmem (odd->pixels, 18, data, 18);
+  const guint8 want2[12] = { 4, 5, 6, 1, 2, 3, 10, 11, 12, 7, 8, 9 };
+  g_autoptr (GazeImage) even = gaze_image_new_from_data (data, 2, 3, 6, 3, NULL);
+  gaze_image_mirror (even);
+  g_assert_cmpmem (even->pixels, 12, want2, 12);
+}
+
 static GazeImage *
 grey_row (const guint8 *values, int width)
 {
@@ -249,6 +267,7 @@ main (int argc, char **argv)
   g_test_add_func ("/image/too-large", test_too_large);
   g_test_add_func ("/image/unreadable", test_unreadable);
   g_test_add_func ("/image/from-data", test_from_data);
+  g_test_add_func ("/image/mirror", test_mirror);
   g_test_add_func ("/image/resize", test_resize);
   int status = g_test_run ();
   g_rmdir (tmp_dir);

@@ -8,6 +8,7 @@
 #include "feature-cache.h"
 #include "gaze-train.h"
 #include "model.h"
+#include "rng.h"
 #include "test-util.h"
 
 #define FAKE_SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -492,6 +493,243 @@ test_model_round_trip (Fixture *f, gconstpointer data)
   g_assert_null (strchr (error->message, '\n'));
 }
 
+/* ── Mirrored photos (GazeTrainConfig.mirrored) ───────────────────────────── */
+
+/* The fixture's grids again, as a "mirrored" cache: changed by delta (0: the
+ * same grids), or with only the first n_images images. */
+static GazeFeatureCache *
+mirrored_cache (Fixture *f, const char *name, float delta, int n_images)
+{
+  enum { CELLS = 4, CHANNELS = 8 };
+  const int n = gaze_feature_cache_get_n_images (f->cache);
+  g_autofree float *grids = g_new (float, (gsize) n * CELLS * CHANNELS);
+  g_autofree const char **ids = g_new (const char *, n);
+  g_autofree char **owned = g_new0 (char *, n + 1);
+  for (int i = 0; i < n; i++)
+    {
+      ids[i] = owned[i] = g_strdup_printf ("img%02d", i);
+      const float *g = gaze_feature_cache_lookup (f->cache, ids[i]);
+      for (int k = 0; k < CELLS * CHANNELS; k++)
+        grids[i * CELLS * CHANNELS + k] = g[k] + delta * (float) ((k * 7 + i) % 5 - 2);
+    }
+  g_autofree char *path = g_build_filename (f->dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (_gaze_feature_cache_write_grids (path, FAKE_SHA, f->images, n_images, ids, CELLS,
+                                                 CHANNELS, grids, &error));
+  GazeFeatureCache *cache = gaze_feature_cache_load (path, FAKE_SHA, &error);
+  g_assert_no_error (error);
+  g_strfreev (g_steal_pointer (&owned));
+  return cache;
+}
+
+/* One run of config c on (train, dev), its last checkpoint's parameters. */
+static float *
+run_config (Fixture *f, GazeTrainConfig *c, const GazeDataset *train, const GazeDataset *dev,
+            const char *name, GazeTrainProgressFunc progress, GError **error, gsize *n)
+{
+  g_autofree char *out = g_build_filename (f->dir, name, NULL);
+  g_autofree char *ckpt = g_strconcat (out, ".ckpt", NULL);
+  if (!gaze_train (c, train, dev, f->cache, out, progress, NULL, NULL, error))
+    return NULL;
+  return checkpoint_params (ckpt, n);
+}
+
+/* The fixture's captions with "grass" read "left" and "ball" "right". */
+static void
+sides_datasets (Fixture *f, GazeDataset **train, GazeDataset **dev)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (f->tokens, &text, NULL, NULL));
+  g_auto (GStrv) parts = g_strsplit (text, " grass ", -1);
+  g_autofree char *left = g_strjoinv (" left ", parts);
+  g_auto (GStrv) parts2 = g_strsplit (left, " ball ", -1);
+  g_autofree char *sides = g_strjoinv (" right ", parts2);
+  g_autofree char *tokens = g_build_filename (f->dir, "sides.txt", NULL);
+  g_assert_true (g_file_set_contents (tokens, sides, -1, NULL));
+  *train = gaze_dataset_load (f->images, tokens, f->train_split, &error);
+  g_assert_no_error (error);
+  *dev = gaze_dataset_load (f->images, tokens, f->dev_split, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_mirror_coins (void)
+{
+  int heads = 0, changed = 0;
+  for (int i = 0; i < 10000; i++)
+    {
+      gboolean a = _gaze_rng_keyed_coin (1234, 1, i), b = _gaze_rng_keyed_coin (1234, 2, i);
+      g_assert_true (a == _gaze_rng_keyed_coin (1234, 1, i));
+      heads += a;
+      changed += a != b;
+    }
+  /* Fair (10000 tosses: sd 50), and each epoch tosses anew. */
+  g_assert_cmpint (heads, >, 4800);
+  g_assert_cmpint (heads, <, 5200);
+  g_assert_cmpint (changed, >, 4800);
+  g_assert_cmpint (changed, <, 5200);
+}
+
+static void
+mirror_config (GazeTrainConfig *c, const GazeFeatureCache *mirrored, int epochs)
+{
+  small_config (c, epochs);
+  c->mirrored = mirrored;
+}
+
+/* c with the same grids mirrored (c->mirrored) gives plain's n weights
+ * exactly: the coins leave the run's random stream alone.  With moved grids
+ * and 3 epochs it moves elsewhere, deterministic and resumable after a
+ * kill, and the model (moved.gzm) records the augmentation. */
+static void
+check_mirrored_runs (Fixture *f, GazeTrainConfig *c, const GazeFeatureCache *moved,
+                     const float *plain, gsize n)
+{
+  g_autoptr (GError) error = NULL;
+  gsize n1, n2;
+  g_autofree float *as_plain = run_config (f, c, f->train, f->dev, "same.gzm", NULL, &error, &n1);
+  g_assert_no_error (error);
+  g_assert_cmpmem (plain, n * sizeof (float), as_plain, n1 * sizeof (float));
+  c->mirrored = moved;
+  c->epochs = 3;
+  g_autofree float *straight = run_config (f, c, f->train, f->dev, "moved.gzm", NULL, &error, &n1);
+  g_assert_no_error (error);
+  g_assert_true (memcmp (plain, straight, n * sizeof (float)) != 0);
+  g_assert_null (run_config (f, c, f->train, f->dev, "killed.gzm", stop_after_first_epoch,
+                             &error, &n2));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  c->resume = TRUE;
+  g_autofree float *resumed = run_config (f, c, f->train, f->dev, "killed.gzm", NULL, &error, &n2);
+  c->resume = FALSE;
+  g_assert_no_error (error);
+  g_assert_cmpmem (straight, n1 * sizeof (float), resumed, n2 * sizeof (float));
+  g_autofree char *out = g_build_filename (f->dir, "moved.gzm", NULL);
+  g_autoptr (GazeModel) model = gaze_model_load (out, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (gaze_model_get_meta (model, "hyperparameters"), "augment=mirror\n"));
+}
+
+/* c on captions that say left and right (train, dev), with the same grids
+ * mirrored (same), ends elsewhere than without them: only the swapped words
+ * can make the difference. */
+static void
+check_sides_swapped (Fixture *f, GazeTrainConfig *c, const GazeDataset *train,
+                     const GazeDataset *dev, const GazeFeatureCache *same)
+{
+  g_autoptr (GError) error = NULL;
+  gsize n1, n2;
+  c->mirrored = NULL;
+  g_autofree float *plain = run_config (f, c, train, dev, "sides-plain.gzm", NULL, &error, &n1);
+  g_assert_no_error (error);
+  c->mirrored = same;
+  g_autofree float *mirrored = run_config (f, c, train, dev, "sides-mirrored.gzm", NULL, &error,
+                                           &n2);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n1, ==, n2);
+  g_assert_true (memcmp (plain, mirrored, n1 * sizeof (float)) != 0);
+}
+
+/* Maximum likelihood with mirrored photos: deterministic, resumable after a
+ * kill, recorded; it trains on the mirrored grids, and on the references with
+ * left and right swapped.  With mirrored grids equal to the plain ones and no
+ * left or right in the captions it is exactly the run without mirroring: the
+ * coins leave the run's random stream alone. */
+static void
+test_mirror_xe (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GazeFeatureCache) same = mirrored_cache (f, "same.bin", 0.0f, 12);
+  g_autoptr (GazeFeatureCache) moved = mirrored_cache (f, "moved.bin", 0.5f, 12);
+  gsize n0, n2;
+  g_autofree float *plain = train_run (f, "plain.gzm", 2, FALSE, &n0);
+  GazeTrainConfig c;
+  mirror_config (&c, same, 2);
+  check_mirrored_runs (f, &c, moved, plain, n0);
+  g_autofree char *plain_out = g_build_filename (f->dir, "plain.gzm", NULL);
+  g_autoptr (GazeModel) plain_model = gaze_model_load (plain_out, &error);
+  g_assert_no_error (error);
+  g_assert_null (strstr (gaze_model_get_meta (plain_model, "hyperparameters"), "augment="));
+
+  /* The same grids, but captions that say left and right: the mirrored
+   * epochs train on the swapped words, so the run differs from the plain one. */
+  g_autoptr (GazeDataset) train = NULL, dev = NULL;
+  sides_datasets (f, &train, &dev);
+  small_config (&c, 2);
+  check_sides_swapped (f, &c, train, dev, same);
+
+  /* A mirrored cache without every training photo, or of another shape, is refused. */
+  g_autoptr (GazeFeatureCache) short_cache = mirrored_cache (f, "short.bin", 0.5f, 6);
+  mirror_config (&c, short_cache, 1);
+  g_assert_null (run_config (f, &c, f->train, f->dev, "short.gzm", NULL, &error, &n2));
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_DATA);
+  g_assert_nonnull (strstr (error->message, "mirrored"));
+  g_clear_error (&error);
+  mirror_config (&c, f->cache, 1);
+  c.mirrored = NULL;
+  {
+    const char *ids[] = { "img00" };
+    float grid[2 * 8] = { 0 };
+    g_autofree char *path = g_build_filename (f->dir, "shape.bin", NULL);
+    g_assert_true (_gaze_feature_cache_write_grids (path, FAKE_SHA, f->images, 1, ids, 2, 8, grid,
+                                                   &error));
+    g_autoptr (GazeFeatureCache) shape = gaze_feature_cache_load (path, FAKE_SHA, &error);
+    g_assert_no_error (error);
+    c.mirrored = shape;
+    g_assert_null (run_config (f, &c, f->train, f->dev, "shape.gzm", NULL, &error, &n2));
+    g_assert_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH);
+  }
+}
+
+/* Self-critical training with mirrored photos: deterministic and resumable,
+ * it moves elsewhere than without them, and with the same grids and no left
+ * or right it is the run without them. */
+static void
+test_mirror_scst (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  gsize n0, n1;
+  g_autofree float *base = train_run (f, "base.gzm", 2, FALSE, &n0);
+  g_autofree char *base_path = g_build_filename (f->dir, "base.gzm.ckpt", NULL);
+  g_autoptr (GazeModel) init = checkpoint_model (base_path);
+  g_autoptr (GazeFeatureCache) same = mirrored_cache (f, "same.bin", 0.0f, 12);
+  g_autoptr (GazeFeatureCache) moved = mirrored_cache (f, "moved.bin", 0.5f, 12);
+  GazeTrainConfig c;
+  small_config (&c, 2);
+  c.init = init;
+  c.scst = TRUE;
+  c.scst_samples = 4;
+  c.scst_mix = 0.5f;
+  c.lr = 1e-3f;
+  g_autofree float *plain = run_config (f, &c, f->train, f->dev, "plain.gzm", NULL, &error, &n1);
+  g_assert_no_error (error);
+  c.mirrored = same;
+  check_mirrored_runs (f, &c, moved, plain, n1);
+  g_autofree char *out = g_build_filename (f->dir, "moved.gzm", NULL);
+  g_autoptr (GazeModel) model = gaze_model_load (out, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (gaze_model_get_meta (model, "hyperparameters"), "scst=cider_d\n"));
+
+  /* The same grids, captions that say left and right, and no references
+   * mixed in: the samples are the same, and only their rewards can differ,
+   * as the words of a mirrored photo's samples are swapped back before they
+   * are scored against its references. */
+  g_autoptr (GazeDataset) train = NULL, dev = NULL;
+  sides_datasets (f, &train, &dev);
+  small_config (&c, 2);
+  g_autofree char *sides_out = g_build_filename (f->dir, "sides.gzm", NULL);
+  g_assert_true (gaze_train (&c, train, dev, f->cache, sides_out, NULL, NULL, NULL, &error));
+  g_autofree char *sides_ckpt = g_strconcat (sides_out, ".ckpt", NULL);
+  g_autoptr (GazeModel) sides_init = checkpoint_model (sides_ckpt);
+  g_assert_cmpint (gaze_vocab_lookup (sides_init->vocab, "left"), !=, GAZE_TOKEN_UNK);
+  c.init = sides_init;
+  c.scst = TRUE;
+  c.scst_samples = 4;
+  c.lr = 1e-3f;
+  check_sides_swapped (f, &c, train, dev, same);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -516,6 +754,10 @@ main (int argc, char **argv)
   g_test_add ("/train/soft-to-hard", Fixture, NULL, fixture_setup, test_soft_to_hard,
               fixture_teardown);
   g_test_add ("/train/model-round-trip", Fixture, NULL, fixture_setup, test_model_round_trip,
+              fixture_teardown);
+  g_test_add_func ("/train/mirror-coins", test_mirror_coins);
+  g_test_add ("/train/mirror", Fixture, NULL, fixture_setup, test_mirror_xe, fixture_teardown);
+  g_test_add ("/train/mirror-scst", Fixture, NULL, fixture_setup, test_mirror_scst,
               fixture_teardown);
   return g_test_run ();
 }
