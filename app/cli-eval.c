@@ -3,7 +3,7 @@
  *
  *   gaze-cli eval [--model FILE] [--encoder FILE] --images DIR
  *                 --captions TOKENFILE --split-file IDS [--beam K]
- *                 [--out results.json [--force]] [--cache FILE]
+ *                 [--out results.json [--force]] [--cache FILE] [--mirror]
  *
  * Grids come from the feature cache when it was built from the same images
  * folder by the model's encoder (see gaze-cli features), else the photos are
@@ -15,7 +15,10 @@
  *   - the mean total-variation distance between consecutive words' maps,
  *     ½ Σ_i |α_t,i − α_t−1,i| (0 when every word looks at the same place);
  * and whether the words depend on where it looked, the faithfulness
- * (evidence.c), and how many distinct words the captions use. */
+ * (evidence.c), and how many distinct words the captions use.  With
+ * --mirror every photo is mirrored left to right first, and its references'
+ * left and right swapped: a model that sees what is in a photo should score
+ * about the same on its mirror image. */
 #include "config.h"
 
 #include <cblas.h>
@@ -36,11 +39,15 @@ write_results (const char *path, const GazeDataset *ds, char **captions, GError 
   return gaze_json_write_results (path, ds->n_images, ds->image_ids, NULL, captions, error);
 }
 
-/* The feature cache at path if it holds this encoder's grids of images_dir. */
+/* The feature cache at path if it holds this encoder's grids of images_dir
+ * (mirrored: the grids of the photos mirrored left to right). */
 static GazeFeatureCache *
-open_matching_cache (const char *path, const GazeEncoder *encoder, const char *images_dir)
+open_matching_cache (const char *path, const GazeEncoder *encoder, gboolean mirrored,
+                     const char *images_dir)
 {
-  GazeFeatureCache *cache = gaze_feature_cache_load (path, gaze_encoder_get_sha256 (encoder), NULL);
+  g_autofree char *id = mirrored ? gaze_feature_cache_mirrored_id (gaze_encoder_get_sha256 (encoder))
+                                 : g_strdup (gaze_encoder_get_sha256 (encoder));
+  GazeFeatureCache *cache = gaze_feature_cache_load (path, id, NULL);
   g_autofree char *abs_dir = g_canonicalize_filename (images_dir, NULL);
   if (cache != NULL && strcmp (gaze_feature_cache_get_images_dir (cache), abs_dir) != 0)
     g_clear_pointer (&cache, gaze_feature_cache_free);
@@ -49,6 +56,7 @@ open_matching_cache (const char *path, const GazeEncoder *encoder, const char *i
 
 typedef struct {
   const GazeFeatureCache *cache; /* may be NULL */
+  gboolean mirror;               /* encode the photos mirrored left to right */
   const GazeEncoder *encoder;
   const char *images_dir;
   GazeCliProgress *bar;
@@ -65,6 +73,8 @@ load_grid (const char *id, float *grid, gpointer data, GError **error)
   g_autofree char *name = g_strconcat (id, ".jpg", NULL);
   g_autofree char *path = g_build_filename (src->images_dir, name, NULL);
   g_autoptr (GazeImage) image = gaze_image_load (path, error);
+  if (image != NULL && src->mirror)
+    gaze_image_mirror (image);
   return image != NULL && gaze_encoder_encode_image (src->encoder, image, grid, NULL, error);
 }
 
@@ -85,7 +95,7 @@ gaze_cli_eval (int argc, char **argv)
   g_autofree char *model_path = NULL, *encoder_path = NULL, *images_dir = NULL;
   g_autofree char *token_file = NULL, *split_file = NULL, *out_path = NULL, *cache_path = NULL;
   int beam = 3;
-  gboolean force = FALSE;
+  gboolean force = FALSE, mirror = FALSE;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path,
       "The decoder model (default: the installed one)", "FILE" },
@@ -102,6 +112,9 @@ gaze_cli_eval (int argc, char **argv)
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Replace the --out file if it exists", NULL },
     { "cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_path,
       "The feature cache to read grids from (default: the encoder's)", "FILE" },
+    { "mirror", 0, 0, G_OPTION_ARG_NONE, &mirror,
+      "Score the photos mirrored left to right, with left and right swapped in their captions",
+      NULL },
     G_OPTION_ENTRY_NULL,
   };
   if (!gaze_cli_parse_options ("eval", "— caption a split and score it", entries, FALSE, &argc,
@@ -128,10 +141,23 @@ gaze_cli_eval (int argc, char **argv)
   if (ds == NULL)
     return gaze_cli_fail_error (error);
 
+  if (mirror)
+    for (int i = 0; i < ds->n_images; i++)
+      for (char **c = ds->captions[i]; *c != NULL; c++)
+        {
+          char *swapped = gaze_text_mirror (*c);
+          g_free (*c);
+          *c = swapped;
+        }
+
   if (cache_path == NULL)
     cache_path = gaze_feature_cache_default_path (encoder);
-  g_autoptr (GazeFeatureCache) cache = open_matching_cache (cache_path, encoder, images_dir);
-  fprintf (stderr, "eval: %d photos, grids %s\n", ds->n_images,
+  /* The mirrored grids, if training with --mirror left them beside the cache. */
+  g_autofree char *mirrored_path = mirror ? gaze_feature_cache_mirrored_path (cache_path) : NULL;
+  g_autoptr (GazeFeatureCache) cache = open_matching_cache (mirror ? mirrored_path : cache_path,
+                                                            encoder, mirror, images_dir);
+  fprintf (stderr, "eval: %d photos%s, grids %s\n", ds->n_images,
+           mirror ? " mirrored left to right" : "",
            cache ? "from the feature cache" : "encoded now (no matching feature cache)");
 
   const int n_cells = gaze_encoder_get_grid_size (encoder) * gaze_encoder_get_grid_size (encoder);
@@ -142,7 +168,7 @@ gaze_cli_eval (int argc, char **argv)
   /* The decoder runs on its own threads, OpenBLAS on one (set once, here). */
   options.n_threads = openblas_get_num_threads ();
   openblas_set_num_threads (1);
-  GridSource src = { cache, encoder, images_dir, gaze_cli_progress_new ("captioning", ds->n_images),
+  GridSource src = { cache, mirror, encoder, images_dir, gaze_cli_progress_new ("captioning", ds->n_images),
                      g_get_monotonic_time () };
   GazeEvaluation eval;
   gboolean ok = gaze_model_evaluate (model, ds, load_grid, &src, &options, on_progress, &src,
@@ -153,6 +179,8 @@ gaze_cli_eval (int argc, char **argv)
 
   const GazeScores scores = eval.scores;
   printf ("model    %s (encoder %s, beam %d)\n", model_path, gaze_encoder_get_name (encoder), beam);
+  if (mirror)
+    printf ("photos   mirrored left to right, left and right swapped in their captions\n");
   printf ("split    %s: %d photos; %d caption lines or ids skipped (their photos do not exist)\n",
           split_file, ds->n_images, ds->n_skipped);
   printf ("BLEU-1 %.1f  BLEU-2 %.1f  BLEU-3 %.1f  BLEU-4 %.1f\n", 100 * scores.bleu[0],

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 
 /* Lowercase, punctuation stripped, words separated by single spaces. */
 char *gaze_text_normalize (const char *caption);
+/* A normalised caption as it would describe the photo mirrored left to
+ * right: "left" and "right" trade places, every other word stays. */
+char *gaze_text_mirror (const char *caption);
 
 enum {
   GAZE_TOKEN_PAD = 0,

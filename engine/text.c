@@ -46,3 +46,32 @@ gaze_text_normalize (const char *caption)
     }
   return g_string_free (out, FALSE);
 }
+
+/* The words that trade places when a photo is mirrored left to right. */
+static const char *const mirror_pairs[][2] = { { "left", "right" } };
+
+/* word's mirror image: the other word of its pair, or itself. */
+static const char *
+mirror_word (const char *word)
+{
+  for (gsize k = 0; k < G_N_ELEMENTS (mirror_pairs); k++)
+    for (int side = 0; side < 2; side++)
+      if (strcmp (word, mirror_pairs[k][side]) == 0)
+        return mirror_pairs[k][1 - side];
+  return word;
+}
+
+char *
+gaze_text_mirror (const char *caption)
+{
+  g_return_val_if_fail (caption != NULL, NULL);
+  g_auto (GStrv) words = g_strsplit (caption, " ", -1);
+  GString *out = g_string_new (NULL);
+  for (char **w = words; *w != NULL; w++)
+    {
+      if (w != words)
+        g_string_append_c (out, ' ');
+      g_string_append (out, mirror_word (*w));
+    }
+  return g_string_free (out, FALSE);
+}

@@ -50,9 +50,6 @@ typedef struct {
   int *mirror_word;             /* [vocab] */
 } TrainSet;
 
-/* The word pairs that trade places when a photo is mirrored left to right. */
-static const char *const mirror_pairs[][2] = { { "left", "right" } };
-
 static void
 train_set_clear (TrainSet *s)
 {
@@ -98,16 +95,14 @@ train_set_add_mirrored (TrainSet *s, const GazeDataset *data, const GazeVocab *v
                      data->image_ids[i]);
         return FALSE;
       }
+  /* A word whose mirror image is not in the vocabulary stays itself. */
   const int V = gaze_vocab_get_size (vocab);
   s->mirror_word = g_new (int, V);
   for (int v = 0; v < V; v++)
-    s->mirror_word[v] = v;
-  for (gsize k = 0; k < G_N_ELEMENTS (mirror_pairs); k++)
     {
-      const int a = gaze_vocab_lookup (vocab, mirror_pairs[k][0]);
-      const int b = gaze_vocab_lookup (vocab, mirror_pairs[k][1]);
-      if (a != GAZE_TOKEN_UNK && b != GAZE_TOKEN_UNK)
-        s->mirror_word[a] = b, s->mirror_word[b] = a;
+      g_autofree char *image_word = gaze_text_mirror (gaze_vocab_get_word (vocab, v));
+      const int m = gaze_vocab_lookup (vocab, image_word);
+      s->mirror_word[v] = m == GAZE_TOKEN_UNK ? v : m;
     }
   return TRUE;
 }

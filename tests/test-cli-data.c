@@ -208,6 +208,61 @@ test_features_and_eval (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
+  /* --mirror: the photos mirrored left to right, their references' left and
+   * right swapped; encoded now, then from the mirrored cache beside --cache. */
+  g_autoptr (GazeDataset) swapped = gaze_dataset_load (f.images, f.tokens, f.split, &error);
+  g_assert_no_error (error);
+  char **mirrored_captions = g_new0 (char *, ds->n_images + 1);
+  for (int i = 0; i < ds->n_images; i++)
+    {
+      g_autofree char *name = g_strconcat (ds->image_ids[i], ".jpg", NULL);
+      g_autofree char *path = g_build_filename (f.images, name, NULL);
+      g_autoptr (GazeImage) image = gaze_image_load (path, &error);
+      g_assert_no_error (error);
+      gaze_image_mirror (image);
+      g_autofree float *grid = g_new (float, 49 * 1280);
+      g_assert_true (gaze_encoder_encode_image (encoder, image, grid, NULL, &error));
+      g_autoptr (GazeCaption) caption = gaze_model_caption (model, grid, 2, NULL, &error);
+      g_assert_no_error (error);
+      g_autofree char *words = gaze_beam_to_string (&caption->beams[0]);
+      mirrored_captions[i] = gaze_text_normalize (words);
+      for (char **c = swapped->captions[i]; *c != NULL; c++)
+        {
+          char *m = gaze_text_mirror (*c);
+          g_free (*c);
+          *c = m;
+        }
+    }
+  GazeScores mirrored_scores;
+  gaze_metrics_score (ds->n_images, (const char *const *) mirrored_captions, swapped->captions,
+                      &mirrored_scores);
+  g_autofree char *mirrored_bleu = g_strdup_printf (
+    "BLEU-1 %.1f  BLEU-2 %.1f  BLEU-3 %.1f  BLEU-4 %.1f", 100 * mirrored_scores.bleu[0],
+    100 * mirrored_scores.bleu[1], 100 * mirrored_scores.bleu[2], 100 * mirrored_scores.bleu[3]);
+  g_autofree char *mirrored_cider = g_strdup_printf ("CIDEr-D %.3f", mirrored_scores.cider_d);
+  g_assert_cmpstr (mirrored_bleu, !=, bleu); /* the photos' mirror images are captioned otherwise */
+  const char *mirrored_eval[] = { "eval", "--model", model_path, "--encoder", f.encoder,
+                                  "--images", f.images, "--captions", f.tokens, "--split-file",
+                                  f.split, "--beam", "2", "--cache", f.cache, "--mirror", NULL };
+  for (int pass = 0; pass < 2; pass++)
+    {
+      g_assert_cmpint (run_cli (mirrored_eval, &out, &err), ==, 0);
+      test_util_assert_contains (err, "mirrored left to right");
+      test_util_assert_contains (err, pass == 0 ? "encoded now" : "grids from the feature cache");
+      test_util_assert_contains (out, mirrored_bleu);
+      test_util_assert_contains (out, mirrored_cider);
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      if (pass == 0)
+        {
+          g_autofree char *mirrored_path = gaze_feature_cache_mirrored_path (f.cache);
+          g_autoptr (GazeFeatureCache) built = gaze_feature_cache_open_mirrored (
+            mirrored_path, encoder, f.images, NULL, NULL, &error);
+          g_assert_no_error (error);
+        }
+    }
+  g_strfreev (mirrored_captions);
+
   /* The results file is not replaced without --force. */
   g_assert_cmpint (run_cli (eval, &out, &err), ==, 1);
   test_util_assert_contains (err, "already exists");

@@ -35,6 +35,24 @@ test_normalize (void)
   g_assert_true (g_str_has_prefix (repaired, "a"));
 }
 
+static void
+assert_mirrored (const char *in, const char *expected)
+{
+  g_autofree char *out = gaze_text_mirror (in);
+  g_assert_cmpstr (out, ==, expected);
+}
+
+/* Mirrored left to right: left and right trade places, whole words only. */
+static void
+test_mirror (void)
+{
+  assert_mirrored ("a dog on the left of a man with his right hand up",
+                   "a dog on the right of a man with his left hand up");
+  assert_mirrored ("right left right", "left right left");
+  assert_mirrored ("a leftover bright kite", "a leftover bright kite");
+  assert_mirrored ("", "");
+}
+
 static GazeVocab *
 make_vocab (void)
 {
@@ -279,6 +297,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/text/normalize", test_normalize);
+  g_test_add_func ("/text/mirror", test_mirror);
   g_test_add_func ("/vocab/basics", test_vocab);
   g_test_add_func ("/vocab/errors", test_vocab_errors);
   g_test_add_func ("/dataset/small", test_dataset_small);
