@@ -45,8 +45,8 @@ static GazeFeatureCache *
 open_matching_cache (const char *path, const GazeEncoder *encoder, gboolean mirrored,
                      const char *images_dir)
 {
-  g_autofree char *id = mirrored ? gaze_feature_cache_mirrored_id (gaze_encoder_get_sha256 (encoder))
-                                 : g_strdup (gaze_encoder_get_sha256 (encoder));
+  const char *sha256 = gaze_encoder_get_sha256 (encoder);
+  g_autofree char *id = mirrored ? gaze_feature_cache_mirrored_id (sha256) : g_strdup (sha256);
   GazeFeatureCache *cache = gaze_feature_cache_load (path, id, NULL);
   g_autofree char *abs_dir = g_canonicalize_filename (images_dir, NULL);
   if (cache != NULL && strcmp (gaze_feature_cache_get_images_dir (cache), abs_dir) != 0)
@@ -168,8 +168,8 @@ gaze_cli_eval (int argc, char **argv)
   /* The decoder runs on its own threads, OpenBLAS on one (set once, here). */
   options.n_threads = openblas_get_num_threads ();
   openblas_set_num_threads (1);
-  GridSource src = { cache, mirror, encoder, images_dir, gaze_cli_progress_new ("captioning", ds->n_images),
-                     g_get_monotonic_time () };
+  GridSource src = { cache, mirror, encoder, images_dir,
+                     gaze_cli_progress_new ("captioning", ds->n_images), g_get_monotonic_time () };
   GazeEvaluation eval;
   gboolean ok = gaze_model_evaluate (model, ds, load_grid, &src, &options, on_progress, &src,
                                      &eval, &error);

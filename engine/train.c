@@ -773,7 +773,8 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
       for (int i = 0; i < u; i++)
         {
           const int image = tr->order[start + i];
-          g_autofree char *text = greedy_text (tr, greedy[i], train_set_mirror_of (&tr->set, image));
+          g_autofree char *text = greedy_text (tr, greedy[i],
+                                               train_set_mirror_of (&tr->set, image));
           baseline[i] = gaze_cider_scorer_score (tr->cider, image, text, TRUE);
           greedy_sum += baseline[i];
           n_greedy++;
