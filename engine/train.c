@@ -62,11 +62,18 @@ train_set_clear (TrainSet *s)
   g_clear_pointer (&s->mirror_word, g_free);
 }
 
+/* Whether this epoch shows image i mirrored. */
+static gboolean
+train_set_is_mirrored (const TrainSet *s, int i)
+{
+  return s->mirrored != NULL && s->mirrored[i];
+}
+
 /* Image i's grid as this epoch shows it. */
 static const float *
 train_set_grid (const TrainSet *s, int i)
 {
-  return s->mirrored != NULL && s->mirrored[i] ? s->mirrored_grids[i] : s->grids[i];
+  return train_set_is_mirrored (s, i) ? s->mirrored_grids[i] : s->grids[i];
 }
 
 /* Caption c's token row into row: as written, or with left and right
@@ -75,7 +82,7 @@ static void
 train_set_copy_tokens (const TrainSet *s, int c, int *row)
 {
   memcpy (row, s->tokens + (gsize) c * s->stride, sizeof (int) * s->stride);
-  if (s->mirrored != NULL && s->mirrored[s->image[c]])
+  if (train_set_is_mirrored (s, s->image[c]))
     for (int t = 0; t < s->stride; t++)
       row[t] = s->mirror_word[row[t]];
 }
@@ -646,12 +653,9 @@ trainer_epoch_xe (Trainer *tr, int epoch, GazeTrainStatus *status, GazeTrainProg
   return TRUE;
 }
 
-/* The words of a sampled token row as the normalised caption text; with
- * mirror_word (a sample of a photo shown mirrored), as its references, which
- * describe the photo unmirrored, would say it. */
+/* The words of a sampled token row as the normalised caption text. */
 static char *
-sample_text (const GazeVocab *vocab, const int *row, int length, const int *mirror_word,
-             gboolean *ended)
+sample_text (const GazeVocab *vocab, const int *row, int length, gboolean *ended)
 {
   *ended = row[length] == GAZE_TOKEN_END;
   const int n_words = *ended ? length - 1 : length;
@@ -660,36 +664,22 @@ sample_text (const GazeVocab *vocab, const int *row, int length, const int *mirr
     {
       if (t > 1)
         g_string_append_c (s, ' ');
-      g_string_append (s, gaze_vocab_get_word (vocab, mirror_word != NULL ? mirror_word[row[t]]
-                                                                          : row[t]));
+      g_string_append (s, gaze_vocab_get_word (vocab, row[t]));
     }
   return g_string_free (s, FALSE);
 }
 
-/* The mirror table for image i of the set this epoch: NULL when it is shown
- * as it is. */
-static const int *
-train_set_mirror_of (const TrainSet *s, int i)
-{
-  return s->mirrored != NULL && s->mirrored[i] ? s->mirror_word : NULL;
-}
-
-/* The greedy caption's text, mirrored back (mirror_word) as sample_text does. */
+/* A caption of training image i as its references, which describe the photo
+ * unmirrored, would say it: text itself, or its mirror image when this epoch
+ * shows the photo mirrored.  Takes text. */
 static char *
-greedy_text (const Trainer *tr, const GazeCaption *greedy, const int *mirror_word)
+train_set_reference_side (const TrainSet *s, int i, char *text)
 {
-  const GazeBeam *beam = &greedy->beams[0];
-  if (mirror_word == NULL)
-    return gaze_beam_to_string (beam);
-  int *row = g_new (int, beam->n_words + 2);
-  row[0] = GAZE_TOKEN_START;
-  for (int t = 0; t < beam->n_words; t++)
-    row[t + 1] = gaze_vocab_lookup (tr->model->vocab, beam->words[t].word);
-  row[beam->n_words + 1] = GAZE_TOKEN_END;
-  gboolean ended;
-  char *text = sample_text (tr->model->vocab, row, beam->n_words + 1, mirror_word, &ended);
-  g_free (row);
-  return text;
+  if (!train_set_is_mirrored (s, i))
+    return text;
+  char *swapped = gaze_text_mirror (text);
+  g_free (text);
+  return swapped;
 }
 
 /* log p(c|a) of the first n sampled captions, each under the photo that
@@ -773,8 +763,8 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
       for (int i = 0; i < u; i++)
         {
           const int image = tr->order[start + i];
-          g_autofree char *text = greedy_text (tr, greedy[i],
-                                               train_set_mirror_of (&tr->set, image));
+          g_autofree char *text = train_set_reference_side (
+            &tr->set, image, gaze_beam_to_string (&greedy[i]->beams[0]));
           baseline[i] = gaze_cider_scorer_score (tr->cider, image, text, TRUE);
           greedy_sum += baseline[i];
           n_greedy++;
@@ -787,9 +777,9 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
         {
           const int i = r / K, image = tr->order[start + i];
           gboolean ended;
-          g_autofree char *text = sample_text (tr->model->vocab, tr->samples.tokens
-                                               + (gsize) r * stride, tr->samples.lengths[r],
-                                               train_set_mirror_of (&tr->set, image), &ended);
+          g_autofree char *text = train_set_reference_side (
+            &tr->set, image, sample_text (tr->model->vocab, tr->samples.tokens + (gsize) r * stride,
+                                          tr->samples.lengths[r], &ended));
           double reward = gaze_cider_scorer_score (tr->cider, image, text, ended);
           tr->advantage[r] = (float) reward;
           tr->samples.image[r] = i;

@@ -504,7 +504,7 @@ mirrored_cache (Fixture *f, const char *name, float delta, int n_images)
   const int n = gaze_feature_cache_get_n_images (f->cache);
   g_autofree float *grids = g_new (float, (gsize) n * CELLS * CHANNELS);
   g_autofree const char **ids = g_new (const char *, n);
-  g_autofree char **owned = g_new0 (char *, n + 1);
+  g_auto (GStrv) owned = g_new0 (char *, n + 1);
   for (int i = 0; i < n; i++)
     {
       ids[i] = owned[i] = g_strdup_printf ("img%02d", i);
@@ -518,7 +518,6 @@ mirrored_cache (Fixture *f, const char *name, float delta, int n_images)
                                                  CHANNELS, grids, &error));
   GazeFeatureCache *cache = gaze_feature_cache_load (path, FAKE_SHA, &error);
   g_assert_no_error (error);
-  g_strfreev (g_steal_pointer (&owned));
   return cache;
 }
 
