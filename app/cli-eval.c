@@ -4,6 +4,7 @@
  *   gaze-cli eval [--model FILE] [--encoder FILE] --images DIR
  *                 --captions TOKENFILE --split-file IDS [--beam K]
  *                 [--out results.json [--force]] [--cache FILE] [--mirror]
+ *                 [--grounding]
  *
  * Grids come from the feature cache when it was built from the same images
  * folder by the model's encoder (see gaze-cli features), else the photos are
@@ -16,6 +17,8 @@
  *     ½ Σ_i |α_t,i − α_t−1,i| (0 when every word looks at the same place);
  * and whether the words depend on where it looked, the faithfulness
  * (evidence.c), and how many distinct words the captions use.  With
+ * --grounding it also occludes every photo cell by cell and prints how much
+ * of each word's α lies on the cells whose greying costs the word most.  With
  * --mirror every photo is mirrored left to right first, and its references'
  * left and right swapped: a model that sees what is in a photo should score
  * about the same on its mirror image. */
@@ -63,6 +66,19 @@ typedef struct {
   gint64 start_us;
 } GridSource;
 
+/* A GazeImageFunc: the photo of image id, mirrored if the evaluation is. */
+static GazeImage *
+load_image (const char *id, gpointer data, GError **error)
+{
+  const GridSource *src = data;
+  g_autofree char *name = g_strconcat (id, ".jpg", NULL);
+  g_autofree char *path = g_build_filename (src->images_dir, name, NULL);
+  GazeImage *image = gaze_image_load (path, error);
+  if (image != NULL && src->mirror)
+    gaze_image_mirror (image);
+  return image;
+}
+
 /* A GazeGridFunc: the grid of image id, from the cache, else encoded now. */
 static gboolean
 load_grid (const char *id, float *grid, gpointer data, GError **error)
@@ -70,12 +86,28 @@ load_grid (const char *id, float *grid, gpointer data, GError **error)
   const GridSource *src = data;
   if (src->cache != NULL && gaze_feature_cache_lookup (src->cache, id) != NULL)
     return gaze_feature_cache_read_grid (id, grid, (gpointer) src->cache, error);
-  g_autofree char *name = g_strconcat (id, ".jpg", NULL);
-  g_autofree char *path = g_build_filename (src->images_dir, name, NULL);
-  g_autoptr (GazeImage) image = gaze_image_load (path, error);
-  if (image != NULL && src->mirror)
-    gaze_image_mirror (image);
+  g_autoptr (GazeImage) image = load_image (id, data, error);
   return image != NULL && gaze_encoder_encode_image (src->encoder, image, grid, NULL, error);
+}
+
+static void
+print_grounding (const GazeGrounding *acc)
+{
+  GazeGroundingFigures f;
+  gaze_grounding_figures (acc, &f);
+  if (acc->n_words == 0)
+    {
+      printf ("grounding: no word depends on one part of the photo (greying no one cell "
+              "lowered any of the %" G_GINT64_FORMAT " words by %g nats)\n",
+              acc->n_skipped, GAZE_GROUNDING_MIN_DROP);
+      return;
+    }
+  printf ("grounding: α mass %.3f on each word's %d cells of most occlusion evidence (the "
+          "words' mean map: %.3f, uniform: %.3f); α peak on one of them %.3f (chance: %.3f); "
+          "%" G_GINT64_FORMAT " words (%" G_GINT64_FORMAT " left out: greying no one cell "
+          "lowered them by %g nats)\n",
+          f.mass, GAZE_GROUNDING_TOP, f.mass_mean_map, f.mass_uniform, f.hit_rate, f.hit_chance,
+          acc->n_words, acc->n_skipped, GAZE_GROUNDING_MIN_DROP);
 }
 
 static gboolean
@@ -95,7 +127,7 @@ gaze_cli_eval (int argc, char **argv)
   g_autofree char *model_path = NULL, *encoder_path = NULL, *images_dir = NULL;
   g_autofree char *token_file = NULL, *split_file = NULL, *out_path = NULL, *cache_path = NULL;
   int beam = 3;
-  gboolean force = FALSE, mirror = FALSE;
+  gboolean force = FALSE, mirror = FALSE, grounding = FALSE;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path,
       "The decoder model (default: the installed one)", "FILE" },
@@ -115,6 +147,9 @@ gaze_cli_eval (int argc, char **argv)
     { "mirror", 0, 0, G_OPTION_ARG_NONE, &mirror,
       "Score the photos mirrored left to right, with left and right swapped in their captions",
       NULL },
+    { "grounding", 0, 0, G_OPTION_ARG_NONE, &grounding,
+      "Also measure whether α lies where greying the photo costs each word most (50 encodes "
+      "a photo)", NULL },
     G_OPTION_ENTRY_NULL,
   };
   if (!gaze_cli_parse_options ("eval", "— caption a split and score it", entries, FALSE, &argc,
@@ -170,6 +205,12 @@ gaze_cli_eval (int argc, char **argv)
   openblas_set_num_threads (1);
   GridSource src = { cache, mirror, encoder, images_dir,
                      gaze_cli_progress_new ("captioning", ds->n_images), g_get_monotonic_time () };
+  if (grounding)
+    {
+      options.grounding_encoder = encoder;
+      options.get_image = load_image;
+      options.image_data = &src;
+    }
   GazeEvaluation eval;
   gboolean ok = gaze_model_evaluate (model, ds, load_grid, &src, &options, on_progress, &src,
                                      &eval, &error);
@@ -199,6 +240,8 @@ gaze_cli_eval (int argc, char **argv)
           " words)\n", eval.faithfulness, eval.faith.drop_top / nw, eval.faith.drop_random / nw,
           eval.faith.abs_drop_random / nw, gaze_faithfulness_signed_ratio (&eval.faith),
           eval.faith.n_words);
+  if (grounding)
+    print_grounding (&eval.grounding);
   printf ("vocabulary: %d distinct words in the %d captions, %.1f words a caption\n",
           eval.distinct_words, ds->n_images, eval.mean_length);
 

@@ -10,12 +10,8 @@
 set -euo pipefail
 # shellcheck source=bench/common.sh
 . "$(dirname "$0")/common.sh"
-flickr=$shared/data/flickr8k
-bench_build app/gaze-cli
-[ $# -gt 0 ] || set -- resources/models/*.gzm
-photos=$(mktemp)
-trap 'rm -f "$photos"' EXIT
-(cd "$shared/data/photos" && ls -- *.jpg) > "$photos"
+bench_eval_setup "$@"
+set -- "${models[@]}"
 
 # The figures of one gaze-cli eval run: BLEU-4 CIDEr-D peak change faithfulness words.
 figures() {

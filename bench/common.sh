@@ -43,3 +43,18 @@ bench_cpu_name() { grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs; }
 # median: the median of the numbers on stdin, one a line (the mean of the
 # middle two for an even count).
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+# bench_eval_setup: for the scripts that run gaze-cli eval over models: builds
+# it, makes the models the arguments (every model in resources/models when
+# there are none), sets flickr to the Flickr8k folder and photos to a split
+# file naming the 12 full-size photos, removed on exit.  Call it as
+# `bench_eval_setup "$@"; set -- "${models[@]}"`.
+bench_eval_setup() {
+  flickr=$shared/data/flickr8k
+  bench_build app/gaze-cli
+  models=("$@")
+  [ ${#models[@]} -gt 0 ] || models=(resources/models/*.gzm)
+  photos=$(mktemp)
+  trap 'rm -f "$photos"' EXIT
+  (cd "$shared/data/photos" && ls -- *.jpg) > "$photos"
+}

@@ -8,6 +8,8 @@
  *     words (gaze_beam_attention_stats), averaged over every word of the split;
  *   - faithfulness (optional): the drop in log p(word) for removing the top-3
  *     α cells against 3 random ones (evidence.c);
+ *   - grounding (optional): whether α lies on the cells whose occlusion in
+ *     the photo lowers the word's probability most (evidence.c);
  *   - the number of distinct words in the captions, since a captioner that
  *     says "a man in a blue shirt" of every photo also scores passably. */
 #include "model.h"
@@ -79,6 +81,20 @@ count_words (char **captions, int *distinct, double *mean_length)
   *mean_length = n_captions > 0 ? (double) n_words / (double) n_captions : 0.0;
 }
 
+/* Occludes image_id's photo cell by cell for beam, its caption, and adds
+ * its words to acc. */
+static gboolean
+add_grounding (const GazeModel *model, const GazeEvalOptions *options, const char *image_id,
+               GazeBeam *beam, GazeGrounding *acc, GError **error)
+{
+  g_autoptr (GazeImage) image = options->get_image (image_id, options->image_data, error);
+  if (image == NULL || !gaze_model_occlusion (model, options->grounding_encoder, image, beam,
+                                              NULL, NULL, NULL, error))
+    return FALSE;
+  gaze_grounding_add (acc, beam);
+  return TRUE;
+}
+
 gboolean
 gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset, GazeGridFunc get_grid,
                      gpointer grid_data, const GazeEvalOptions *options,
@@ -87,6 +103,7 @@ gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset, GazeGri
 {
   g_return_val_if_fail (model != NULL && dataset != NULL && get_grid != NULL, FALSE);
   g_return_val_if_fail (options != NULL && result != NULL, FALSE);
+  g_return_val_if_fail (options->grounding_encoder == NULL || options->get_image != NULL, FALSE);
   memset (result, 0, sizeof *result);
   const int n = dataset->n_images, L = model->dec->sizes.cells;
   if (n < 1)
@@ -94,7 +111,12 @@ gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset, GazeGri
       g_set_error (error, GAZE_ERROR, GAZE_ERROR_DATA, "no photos to evaluate");
       return FALSE;
     }
+  if (options->grounding_encoder != NULL
+      && !gaze_model_check_encoder (model, options->grounding_encoder, error))
+    return FALSE;
   const gsize grid_size = (gsize) L * model->dec->sizes.channels;
+  if (options->grounding_encoder != NULL)
+    gaze_grounding_init (&result->grounding, L);
   char **captions = g_new0 (char *, n + 1);
   float *grids = g_new (float, EVAL_CHUNK * grid_size);
   GazePool *pool = options->n_threads > 1 ? _gaze_pool_new (options->n_threads) : NULL;
@@ -124,6 +146,9 @@ gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset, GazeGri
       if (options->faithfulness)
         ok = gaze_model_faithfulness (model, grids, m, beams, options->seed + (guint64) start,
                                       options->n_threads, &result->faith, error);
+      for (int i = 0; ok && options->grounding_encoder != NULL && i < m; i++)
+        ok = add_grounding (model, options, dataset->image_ids[start + i], &batch[i]->beams[0],
+                            &result->grounding, error);
       for (int i = 0; i < m; i++)
         gaze_caption_free (batch[i]);
       g_free (batch);
@@ -139,6 +164,7 @@ gaze_model_evaluate (const GazeModel *model, const GazeDataset *dataset, GazeGri
   if (!ok)
     {
       g_strfreev (captions);
+      gaze_evaluation_clear (result);
       memset (result, 0, sizeof *result);
       return FALSE;
     }
@@ -156,4 +182,5 @@ void
 gaze_evaluation_clear (GazeEvaluation *result)
 {
   g_clear_pointer (&result->captions, g_strfreev);
+  gaze_grounding_clear (&result->grounding);
 }

@@ -133,6 +133,21 @@ evidence_run (const GazeModel *model, GazePool *pool, const float *grids, int n_
   return ok;
 }
 
+/* Marks the k cells of largest x (ties: the first) with 0 in mask, which
+ * holds 1 elsewhere. */
+static void
+mask_top_cells (const float *x, int n, int k, float *mask)
+{
+  for (int j = 0; j < k; j++)
+    {
+      int best = -1;
+      for (int i = 0; i < n; i++)
+        if (mask[i] != 0.0f && (best < 0 || x[i] > x[best]))
+          best = i;
+      mask[best] = 0.0f;
+    }
+}
+
 /* ── Faithfulness ──────────────────────────────────────────────────────────── */
 
 typedef struct {
@@ -147,15 +162,7 @@ faith_masks (int image, int t, const float *alpha, int L, float *masks, gpointer
   const FaithMasks *fm = user_data;
   for (int k = 0; k < (1 + GAZE_FAITH_DRAWS) * L; k++)
     masks[k] = 1.0f;
-  float *top = masks;
-  for (int j = 0; j < FAITH_TOP; j++)
-    {
-      int best = -1;
-      for (int i = 0; i < L; i++)
-        if (top[i] != 0.0f && (best < 0 || alpha[i] > alpha[best]))
-          best = i;
-      top[best] = 0.0f;
-    }
+  mask_top_cells (alpha, L, FAITH_TOP, masks);
   GazeRng rng;
   _gaze_rng_seed (&rng, (fm->seed + (guint64) image) * 1000003u + (guint64) t);
   for (int d = 1; d <= GAZE_FAITH_DRAWS; d++)
@@ -421,4 +428,83 @@ gaze_evidence_agreement (const float *alpha, const float *evidence, int n_cells,
   agreement->top_alpha_in_top3 = above < 3;
   agreement->peak_evidence = peak;
   agreement->weak = peak < GAZE_EVIDENCE_WEAK;
+}
+
+/* ── Grounding ─────────────────────────────────────────────────────────────── */
+
+/* A hit is gaze_evidence_agreement's top_alpha_in_top3. */
+G_STATIC_ASSERT (GAZE_GROUNDING_TOP == 3);
+
+void
+gaze_grounding_init (GazeGrounding *acc, int n_cells)
+{
+  g_return_if_fail (acc != NULL && n_cells > GAZE_GROUNDING_TOP);
+  *acc = (GazeGrounding) { .n_cells = n_cells, .alpha_sum = g_new0 (double, n_cells),
+                           .top_count = g_new0 (double, n_cells) };
+}
+
+void
+gaze_grounding_clear (GazeGrounding *acc)
+{
+  g_free (acc->alpha_sum);
+  g_free (acc->top_count);
+  memset (acc, 0, sizeof *acc);
+}
+
+void
+gaze_grounding_add (GazeGrounding *acc, const GazeBeam *beam)
+{
+  g_return_if_fail (acc != NULL && acc->n_cells > 0 && beam != NULL);
+  const int L = acc->n_cells;
+  g_autofree float *top = g_new (float, L);
+  for (int t = 0; t < beam->n_words; t++)
+    {
+      const GazeWord *w = &beam->words[t];
+      GazeAgreement agreement;
+      if (w->occlusion != NULL)
+        gaze_evidence_agreement (w->alpha, w->occlusion, L, &agreement);
+      if (w->occlusion == NULL || !(agreement.peak_evidence >= GAZE_GROUNDING_MIN_DROP))
+        {
+          acc->n_skipped++;
+          continue;
+        }
+      for (int i = 0; i < L; i++)
+        top[i] = 1.0f;
+      mask_top_cells (w->occlusion, L, GAZE_GROUNDING_TOP, top);
+      for (int i = 0; i < L; i++)
+        {
+          if (top[i] == 0.0f)
+            {
+              acc->mass += w->alpha[i];
+              acc->top_count[i]++;
+            }
+          acc->alpha_sum[i] += w->alpha[i];
+        }
+      acc->hits += agreement.top_alpha_in_top3;
+      acc->n_words++;
+    }
+}
+
+void
+gaze_grounding_figures (const GazeGrounding *acc, GazeGroundingFigures *figures)
+{
+  g_return_if_fail (acc != NULL && figures != NULL);
+  const double n = (double) acc->n_words;
+  if (acc->n_words == 0)
+    {
+      *figures = (GazeGroundingFigures) { NAN, NAN, NAN, NAN, NAN };
+      return;
+    }
+  /* The mean map's mass on each word's top cells, summed over the words:
+   * Σ_w Σ_{i ∈ top(w)} ᾱ_i = Σ_i top_count_i ᾱ_i. */
+  double mean_map = 0.0;
+  for (int i = 0; i < acc->n_cells; i++)
+    mean_map += acc->top_count[i] * (acc->alpha_sum[i] / n);
+  *figures = (GazeGroundingFigures) {
+    .mass = acc->mass / n,
+    .mass_mean_map = mean_map / n,
+    .mass_uniform = (double) GAZE_GROUNDING_TOP / acc->n_cells,
+    .hit_rate = (double) acc->hits / n,
+    .hit_chance = (double) GAZE_GROUNDING_TOP / acc->n_cells,
+  };
 }

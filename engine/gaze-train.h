@@ -235,11 +235,55 @@ gboolean gaze_model_faithfulness (const GazeModel *model, const float *grids, in
 double gaze_faithfulness_ratio (const GazeFaithfulness *acc);
 double gaze_faithfulness_signed_ratio (const GazeFaithfulness *acc);
 
+/* ── Grounding: does α lie where the photo's evidence is? (evidence.c) ───── */
+
+/* α says which cells of the encoder's grid a word read; a heatmap drawn over
+ * the photo reads as "the word came from these pixels".  The two agree only
+ * as far as a cell's features come from the pixels under it, and the last
+ * grid of an ImageNet CNN sees far beyond its cell.  Occlusion
+ * (gaze_model_occlusion) measures the second directly: how much greying each
+ * cell of the photo lowers log p(word).  Grounding compares α with it, word
+ * by word, over the words that depend on some part of the photo: those that
+ * greying one cell lowers by at least GAZE_GROUNDING_MIN_DROP nats. */
+#define GAZE_GROUNDING_MIN_DROP 0.1f
+#define GAZE_GROUNDING_TOP 3 /* the cells of most occlusion evidence a word */
+
+typedef struct {
+  int n_cells;
+  gint64 n_words;   /* words counted */
+  gint64 n_skipped; /* words no single cell's occlusion lowered by GAZE_GROUNDING_MIN_DROP */
+  double mass;      /* Σ over the words of α's mass on their GAZE_GROUNDING_TOP cells */
+  gint64 hits;      /* words whose cell of largest α is among them (ties at third count) */
+  double *alpha_sum; /* [n_cells]: Σ α of the counted words, their mean map × n_words */
+  double *top_count; /* [n_cells]: how many counted words have cell i among their top cells */
+} GazeGrounding;
+
+void gaze_grounding_init (GazeGrounding *acc, int n_cells);
+void gaze_grounding_clear (GazeGrounding *acc);
+/* Adds the words of beam, whose occlusion maps gaze_model_occlusion filled
+ * (words without one are skipped and counted). */
+void gaze_grounding_add (GazeGrounding *acc, const GazeBeam *beam);
+
+typedef struct {
+  double mass;          /* α's mean mass on a word's top occlusion cells */
+  double mass_mean_map; /* the same for one map for every word, the words' mean α: what
+                         * a fixed bias (towards the centre, say) earns without looking */
+  double mass_uniform;  /* GAZE_GROUNDING_TOP / n_cells */
+  double hit_rate;      /* the share of words whose α peak lies on one of their top cells */
+  double hit_chance;    /* the same for a cell drawn at random: GAZE_GROUNDING_TOP / n_cells */
+} GazeGroundingFigures;
+
+/* The figures of acc; every one NAN when no word was counted. */
+void gaze_grounding_figures (const GazeGrounding *acc, GazeGroundingFigures *figures);
+
 /* ── Evaluation: caption a split and score it (eval.c) ───────────────────── */
 
 /* Writes image_id's grid (cells × channels floats) into grid. */
 typedef gboolean (*GazeGridFunc) (const char *image_id, float *grid, gpointer user_data,
                                   GError **error);
+/* The photo of image_id, as the grids were made from it (NULL and error when it
+ * cannot be read). */
+typedef GazeImage *(*GazeImageFunc) (const char *image_id, gpointer user_data, GError **error);
 /* A GazeGridFunc reading a GazeFeatureCache (user_data). */
 gboolean gaze_feature_cache_read_grid (const char *image_id, float *grid, gpointer cache,
                                        GError **error);
@@ -249,6 +293,11 @@ typedef struct {
   int n_threads;        /* the decoder's threads (1); run OpenBLAS with one thread */
   gboolean faithfulness; /* also measure faithfulness (FALSE: about 7 more steps a word) */
   guint64 seed;         /* faithfulness's random cells (1) */
+  /* Grounding (NULL: not measured): the photos of the split, occluded and
+   * encoded again by this encoder, one encode a cell and one more a photo. */
+  const GazeEncoder *grounding_encoder;
+  GazeImageFunc get_image;
+  gpointer image_data;
 } GazeEvalOptions;
 
 void gaze_eval_options_init (GazeEvalOptions *options);
@@ -260,6 +309,7 @@ typedef struct {
   double mean_beta;
   GazeFaithfulness faith;
   double faithfulness;  /* gaze_faithfulness_ratio (&faith); NAN when not measured */
+  GazeGrounding grounding; /* n_cells 0 when not measured */
   int distinct_words;   /* in all the captions together */
   double mean_length;   /* words a caption */
   char **captions;      /* one normalised caption a photo, NULL-terminated */

@@ -17,7 +17,10 @@
  * language model predicts (GAZE_EVIDENCE_WEAK's calibration, printed with
  * --verbose), and occlusion equals a re-encoding done here by hand, is
  * positive at its peak, and stops with G_IO_ERROR_CANCELLED from a progress
- * callback or a GCancellable. */
+ * callback or a GCancellable.  Grounding (how much α lies on the cells whose
+ * occlusion costs the word most) is checked on hand-made maps, and on the
+ * photos against a bar that the first shipped default and uniform attention
+ * fail. */
 #include <math.h>
 
 #include "model.h"
@@ -309,6 +312,64 @@ test_agreement (void)
   g_assert_false (a.weak);
 }
 
+/* Grounding on hand-made maps over 8 cells: uniform puts 3/8 on any 3. */
+static void
+test_grounding_by_hand (void)
+{
+  /* A: occlusion's top 3 are cells 3, 0 and 1, α's peak (cell 0) among them.
+   * B: its top 3 are cells 0, 1 and 2, α's peak (cell 7) is not.
+   * C: no cell's occlusion reaches GAZE_GROUNDING_MIN_DROP.  D: no occlusion map. */
+  float alpha_a[8] = { 0.5f, 0.1f, 0.1f, 0.1f, 0.05f, 0.05f, 0.05f, 0.05f };
+  float occl_a[8] = { 0.3f, 0.2f, 0.0f, 0.5f, 0.0f, 0.0f, -0.4f, 0.0f };
+  float alpha_b[8] = { 0.05f, 0.05f, 0.1f, 0.05f, 0.05f, 0.05f, 0.05f, 0.6f };
+  float occl_b[8] = { 0.4f, 0.3f, 0.2f, 0.0f, 0.0f, 0.0f, 0.0f, 0.1f };
+  float occl_c[8] = { 0.05f, 0.09f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f };
+  GazeWord w[4] = { { .alpha = alpha_a, .occlusion = occl_a },
+                    { .alpha = alpha_b, .occlusion = occl_b },
+                    { .alpha = alpha_a, .occlusion = occl_c },
+                    { .alpha = alpha_b } };
+  GazeBeam beam = { .n_words = 4, .words = w };
+  GazeGrounding acc;
+  gaze_grounding_init (&acc, 8);
+  gaze_grounding_add (&acc, &beam);
+  g_assert_cmpint (acc.n_words, ==, 2);
+  g_assert_cmpint (acc.n_skipped, ==, 2);
+  GazeGroundingFigures f;
+  gaze_grounding_figures (&acc, &f);
+  /* A: 0.5 + 0.1 + 0.1; B: 0.05 + 0.05 + 0.1. */
+  g_assert_cmpfloat_with_epsilon (f.mass, (0.7 + 0.2) / 2, 1e-6);
+  g_assert_cmpfloat_with_epsilon (f.hit_rate, 0.5, 1e-12);
+  /* The mean map ᾱ = (α_A + α_B) / 2 on A's cells {0, 1, 3} and B's {0, 1, 2}:
+   * (2 × 0.275 + 2 × 0.075 + 0.1 + 0.075) / 2. */
+  g_assert_cmpfloat_with_epsilon (f.mass_mean_map, 0.875 / 2, 1e-6);
+  g_assert_cmpfloat (f.mass_uniform, ==, 3.0 / 8);
+  g_assert_cmpfloat (f.hit_chance, ==, 3.0 / 8);
+  gaze_grounding_clear (&acc);
+
+  /* Uniform α: 3/8 on the top cells, exactly what the mean map (itself) puts there. */
+  float uniform[8];
+  for (int i = 0; i < 8; i++)
+    uniform[i] = 1.0f / 8;
+  GazeWord u[2] = { { .alpha = uniform, .occlusion = occl_a },
+                    { .alpha = uniform, .occlusion = occl_b } };
+  GazeBeam flat = { .n_words = 2, .words = u };
+  gaze_grounding_init (&acc, 8);
+  gaze_grounding_add (&acc, &flat);
+  gaze_grounding_figures (&acc, &f);
+  g_assert_cmpfloat_with_epsilon (f.mass, 3.0 / 8, 1e-6);
+  g_assert_cmpfloat_with_epsilon (f.mass_mean_map, 3.0 / 8, 1e-6);
+  gaze_grounding_clear (&acc);
+
+  /* Nothing counted: no figures. */
+  GazeBeam none = { .n_words = 2, .words = w + 2 };
+  gaze_grounding_init (&acc, 8);
+  gaze_grounding_add (&acc, &none);
+  gaze_grounding_figures (&acc, &f);
+  g_assert_cmpint (acc.n_words, ==, 0);
+  g_assert_true (isnan (f.mass) && isnan (f.mass_mean_map) && isnan (f.hit_rate));
+  gaze_grounding_clear (&acc);
+}
+
 /* ── On the real photos ──────────────────────────────────────────────────── */
 
 static TestPhotos photos;
@@ -477,6 +538,62 @@ test_occlusion (void)
   g_assert_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH);
 }
 
+/* Grounding of the shipped default on the 12 photos (bench/grounding.sh; the
+ * photos' column, MobileNetV2 models, beam 3):
+ *                                        α mass   mean map's   α peak on them
+ *   soft, λ = 1, epoch 3 (first shipped)  0.069    0.063        0.097
+ *   soft, λ = 0, epoch 6                  0.128    0.077        0.156
+ *   the shipped default                   0.140    0.087        0.147
+ *   the soft ones with w = 0              3/49     3/49
+ * Uniform puts 3/49 = 0.061 on a word's 3 cells.  The bars: α puts at least
+ * GROUNDED_MASS on them and GROUNDED_MARGIN more than the mean map does, so
+ * that a map drawn at a fixed place, wherever it is, fails; the first
+ * shipped default fails both. */
+#define GROUNDED_MASS 0.11
+#define GROUNDED_MARGIN 0.035
+
+/* The grounding of model's captions of the 12 photos. */
+static void
+measure_grounding (const GazeModel *model, GazeGroundingFigures *f)
+{
+  GazeGrounding acc;
+  gaze_grounding_init (&acc, photos.n_cells);
+  for (int p = 0; p < photos.n_photos; p++)
+    {
+      g_autoptr (GazeCaption) caption = photo_caption (model, p);
+      g_autoptr (GError) error = NULL;
+      g_assert_true (gaze_model_occlusion (model, photos.encoder, photos.images[p],
+                                           &caption->beams[0], NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      gaze_grounding_add (&acc, &caption->beams[0]);
+    }
+  gaze_grounding_figures (&acc, f);
+  g_test_message ("grounding: alpha mass %.3f on the top occlusion cells (mean map %.3f, "
+                  "uniform %.3f), alpha peak on them %.3f; %" G_GINT64_FORMAT " words, %"
+                  G_GINT64_FORMAT " left out", f->mass, f->mass_mean_map, f->mass_uniform,
+                  f->hit_rate, acc.n_words, acc.n_skipped);
+  g_assert_cmpint (acc.n_words, >, 50);
+  gaze_grounding_clear (&acc);
+}
+
+static void
+test_grounding (void)
+{
+  g_autoptr (GazeModel) model = test_photos_model_or_skip (&photos, "gaze-mobilenet_v2-soft.gzm");
+  if (model == NULL)
+    return;
+  GazeGroundingFigures f;
+  measure_grounding (model, &f);
+  g_assert_cmpfloat (f.mass, >=, GROUNDED_MASS);
+  g_assert_cmpfloat (f.mass - f.mass_mean_map, >=, GROUNDED_MARGIN);
+  /* w = 0: every α uniform, so α and the mean map put 3/49 on any 3 cells. */
+  memset (model->dec->p.att_v, 0, sizeof (float) * model->dec->tensors[GAZE_P_ATT_V].size);
+  measure_grounding (model, &f);
+  g_assert_cmpfloat_with_epsilon (f.mass, f.mass_uniform, 1e-5);
+  g_assert_cmpfloat_with_epsilon (f.mass_mean_map, f.mass_uniform, 1e-5);
+  g_assert_cmpfloat (f.mass, <, GROUNDED_MASS);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -485,12 +602,14 @@ main (int argc, char **argv)
   g_test_add_func ("/evidence/agreement", test_agreement);
   g_test_add_func ("/evidence/calibration", test_real_photos);
   g_test_add_func ("/evidence/occlusion", test_occlusion);
+  g_test_add_func ("/evidence/grounding", test_grounding);
   if (g_getenv ("GAZE_SHARED_DIR") != NULL)
     test_photos_load (&photos, NULL);
   g_test_add_func ("/evidence/informative-cell", test_informative_cell);
   g_test_add_func ("/evidence/identical-cells", test_identical_cells);
   g_test_add_func ("/evidence/matches-two-steps", test_matches_two_steps);
   g_test_add_func ("/evidence/unknown-word", test_unknown_word);
+  g_test_add_func ("/evidence/grounding-by-hand", test_grounding_by_hand);
   int status = g_test_run ();
   test_photos_clear (&photos);
   return status;
