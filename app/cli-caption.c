@@ -206,15 +206,15 @@ print_attention (const GazeCaption *caption, const GazeBeam *beam)
 static void
 print_map (const char *name, const GazeBeam *beam, int n_cells, gboolean occlusion)
 {
-  printf ("  %s (drop in log p, nats): word, peak, Spearman ρ with α, top α cell in the top 3\n",
-          name);
+  printf ("  %s (drop in log p, nats): word, peak, Spearman ρ with α, top α cell in the top 3, "
+          "α on the top 3\n", name);
   for (int t = 0; t < beam->n_words; t++)
     {
       const GazeWord *w = &beam->words[t];
       GazeAgreement a;
       gaze_evidence_agreement (w->alpha, occlusion ? w->occlusion : w->evidence, n_cells, &a);
-      printf ("    %2d %-14s %7.3f  %+.2f  %-3s%s\n", t + 1, w->word, a.peak_evidence,
-              a.rank_correlation, a.top_alpha_in_top3 ? "yes" : "no",
+      printf ("    %2d %-14s %7.3f  %+.2f  %-3s  %.3f%s\n", t + 1, w->word, a.peak_evidence,
+              a.rank_correlation, a.top_alpha_in_top3 ? "yes" : "no", a.alpha_on_top3,
               a.weak ? "  weak: from the language model" : "");
     }
 }
@@ -289,8 +289,11 @@ append_map_json (GString *out, const char *name, const GazeWord *w, const float 
   append_grid_json (out, map, grid_size);
   g_string_append_printf (out, ", \"%s_agreement\": {\"rank_correlation\": ", name);
   gaze_json_append_float (out, a.rank_correlation);
-  g_string_append_printf (out, ", \"top_alpha_in_top3\": %s, \"peak\": ",
-                          a.top_alpha_in_top3 ? "true" : "false");
+  g_string_append_printf (out, ", \"top_alpha_in_top3\": %s, \"top_cells\": [%d, %d, %d], "
+                          "\"alpha_on_top3\": ", a.top_alpha_in_top3 ? "true" : "false",
+                          a.top_cells[0], a.top_cells[1], a.top_cells[2]);
+  gaze_json_append_float (out, a.alpha_on_top3);
+  g_string_append (out, ", \"peak\": ");
   gaze_json_append_float (out, a.peak_evidence);
   g_string_append_printf (out, ", \"weak\": %s}", a.weak ? "true" : "false");
 }

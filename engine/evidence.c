@@ -134,9 +134,9 @@ evidence_run (const GazeModel *model, GazePool *pool, const float *grids, int n_
 }
 
 /* Marks the k cells of largest x (ties: the first) with 0 in mask, which
- * holds 1 elsewhere. */
+ * holds 1 elsewhere; cells (NULL: not wanted) receives them, largest first. */
 static void
-mask_top_cells (const float *x, int n, int k, float *mask)
+mask_top_cells (const float *x, int n, int k, float *mask, int *cells)
 {
   for (int j = 0; j < k; j++)
     {
@@ -145,6 +145,8 @@ mask_top_cells (const float *x, int n, int k, float *mask)
         if (mask[i] != 0.0f && (best < 0 || x[i] > x[best]))
           best = i;
       mask[best] = 0.0f;
+      if (cells != NULL)
+        cells[j] = best;
     }
 }
 
@@ -162,7 +164,7 @@ faith_masks (int image, int t, const float *alpha, int L, float *masks, gpointer
   const FaithMasks *fm = user_data;
   for (int k = 0; k < (1 + GAZE_FAITH_DRAWS) * L; k++)
     masks[k] = 1.0f;
-  mask_top_cells (alpha, L, FAITH_TOP, masks);
+  mask_top_cells (alpha, L, FAITH_TOP, masks, NULL);
   GazeRng rng;
   _gaze_rng_seed (&rng, (fm->seed + (guint64) image) * 1000003u + (guint64) t);
   for (int d = 1; d <= GAZE_FAITH_DRAWS; d++)
@@ -426,14 +428,27 @@ gaze_evidence_agreement (const float *alpha, const float *evidence, int n_cells,
       peak = MAX (peak, evidence[i]);
     }
   agreement->top_alpha_in_top3 = above < 3;
+  g_autofree float *mask = g_new (float, n);
+  for (int i = 0; i < n; i++)
+    mask[i] = 1.0f;
+  const int k = MIN (3, n);
+  mask_top_cells (evidence, n, k, mask, agreement->top_cells);
+  agreement->alpha_on_top3 = 0.0f;
+  for (int j = 0; j < 3; j++)
+    {
+      if (j >= k)
+        agreement->top_cells[j] = -1;
+      else
+        agreement->alpha_on_top3 += alpha[agreement->top_cells[j]];
+    }
   agreement->peak_evidence = peak;
   agreement->weak = peak < GAZE_EVIDENCE_WEAK;
 }
 
 /* ── Grounding ─────────────────────────────────────────────────────────────── */
 
-/* A hit is gaze_evidence_agreement's top_alpha_in_top3. */
-G_STATIC_ASSERT (GAZE_GROUNDING_TOP == 3);
+/* A word's top cells, its α on them and its hit are gaze_evidence_agreement's. */
+G_STATIC_ASSERT (GAZE_GROUNDING_TOP == G_N_ELEMENTS (((GazeAgreement *) 0)->top_cells));
 
 void
 gaze_grounding_init (GazeGrounding *acc, int n_cells)
@@ -456,7 +471,6 @@ gaze_grounding_add (GazeGrounding *acc, const GazeBeam *beam)
 {
   g_return_if_fail (acc != NULL && acc->n_cells > 0 && beam != NULL);
   const int L = acc->n_cells;
-  g_autofree float *top = g_new (float, L);
   for (int t = 0; t < beam->n_words; t++)
     {
       const GazeWord *w = &beam->words[t];
@@ -469,17 +483,10 @@ gaze_grounding_add (GazeGrounding *acc, const GazeBeam *beam)
           continue;
         }
       for (int i = 0; i < L; i++)
-        top[i] = 1.0f;
-      mask_top_cells (w->occlusion, L, GAZE_GROUNDING_TOP, top);
-      for (int i = 0; i < L; i++)
-        {
-          if (top[i] == 0.0f)
-            {
-              acc->mass += w->alpha[i];
-              acc->top_count[i]++;
-            }
-          acc->alpha_sum[i] += w->alpha[i];
-        }
+        acc->alpha_sum[i] += w->alpha[i];
+      for (int j = 0; j < GAZE_GROUNDING_TOP; j++)
+        acc->top_count[agreement.top_cells[j]]++;
+      acc->mass += agreement.alpha_on_top3;
       acc->hits += agreement.top_alpha_in_top3;
       acc->n_words++;
     }

@@ -255,6 +255,9 @@ typedef struct {
   double rank_correlation;   /* Spearman's ρ over the cells, ties averaged; 0 when either
                               * map is constant (it ranks nothing) */
   gboolean top_alpha_in_top3; /* the cell of largest α is among the 3 of most evidence */
+  int top_cells[3];          /* the 3 cells of most evidence, most first (ties: the first);
+                              * −1 past n_cells */
+  float alpha_on_top3;       /* α's mass on them: 3 / n_cells for uniform α */
   float peak_evidence;       /* the largest drop, nats */
   gboolean weak;             /* peak_evidence < GAZE_EVIDENCE_WEAK */
 } GazeAgreement;

@@ -51,11 +51,16 @@ got=$(json "s = d['steered']; print(s['from_word'], [r['cells'] for r in s['regi
   2>"$tmp/err" || fail "--evidence --occlusion: $(cat "$tmp/err")"
 got=$(json "ws = d['words'] + d['steered']['words']; \
   print(all(len(w['evidence']) == 7 and len(w['occlusion'][6]) == 7 for w in ws), \
-  all(set(w['evidence_agreement']) == {'rank_correlation', 'top_alpha_in_top3', 'peak', 'weak'} \
+  all(set(w['evidence_agreement']) == {'rank_correlation', 'top_alpha_in_top3', 'top_cells', \
+                                        'alpha_on_top3', 'peak', 'weak'} for w in ws), \
+  all(abs(w['occlusion_agreement']['alpha_on_top3'] - sum(sum(w['alpha'], [])[i] \
+      for i in w['occlusion_agreement']['top_cells'])) < 1e-5 \
+      and sorted(sum(w['occlusion'], []), reverse=True)[2] \
+      <= min(sum(w['occlusion'], [])[i] for i in w['occlusion_agreement']['top_cells']) \
       for w in ws), \
   all(w['occlusion_agreement']['peak'] == max(map(max, w['occlusion'])) for w in ws), \
   any(w['evidence_agreement']['weak'] for w in ws), max(w['occlusion_agreement']['peak'] for w in ws) > 0.5)")
-[ "$got" = "True True True True True" ] || fail "--evidence --occlusion JSON: '$got'"
+[ "$got" = "True True True True True True" ] || fail "--evidence --occlusion JSON: '$got'"
 grep -q "occlusion .*49/49" "$tmp/err" || fail "--occlusion: no progress on stderr: $(cat "$tmp/err")"
 "$cli" caption "$photo" --evidence >"$tmp/out" 2>"$tmp/err" || fail "--evidence plain: $(cat "$tmp/err")"
 grep -q "^  evidence (drop in log p, nats)" "$tmp/out" || fail "--evidence plain: $(cat "$tmp/out")"

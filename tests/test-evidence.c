@@ -277,6 +277,11 @@ test_agreement (void)
   g_assert_true (a.top_alpha_in_top3);
   g_assert_cmpfloat (a.peak_evidence, ==, 50.0f);
   g_assert_false (a.weak);
+  /* The evidence's top 3, most first, and α's mass on them. */
+  g_assert_cmpint (a.top_cells[0], ==, 4);
+  g_assert_cmpint (a.top_cells[1], ==, 3);
+  g_assert_cmpint (a.top_cells[2], ==, 2);
+  g_assert_cmpfloat_with_epsilon (a.alpha_on_top3, 0.5f + 0.4f + 0.3f, 1e-6);
   /* Reversed: ρ = −1, the top α cell has the least evidence. */
   const float down_ev[5] = { 0.5f, 0.4f, 0.3f, 0.2f, 0.1f };
   gaze_evidence_agreement (up, down_ev, 5, &a);
@@ -310,6 +315,11 @@ test_agreement (void)
   const float at[2] = { GAZE_EVIDENCE_WEAK, 0.0f };
   gaze_evidence_agreement (up, at, 2, &a);
   g_assert_false (a.weak);
+  /* Fewer than 3 cells: all of them are the top, the rest −1. */
+  g_assert_cmpint (a.top_cells[0], ==, 0);
+  g_assert_cmpint (a.top_cells[1], ==, 1);
+  g_assert_cmpint (a.top_cells[2], ==, -1);
+  g_assert_cmpfloat_with_epsilon (a.alpha_on_top3, 0.1f + 0.2f, 1e-6);
 }
 
 /* Grounding on hand-made maps over 8 cells: uniform puts 3/8 on any 3. */
