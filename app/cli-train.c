@@ -120,6 +120,7 @@ gaze_cli_train (int argc, char **argv)
   g_autofree char *baseline = NULL;
   double lr = config.lr, lr_decay = config.lr_decay, dropout = config.dropout;
   double smoothing = config.label_smoothing, mix = config.scst_mix;
+  double annotation_dropout = config.annotation_dropout;
   double retrieval = config.scst_retrieval;
   double lambda = config.lambda, entropy = config.entropy_weight, clip = config.clip;
   double reinforce = config.reinforce_weight;
@@ -145,6 +146,8 @@ gaze_cli_train (int argc, char **argv)
       "Learning rate × X after every epoch (0.8)", "X" },
     { "dropout", 0, 0, G_OPTION_ARG_DOUBLE, &dropout,
       "Dropout before the deep output's L_o (0.5)", "P" },
+    { "annotation-dropout", 0, 0, G_OPTION_ARG_DOUBLE, &annotation_dropout,
+      "Dropout on the annotation vectors, after the squeeze (0)", "P" },
     { "label-smoothing", 0, 0, G_OPTION_ARG_DOUBLE, &smoothing,
       "Label smoothing of the word targets, 0 for none (0)", "EPS" },
     { "lambda", 0, 0, G_OPTION_ARG_DOUBLE, &lambda,
@@ -204,7 +207,8 @@ gaze_cli_train (int argc, char **argv)
       || config.attn_dim < 1 || config.attn_dim > 4096 || config.max_train < 0
       || config.max_dev < 0 || config.patience < 1 || config.eval_beam < 1
       || config.eval_beam > 20 || seed < 0 || !(lr_decay > 0.0 && lr_decay <= 1.0)
-      || !(dropout >= 0.0 && dropout < 1.0) || !(smoothing >= 0.0 && smoothing < 1.0)
+      || !(dropout >= 0.0 && dropout < 1.0)
+      || !(annotation_dropout >= 0.0 && annotation_dropout < 1.0) || !(smoothing >= 0.0 && smoothing < 1.0)
       || !(mix >= 0.0 && mix <= 100.0) || !(retrieval >= 0.0 && retrieval <= 100.0)
       || !(lambda >= 0.0 && lambda <= 100.0)
       || !(clip >= 0.0) || !(entropy >= 0.0 && entropy <= 10.0))
@@ -212,6 +216,7 @@ gaze_cli_train (int argc, char **argv)
   config.lr = (float) lr;
   config.lr_decay = (float) lr_decay;
   config.dropout = (float) dropout;
+  config.annotation_dropout = (float) annotation_dropout;
   config.label_smoothing = (float) smoothing;
   config.scst_mix = (float) mix;
   config.scst_retrieval = (float) retrieval;
@@ -227,6 +232,9 @@ gaze_cli_train (int argc, char **argv)
   config.scst = scst;
   if (scst && init_path == NULL)
     return gaze_cli_fail ("train: --scst fine-tunes a trained model: give it with --init");
+  if (scst && annotation_dropout > 0.0)
+    return gaze_cli_fail ("train: --annotation-dropout is for maximum likelihood; self-critical "
+                          "training scores its samples without dropout");
   if (scst && (config.scst_samples < 1 || config.scst_samples > config.batch_size))
     return gaze_cli_fail ("train: --samples must be 1..the batch size");
   if (baseline != NULL && strcmp (baseline, "greedy") != 0 && strcmp (baseline, "mean") != 0)

@@ -101,13 +101,17 @@ _gaze_decoder_init_params (GazeDecoder *dec, GazeRng *rng)
 /* Per image: a = relu(W_sq f + b) [U,L,D]; h0, c0 = tanh(W mean(a) + b) [U,H];
  * pa = W_a a + b [U,L,A].  abar [U,D] keeps the mean for the backward pass. */
 static void
-images_forward (const GazeDecoder *dec, GazePool *pool, int U, const float *features, float *a,
-                float *abar, float *h0, float *c0, float *pa)
+images_forward (const GazeDecoder *dec, GazePool *pool, int U, const float *features,
+                const float *amask, float *a, float *abar, float *h0, float *c0, float *pa)
 {
   const GazeDecoderSizes *s = &dec->sizes;
   const int L = s->cells, D = s->squeeze;
   _gaze_linear_forward (pool, a, features, dec->p.squeeze_w, dec->p.squeeze_b, U * L, s->channels, D);
   _gaze_relu_forward (a, a, (gsize) U * L * D);
+  /* Dropout on the annotation vectors: everything downstream, the mean that
+   * starts the LSTM included, reads the same dropped a_i. */
+  if (amask != NULL)
+    _gaze_dropout_forward (a, a, amask, (gsize) U * L * D);
   for (int u = 0; u < U; u++)
     {
       float *m = abar + (gsize) u * D;
@@ -248,7 +252,7 @@ struct _GazeDecoderWork {
   int n, U, T, N;
   const float *features;
   GazeAttention attention;
-  float dropout, lambda;
+  float dropout, annotation_dropout, lambda;
   const float *row_weight;
   float smoothing;
   int *img, *nt, *off, *in_ids, *tgt, *loc;
@@ -258,7 +262,7 @@ struct _GazeDecoderWork {
   float *cell_reward;  /* what its cells earned (_gaze_attention_weights_backward) */
   double *log_py, *log_ps;
   /* Per image. */
-  float *a, *abar, *h0, *c0, *pa;
+  float *a, *amask, *abar, *h0, *c0, *pa;
   /* Per token (packed by time). */
   float *ey, *z, *hp, *cp, *hs, *cs, *tc, *gates, *ph, *u, *alpha, *w, *ctx, *beta;
   float *xo, *mask, *xd, *probs;
@@ -282,7 +286,7 @@ _gaze_decoder_work_new (int n_threads)
   X (baselined, gboolean, cn) X (cell_reward, float, cn) X (log_py, double, cn)                 \
   X (log_ps, double, cn)                                                                        \
   X (nt, int, ct) X (off, int, ct1) X (in_ids, int, tok) X (tgt, int, tok) X (loc, int, tok)       \
-  X (a, float, uld) X (abar, float, ud) X (h0, float, uh) X (c0, float, uh) X (pa, float, ula)   \
+  X (a, float, uld) X (amask, float, uld) X (abar, float, ud) X (h0, float, uh) X (c0, float, uh) X (pa, float, ula)   \
   X (ey, float, te) X (z, float, td) X (hp, float, th) X (cp, float, th) X (hs, float, th)       \
   X (cs, float, th) X (tc, float, th) X (gates, float, tg) X (ph, float, ta) X (u, float, tla)   \
   X (alpha, float, tl) X (w, float, tl) X (ctx, float, td) X (beta, float, tok)                  \
@@ -387,6 +391,7 @@ _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDec
   w->features = batch->features;
   w->attention = opt->attention;
   w->dropout = opt->dropout;
+  w->annotation_dropout = opt->annotation_dropout;
   w->lambda = opt->lambda;
   w->row_weight = opt->row_weight;
   w->smoothing = opt->smoothing;
@@ -408,7 +413,11 @@ _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDec
         }
     }
 
-  images_forward (dec, w->pool, U, batch->features, w->a, w->abar, w->h0, w->c0, w->pa);
+  if (opt->annotation_dropout > 0.0f)
+    _gaze_dropout_mask (w->amask, (gsize) U * L * D, opt->annotation_dropout, opt->rng);
+  images_forward (dec, w->pool, U, batch->features,
+                  opt->annotation_dropout > 0.0f ? w->amask : NULL, w->a, w->abar, w->h0, w->c0,
+                  w->pa);
   _gaze_embedding_forward (w->ey, w->in_ids, dec->p.embed, N, E);
   gates_from_embedding (dec, w->pool, N, w->ey, w->gates);
 
@@ -482,7 +491,6 @@ _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDec
       if (w->sampled[r] && !w->own_cells[r])
         xent -= opt->row_weight[r] * w->log_ps[r];
   double penalty = _gaze_doubly_stochastic_forward (w->sum_alpha, n, L, opt->lambda);
-  (void) D;
   /* Eq. 14 per caption, −log P(y|a) + λ Σ_i (1 − Σ_t α_ti)², summed over the
    * batch and divided by its number of tokens (not of captions), so that the
    * penalty keeps the paper's weight relative to the summed cross-entropy. */
@@ -524,6 +532,10 @@ images_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderViews *g
   _gaze_linear_backward (w->pool, w->da, g->att_a_w, g->att_b, w->dpa, w->a, dec->p.att_a_w, U * L, D,
                    s->attn);
   memset (w->dsq, 0, sizeof (float) * U * L * D);
+  /* A dropped a_i is 0, so the ReLU's gate (a_i > 0) closes on it too. */
+  if (w->annotation_dropout > 0.0f)
+    for (gsize i = 0; i < (gsize) U * L * D; i++)
+      w->da[i] *= w->amask[i];
   _gaze_relu_backward (w->dsq, w->da, w->a, (gsize) U * L * D);
   _gaze_linear_backward (w->pool, NULL, g->squeeze_w, g->squeeze_b, w->dsq, w->features, dec->p.squeeze_w,
                    U * L, s->channels, D);
@@ -721,7 +733,7 @@ _gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *st, const float 
                      int n_images)
 {
   g_return_if_fail (n_images <= st->max_images);
-  images_forward (dec, st->pool, n_images, grids, st->a, st->abar, st->h0, st->c0, st->pa);
+  images_forward (dec, st->pool, n_images, grids, NULL, st->a, st->abar, st->h0, st->c0, st->pa);
 }
 
 /* One step; a hard model attends to its argmax cell, or with rng to a cell

@@ -98,6 +98,7 @@ typedef struct {
 typedef struct {
   GazeAttention attention;
   float dropout;        /* on the deep output's input to L_o */
+  float annotation_dropout; /* on the annotation vectors a_i, after the squeeze */
   float smoothing;      /* label smoothing ε of the word targets (0: none) */
   float lambda;         /* doubly stochastic weight λ */
   /* Hard attention (section 4.1). */

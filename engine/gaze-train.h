@@ -350,6 +350,7 @@ typedef struct {
   float lr_decay;   /* lr × decay^epoch (0.8) */
   float clip;       /* global gradient-norm limit, 0 for none (5) */
   float dropout;    /* before the deep output's L_o (0.5) */
+  float annotation_dropout; /* on the annotation vectors a_i, maximum likelihood only (0) */
   float label_smoothing; /* ε of the maximum-likelihood word targets (0) */
   float lambda;     /* doubly stochastic regularisation λ (1) */
   float entropy_weight; /* hard attention: λ_e (0.01) */

@@ -280,10 +280,17 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
       g_ascii_formatd (eps, sizeof eps, "%g", c->label_smoothing);
       g_snprintf (smoothing, sizeof smoothing, "label_smoothing=%s\n", eps);
     }
+  char annotation[G_ASCII_DTOSTR_BUF_SIZE + 24] = "";
+  if (c->annotation_dropout > 0.0f)
+    {
+      char p[G_ASCII_DTOSTR_BUF_SIZE];
+      g_ascii_formatd (p, sizeof p, "%g", c->annotation_dropout);
+      g_snprintf (annotation, sizeof annotation, "annotation_dropout=%s\n", p);
+    }
   return g_strdup_printf ("channels=%d\nsqueeze=%d\nembed=%d\nhidden=%d\nattn=%d\ncells=%d\n"
                           "vocab=%d\nmin_count=%d\nmax_words=%d\nbatch=%d\nlr=%s\nlr_decay=%s\n"
                           "clip=%s\ndropout=%s\nlambda=%s\nseed=%" G_GUINT64_FORMAT "\n"
-                          "patience=%d\neval_beam=%d\n%s%s%s%s%s%s%s%s%s",
+                          "patience=%d\neval_beam=%d\n%s%s%s%s%s%s%s%s%s%s",
                           s->channels, s->squeeze, s->embed, s->hidden, s->attn, s->cells,
                           s->vocab, c->min_count, c->max_words, c->batch_size, lr, decay, clip,
                           dropout, lambda, c->seed, c->patience, c->eval_beam,
@@ -293,7 +300,7 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
                           c->attention == GAZE_ATTENTION_HARD ? expected : "",
                           c->attention == GAZE_ATTENTION_HARD ? "\nreinforce_weight=" : "",
                           c->attention == GAZE_ATTENTION_HARD ? reinforce : "",
-                          c->attention == GAZE_ATTENTION_HARD ? "\n" : "", smoothing,
+                          c->attention == GAZE_ATTENTION_HARD ? "\n" : "", smoothing, annotation,
                           c->mirrored != NULL ? "augment=mirror\n" : "");
 }
 
@@ -423,7 +430,9 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
                     .train = dataset_head (train_full, c->max_train),
                     .dev = dataset_head (dev_full, c->max_dev) };
   if (c->batch_size < 1 || c->epochs < 1 || c->max_words < 1 || !(c->lr > 0.0f)
-      || c->dropout < 0.0f || c->dropout >= 1.0f || c->eval_beam < 1 || c->n_threads < 1
+      || c->dropout < 0.0f || c->dropout >= 1.0f
+      || !(c->annotation_dropout >= 0.0f && c->annotation_dropout < 1.0f)
+      || (c->scst && c->annotation_dropout > 0.0f) || c->eval_beam < 1 || c->n_threads < 1
       || !(c->label_smoothing >= 0.0f && c->label_smoothing < 1.0f)
       || (c->scst && (c->scst_samples < 1 || c->init == NULL))
       || (c->scst && c->scst_baseline == GAZE_SCST_BASELINE_MEAN && c->scst_samples < 2)
@@ -535,8 +544,8 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   tr->grads = g_new (float, tr->dec->n_params);
   tr->work = _gaze_decoder_work_new (c->n_threads);
   tr->opt = (GazeDecoderOptions) {
-    .attention = tr->model->attention, .dropout = c->dropout, .lambda = c->lambda,
-    .smoothing = c->label_smoothing,
+    .attention = tr->model->attention, .dropout = c->dropout,
+    .annotation_dropout = c->annotation_dropout, .lambda = c->lambda, .smoothing = c->label_smoothing,
     .expected_prob = c->expected_prob, .entropy_weight = c->entropy_weight,
     .reinforce_weight = c->reinforce_weight, .baseline = tr->prog.baseline, .rng = &tr->rng,
   };

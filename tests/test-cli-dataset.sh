@@ -104,6 +104,10 @@ expect_error "retrieval, one photo a batch" "the batch needs two photos" \
   --dataset "$datasets/karpathy.json" --init "$tmp/k.gzm" --scst --samples 4 --retrieval 0.2
 expect_error "label smoothing 1" "an option is out of range" \
   --dataset "$datasets/karpathy.json" --label-smoothing 1
+expect_error "annotation dropout 1" "an option is out of range" \
+  --dataset "$datasets/karpathy.json" --annotation-dropout 1
+expect_error "annotation dropout in scst" "--annotation-dropout is for maximum likelihood" \
+  --dataset "$datasets/karpathy.json" --init "$tmp/k.gzm" --scst --annotation-dropout 0.2
 
 [ $failures -eq 0 ] || exit 1
 echo "ok"

@@ -503,8 +503,8 @@ static const int forced_but_last[3 * 6] = {
 };
 
 static void
-check_decoder_cells (GazeAttention attention, float dropout, const float *row_weight,
-                     float smoothing, const int *forced)
+check_decoder_full (GazeAttention attention, float dropout, float annotation_dropout,
+                    const float *row_weight, float smoothing, const int *forced)
 {
   GazeDecoderSizes sizes = {
     .vocab = 7, .channels = 6, .squeeze = 5, .embed = 4, .hidden = 3, .attn = 4, .cells = 4,
@@ -527,7 +527,8 @@ check_decoder_cells (GazeAttention attention, float dropout, const float *row_we
   float *features = random_array (2 * sizes.cells * sizes.channels, 2.0f);
   c.batch = (GazeDecoderBatch) { .n = 3, .n_images = 2, .features = features, .img = img,
                                  .lengths = lengths, .tokens = tokens, .stride = 6 };
-  c.opt = (GazeDecoderOptions) { .attention = attention, .dropout = dropout, .lambda = 1.0f,
+  c.opt = (GazeDecoderOptions) { .attention = attention, .dropout = dropout,
+                                 .annotation_dropout = annotation_dropout, .lambda = 1.0f,
                                  .smoothing = smoothing, .row_weight = row_weight,
                                  .rng = &c.rng };
   if (attention == GAZE_ATTENTION_HARD)
@@ -539,15 +540,23 @@ check_decoder_cells (GazeAttention attention, float dropout, const float *row_we
 
   double loss = decoder_loss (&c);
   g_assert_true (isfinite (loss) && (row_weight != NULL || loss > 0.0));
+  if (annotation_dropout > 0.0f)
+    {
+      /* The mask must reach the loss (the next forward restores it). */
+      c.opt.annotation_dropout = 0.0f;
+      g_assert_cmpfloat (fabs (decoder_loss (&c) - loss), >, 1e-4);
+      c.opt.annotation_dropout = annotation_dropout;
+      loss = decoder_loss (&c);
+    }
   float *grads = g_new0 (float, c.dec->n_params);
   _gaze_decoder_backward (c.dec, c.work, &c.opt, grads);
   for (int k = 0; k < GAZE_N_PARAMS; k++)
     {
       const GazeTensorInfo *t = &c.dec->tensors[k];
-      g_autofree char *what = g_strdup_printf ("decoder(%s, dropout %.1f%s, ε %.1f).%s",
-                                               attention == GAZE_ATTENTION_HARD ? "hard" : "soft",
-                                               dropout, row_weight ? ", weighted" : "", smoothing,
-                                               t->name);
+      g_autofree char *what = g_strdup_printf (
+          "decoder(%s, dropout %.1f, annotation dropout %.1f%s, ε %.1f).%s",
+          attention == GAZE_ATTENTION_HARD ? "hard" : "soft", dropout, annotation_dropout,
+          row_weight ? ", weighted" : "", smoothing, t->name);
       check_gradient (what, decoder_loss, &c, c.dec->params + t->offset, grads + t->offset,
                       t->size);
     }
@@ -555,6 +564,13 @@ check_decoder_cells (GazeAttention attention, float dropout, const float *row_we
   g_free (features);
   _gaze_decoder_work_free (c.work);
   _gaze_decoder_free (c.dec);
+}
+
+static void
+check_decoder_cells (GazeAttention attention, float dropout, const float *row_weight,
+                     float smoothing, const int *forced)
+{
+  check_decoder_full (attention, dropout, 0.0f, row_weight, smoothing, forced);
 }
 
 static void
@@ -587,6 +603,14 @@ static void
 test_decoder_soft_dropout (void)
 {
   check_decoder (GAZE_ATTENTION_SOFT, 0.5f, NULL);
+}
+
+/* Dropout on the annotation vectors: the masked a_i feed the context, the
+ * attention's projection and the mean that starts the LSTM. */
+static void
+test_decoder_soft_annotation_dropout (void)
+{
+  check_decoder_full (GAZE_ATTENTION_SOFT, 0.5f, 0.4f, NULL, 0.0f, forced_all);
 }
 
 /* Self-critical training's per-caption weights (rewards minus the baseline,
@@ -644,6 +668,7 @@ main (int argc, char **argv)
   g_test_add_func ("/layers/doubly-stochastic", test_doubly_stochastic);
   g_test_add_func ("/decoder/soft", test_decoder_soft);
   g_test_add_func ("/decoder/soft-dropout", test_decoder_soft_dropout);
+  g_test_add_func ("/decoder/soft-annotation-dropout", test_decoder_soft_annotation_dropout);
   g_test_add_func ("/decoder/soft-smoothing", test_decoder_soft_smoothing);
   g_test_add_func ("/decoder/row-weights", test_decoder_row_weights);
   g_test_add_func ("/decoder/hard-pathwise", test_decoder_hard_pathwise);
