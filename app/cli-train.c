@@ -232,9 +232,6 @@ gaze_cli_train (int argc, char **argv)
   config.scst = scst;
   if (scst && init_path == NULL)
     return gaze_cli_fail ("train: --scst fine-tunes a trained model: give it with --init");
-  if (scst && annotation_dropout > 0.0)
-    return gaze_cli_fail ("train: --annotation-dropout is for maximum likelihood; self-critical "
-                          "training scores its samples without dropout");
   if (scst && (config.scst_samples < 1 || config.scst_samples > config.batch_size))
     return gaze_cli_fail ("train: --samples must be 1..the batch size");
   if (baseline != NULL && strcmp (baseline, "greedy") != 0 && strcmp (baseline, "mean") != 0)

@@ -416,12 +416,21 @@ _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grid
                        int n_samples, GazeRng *rng, int stride, int *tokens, int *lengths,
                        int *cells)
 {
+  _gaze_sample_captions_masked (model, pool, grids, NULL, n_images, n_samples, rng, stride, tokens,
+                                lengths, cells);
+}
+
+void
+_gaze_sample_captions_masked (const GazeModel *model, GazePool *pool, const float *grids,
+                              const float *amask, int n_images, int n_samples, GazeRng *rng,
+                              int stride, int *tokens, int *lengths, int *cells)
+{
   const GazeDecoder *dec = model->dec;
   const int V = dec->sizes.vocab, H = dec->sizes.hidden;
   const int rows = n_images * n_samples, max_words = MIN (MAX_WORDS, stride - 2);
   const gboolean hard = model->attention == GAZE_ATTENTION_HARD;
   GazeDecoderState *st = _gaze_decoder_state_new (dec, rows, n_images, pool);
-  _gaze_decoder_encode (dec, st, grids, n_images);
+  _gaze_decoder_encode_masked (dec, st, grids, n_images, amask);
   float *h = g_new (float, (gsize) rows * H), *c = g_new (float, (gsize) rows * H);
   float *h_next = g_new (float, (gsize) rows * H), *c_next = g_new (float, (gsize) rows * H);
   int *live = g_new (int, rows), *words = g_new (int, rows), *step_cells = g_new (int, rows);

@@ -252,7 +252,8 @@ struct _GazeDecoderWork {
   int n, U, T, N;
   const float *features;
   GazeAttention attention;
-  float dropout, annotation_dropout, lambda;
+  float dropout, lambda;
+  gboolean annotations_masked;
   const float *row_weight;
   float smoothing;
   int *img, *nt, *off, *in_ids, *tgt, *loc;
@@ -391,7 +392,6 @@ _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDec
   w->features = batch->features;
   w->attention = opt->attention;
   w->dropout = opt->dropout;
-  w->annotation_dropout = opt->annotation_dropout;
   w->lambda = opt->lambda;
   w->row_weight = opt->row_weight;
   w->smoothing = opt->smoothing;
@@ -413,11 +413,13 @@ _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDec
         }
     }
 
-  if (opt->annotation_dropout > 0.0f)
+  if (opt->annotation_mask != NULL)
+    memcpy (w->amask, opt->annotation_mask, sizeof (float) * U * L * D);
+  else if (opt->annotation_dropout > 0.0f)
     _gaze_dropout_mask (w->amask, (gsize) U * L * D, opt->annotation_dropout, opt->rng);
-  images_forward (dec, w->pool, U, batch->features,
-                  opt->annotation_dropout > 0.0f ? w->amask : NULL, w->a, w->abar, w->h0, w->c0,
-                  w->pa);
+  w->annotations_masked = opt->annotation_mask != NULL || opt->annotation_dropout > 0.0f;
+  images_forward (dec, w->pool, U, batch->features, w->annotations_masked ? w->amask : NULL,
+                  w->a, w->abar, w->h0, w->c0, w->pa);
   _gaze_embedding_forward (w->ey, w->in_ids, dec->p.embed, N, E);
   gates_from_embedding (dec, w->pool, N, w->ey, w->gates);
 
@@ -533,7 +535,7 @@ images_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderViews *g
                    s->attn);
   memset (w->dsq, 0, sizeof (float) * U * L * D);
   /* A dropped a_i is 0, so the ReLU's gate (a_i > 0) closes on it too. */
-  if (w->annotation_dropout > 0.0f)
+  if (w->annotations_masked)
     for (gsize i = 0; i < (gsize) U * L * D; i++)
       w->da[i] *= w->amask[i];
   _gaze_relu_backward (w->dsq, w->da, w->a, (gsize) U * L * D);
@@ -732,8 +734,15 @@ void
 _gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *st, const float *grids,
                      int n_images)
 {
+  _gaze_decoder_encode_masked (dec, st, grids, n_images, NULL);
+}
+
+void
+_gaze_decoder_encode_masked (const GazeDecoder *dec, GazeDecoderState *st, const float *grids,
+                            int n_images, const float *amask)
+{
   g_return_if_fail (n_images <= st->max_images);
-  images_forward (dec, st->pool, n_images, grids, NULL, st->a, st->abar, st->h0, st->c0, st->pa);
+  images_forward (dec, st->pool, n_images, grids, amask, st->a, st->abar, st->h0, st->c0, st->pa);
 }
 
 /* One step; a hard model attends to its argmax cell, or with rng to a cell

@@ -99,6 +99,10 @@ typedef struct {
   GazeAttention attention;
   float dropout;        /* on the deep output's input to L_o */
   float annotation_dropout; /* on the annotation vectors a_i, after the squeeze */
+  /* [n_images, L, D]: this mask on the a_i instead of one drawn with
+   * annotation_dropout (self-critical training: the mask its samples were
+   * drawn under, so that they are scored by the policy that drew them). */
+  const float *annotation_mask;
   float smoothing;      /* label smoothing ε of the word targets (0: none) */
   float lambda;         /* doubly stochastic weight λ */
   /* Hard attention (section 4.1). */
@@ -180,6 +184,10 @@ void _gaze_decoder_state_free (GazeDecoderState *state);
  * [n_images, L, C]. */
 void _gaze_decoder_encode (const GazeDecoder *dec, GazeDecoderState *state, const float *grids,
                           int n_images);
+/* The same with amask [n_images, L, D] multiplying the annotation vectors
+ * (dropout's mask: 0 or 1/(1 − p)), as the training pass does; NULL: none. */
+void _gaze_decoder_encode_masked (const GazeDecoder *dec, GazeDecoderState *state,
+                                 const float *grids, int n_images, const float *amask);
 /* One step for n rows: previous words, previous h and c ([n, H] each), and
  * state->img[r] the image of row r.  Fills state->alpha, beta, h, c, and
  * state->logits with probabilities (softmax).

@@ -350,7 +350,10 @@ typedef struct {
   float lr_decay;   /* lr × decay^epoch (0.8) */
   float clip;       /* global gradient-norm limit, 0 for none (5) */
   float dropout;    /* before the deep output's L_o (0.5) */
-  float annotation_dropout; /* on the annotation vectors a_i, maximum likelihood only (0) */
+  /* Dropout on the annotation vectors a_i, after the squeeze (0).  In
+   * self-critical training each photo of a batch gets one mask, under which
+   * its captions are both sampled and trained. */
+  float annotation_dropout;
   float label_smoothing; /* ε of the maximum-likelihood word targets (0) */
   float lambda;     /* doubly stochastic regularisation λ (1) */
   float entropy_weight; /* hard attention: λ_e (0.01) */

@@ -53,5 +53,11 @@ GazeCaption **_gaze_caption_batch_in_pool (const GazeModel *model, const float *
 void _gaze_sample_captions (const GazeModel *model, GazePool *pool, const float *grids,
                             int n_images, int n_samples, GazeRng *rng, int stride, int *tokens,
                             int *lengths, int *cells);
+/* The same under a dropout mask on the annotation vectors, amask [n_images,
+ * L, D] (_gaze_decoder_encode_masked): the policy that the training pass with
+ * that mask (GazeDecoderOptions.annotation_mask) scores. */
+void _gaze_sample_captions_masked (const GazeModel *model, GazePool *pool, const float *grids,
+                                   const float *amask, int n_images, int n_samples, GazeRng *rng,
+                                   int stride, int *tokens, int *lengths, int *cells);
 /* "soft" or "hard". */
 const char *_gaze_attention_to_string (GazeAttention attention);

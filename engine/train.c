@@ -369,6 +369,9 @@ typedef struct {
   int *ref_first, *refs; /* the mixed objective: image i's captions in set are
                           * refs[ref_first[i] … ref_first[i + 1] − 1] */
   int max_refs;         /* the most captions an image has (0 unmixed) */
+  /* Dropout on the annotations: [images, L, D] masks, one a photo of the
+   * batch, in samples order and in batch order. */
+  float *sample_amask, *batch_amask;
 } Trainer;
 
 static void
@@ -389,6 +392,7 @@ trainer_clear (Trainer *tr)
   g_free (tr->advantage), g_free (tr->row_weight);
   g_free (tr->sample_cells), g_free (tr->forced_cells);
   g_free (tr->ref_first), g_free (tr->refs);
+  g_free (tr->sample_amask), g_free (tr->batch_amask);
   if (tr->cider != NULL)
     gaze_cider_scorer_free (tr->cider);
   g_clear_pointer (&tr->model, gaze_model_free);
@@ -432,7 +436,7 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   if (c->batch_size < 1 || c->epochs < 1 || c->max_words < 1 || !(c->lr > 0.0f)
       || c->dropout < 0.0f || c->dropout >= 1.0f
       || !(c->annotation_dropout >= 0.0f && c->annotation_dropout < 1.0f)
-      || (c->scst && c->annotation_dropout > 0.0f) || c->eval_beam < 1 || c->n_threads < 1
+      || c->eval_beam < 1 || c->n_threads < 1
       || !(c->label_smoothing >= 0.0f && c->label_smoothing < 1.0f)
       || (c->scst && (c->scst_samples < 1 || c->init == NULL))
       || (c->scst && c->scst_baseline == GAZE_SCST_BASELINE_MEAN && c->scst_samples < 2)
@@ -566,9 +570,18 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
       tr->advantage = g_new0 (float, n);
       tr->row_weight = g_new0 (float, n);
       tr->opt.row_weight = tr->row_weight;
-      /* The samples are scored by their own likelihood, not a smoothed one. */
+      /* The samples are scored by their own likelihood, not a smoothed one,
+       * and by the policy that drew them: the deep output's dropout is off,
+       * and the annotations' comes as the mask they were drawn under. */
       tr->opt.dropout = 0.0f;
       tr->opt.smoothing = 0.0f;
+      tr->opt.annotation_dropout = 0.0f;
+      if (c->annotation_dropout > 0.0f)
+        {
+          const gsize masks = (gsize) U * tr->cells * tr->dec->sizes.squeeze;
+          tr->sample_amask = g_new (float, masks);
+          tr->batch_amask = g_new (float, masks);
+        }
       if (tr->model->attention == GAZE_ATTENTION_HARD)
         {
           /* The training pass re-scores each sample at the cells it drew;
@@ -730,7 +743,11 @@ score_samples (Trainer *tr, int n, int *sorted, double *log_p)
  * retrieval model): r += γ (log p(w^s|a_i) − log p(w^s|a_j)) / steps, where
  * a_j is the next photo of the shuffled batch, the same for all of photo i's
  * samples so that the mean baseline cancels which photo it was.
- * Dropout is off so that the samples come from the policy being trained. */
+ * The samples come from the policy being trained: the deep output's dropout
+ * is off, and dropout on the annotations (annotation_dropout) draws one mask
+ * a photo for the batch, under which its captions are both sampled and
+ * trained, the references mixed in too. The greedy caption is the model's
+ * own, without it. */
 static gboolean
 trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
                     GazeTrainProgressFunc progress, gpointer user_data, GError **error)
@@ -780,8 +797,12 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
           gaze_caption_free (greedy[i]);
         }
       g_free (greedy);
-      _gaze_sample_captions (tr->model, pool, grids, u, K, &tr->rng, stride, tr->samples.tokens,
-                             tr->samples.lengths, tr->sample_cells);
+      const gsize amask = (gsize) tr->cells * tr->dec->sizes.squeeze;
+      if (tr->sample_amask != NULL)
+        _gaze_dropout_mask (tr->sample_amask, u * amask, c->annotation_dropout, &tr->rng);
+      _gaze_sample_captions_masked (tr->model, pool, grids, tr->sample_amask, u, K, &tr->rng,
+                                    stride, tr->samples.tokens, tr->samples.lengths,
+                                    tr->sample_cells);
       for (int r = 0; r < n; r++)
         {
           const int i = r / K, image = tr->order[start + i];
@@ -841,6 +862,9 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
       for (int k = 0; k < rows; k++)
         {
           const int r = tr->bb.keys[k].index;
+          if (tr->batch_amask != NULL)
+            memcpy (tr->batch_amask + tr->bb.img[k] * amask,
+                    tr->sample_amask + tr->samples.image[r] * amask, sizeof (float) * amask);
           tr->row_weight[k] = tr->advantage[r];
           if (tr->forced_cells != NULL && r < n)
             memcpy (tr->forced_cells + (gsize) k * stride, tr->sample_cells + (gsize) r * stride,
@@ -849,8 +873,10 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
             for (int t = 0; t < stride; t++)
               tr->forced_cells[(gsize) k * stride + t] = -1;
         }
+      tr->opt.annotation_mask = tr->batch_amask;
       double loss;
       ok = trainer_step (tr, &batch, lr, epoch, &loss, error);
+      tr->opt.annotation_mask = NULL;
       tokens += _gaze_decoder_work_n_tokens (tr->work);
       status->batch = b + 1;
       status->loss = greedy_sum / MAX (n_greedy, 1); /* the mean reward of the greedy captions */

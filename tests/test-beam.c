@@ -227,16 +227,23 @@ assert_frequencies (const int *count, const float *p, int n, int K)
 /* The state after the model's first step from <start>, h and c its initial
  * state, for replaying samples. */
 static GazeDecoderState *
-first_step (const GazeModel *model, const float *grid, float *h, float *c)
+first_step_masked (const GazeModel *model, const float *grid, const float *amask, float *h,
+                   float *c)
 {
   const GazeDecoder *dec = model->dec;
   GazeDecoderState *st = _gaze_decoder_state_new (dec, 1, 1, NULL);
-  _gaze_decoder_encode (dec, st, grid, 1);
+  _gaze_decoder_encode_masked (dec, st, grid, 1, amask);
   memcpy (h, st->h0, sizeof (float) * dec->sizes.hidden);
   memcpy (c, st->c0, sizeof (float) * dec->sizes.hidden);
   const int start = GAZE_TOKEN_START;
   _gaze_decoder_step (dec, st, 1, &start, h, c, NULL, model->attention == GAZE_ATTENTION_HARD);
   return st;
+}
+
+static GazeDecoderState *
+first_step (const GazeModel *model, const float *grid, float *h, float *c)
+{
+  return first_step_masked (model, grid, NULL, h, c);
 }
 
 /* Self-critical training samples captions from the model and then scores
@@ -245,7 +252,7 @@ first_step (const GazeModel *model, const float *grid, float *h, float *c)
  * inference steps and through the training pass (the policy whose gradient
  * the samples estimate is the one being trained). */
 static void
-test_sampling (void)
+check_sampling (gboolean masked)
 {
   float *grid;
   g_autoptr (GazeModel) model = random_model (GAZE_ATTENTION_SOFT, 11, &grid);
@@ -254,10 +261,46 @@ test_sampling (void)
   int *tokens = g_new (int, K * stride), *lengths = g_new (int, K);
   GazeRng rng;
   _gaze_rng_seed (&rng, 5);
-  _gaze_sample_captions (model, NULL, grid, 1, K, &rng, stride, tokens, lengths, NULL);
+  /* Dropout on the annotations: the samples are drawn under one mask, and
+   * the training pass given that mask scores them as the steps did. */
+  const gsize n_mask = (gsize) dec->sizes.cells * dec->sizes.squeeze;
+  float *amask = masked ? g_new (float, n_mask) : NULL;
+  if (masked)
+    {
+      GazeRng mask_rng;
+      _gaze_rng_seed (&mask_rng, 7);
+      _gaze_dropout_mask (amask, n_mask, 0.9f, &mask_rng);
+    }
+  _gaze_sample_captions_masked (model, NULL, grid, amask, 1, K, &rng, stride, tokens, lengths,
+                                NULL);
+  if (masked)
+    {
+      /* The same draws without the mask give other captions. */
+      int *plain = g_new (int, K * stride), *plain_lengths = g_new (int, K);
+      _gaze_rng_seed (&rng, 5);
+      _gaze_sample_captions (model, NULL, grid, 1, K, &rng, stride, plain, plain_lengths, NULL);
+      g_assert_true (memcmp (plain, tokens, sizeof (int) * K * stride) != 0);
+      g_free (plain), g_free (plain_lengths);
+    }
   /* p(w_1 | <start>) from one step. */
   float h[16], c[16];
-  GazeDecoderState *st = first_step (model, grid, h, c);
+  GazeDecoderState *st = first_step_masked (model, grid, amask, h, c);
+  if (masked)
+    {
+      /* The mask matters: without it the first step differs. */
+      float h1[16], c1[16];
+      GazeDecoderState *plain = first_step (model, grid, h1, c1);
+      /* … by more than the frequencies below allow, so that they tell the
+       * masked policy from the plain one. */
+      double diff = 0.0;
+      for (int v = 0; v < V; v++)
+        {
+          const double se = sqrt (st->logits[v] * (1 - st->logits[v]) / K);
+          diff = MAX (diff, fabs (plain->logits[v] - st->logits[v]) / (se + 1e-3));
+        }
+      g_assert_cmpfloat (diff, >, 10.0);
+      _gaze_decoder_state_free (plain);
+    }
   int *count = g_new0 (int, V);
   for (int k = 0; k < K; k++)
     {
@@ -269,7 +312,7 @@ test_sampling (void)
   /* The first 8 samples through the training pass, against the steps. */
   enum { N = 8 };
   GazeDecoderBatch batch = { .n = 1, .n_images = 1, .features = grid, .stride = stride };
-  GazeDecoderOptions opt = { .attention = GAZE_ATTENTION_SOFT };
+  GazeDecoderOptions opt = { .attention = GAZE_ATTENTION_SOFT, .annotation_mask = amask };
   GazeDecoderWork *work = _gaze_decoder_work_new (1);
   const int img = 0;
   for (int k = 0; k < N; k++)
@@ -291,7 +334,19 @@ test_sampling (void)
     }
   _gaze_decoder_work_free (work);
   _gaze_decoder_state_free (st);
-  g_free (count), g_free (tokens), g_free (lengths), g_free (grid);
+  g_free (count), g_free (tokens), g_free (lengths), g_free (grid), g_free (amask);
+}
+
+static void
+test_sampling (void)
+{
+  check_sampling (FALSE);
+}
+
+static void
+test_sampling_masked (void)
+{
+  check_sampling (TRUE);
 }
 
 /* A hard model's samples draw each step's cell from α_t as well: the first
@@ -388,6 +443,7 @@ main (int argc, char **argv)
   g_test_add_func ("/beam/hard-argmax", test_hard_argmax);
   g_test_add_func ("/beam/batch", test_batch);
   g_test_add_func ("/beam/sampling", test_sampling);
+  g_test_add_func ("/beam/sampling-masked", test_sampling_masked);
   g_test_add_func ("/beam/sampling-hard", test_sampling_hard);
   g_test_add_func ("/beam/errors", test_errors);
   return g_test_run ();

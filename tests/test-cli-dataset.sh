@@ -106,8 +106,6 @@ expect_error "label smoothing 1" "an option is out of range" \
   --dataset "$datasets/karpathy.json" --label-smoothing 1
 expect_error "annotation dropout 1" "an option is out of range" \
   --dataset "$datasets/karpathy.json" --annotation-dropout 1
-expect_error "annotation dropout in scst" "--annotation-dropout is for maximum likelihood" \
-  --dataset "$datasets/karpathy.json" --init "$tmp/k.gzm" --scst --annotation-dropout 0.2
 
 [ $failures -eq 0 ] || exit 1
 echo "ok"

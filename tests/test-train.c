@@ -310,19 +310,21 @@ typedef struct {
   GazeAttention attention;
   float mix;       /* the mixed objective's weight */
   float retrieval; /* the self-retrieval reward's */
+  float annotation_dropout; /* one mask a photo, for sampling and training */
 } ScstCase;
 
-static const ScstCase scst_soft = { GAZE_ATTENTION_SOFT, 0.0f, 0.0f };
-static const ScstCase scst_hard = { GAZE_ATTENTION_HARD, 0.0f, 0.0f };
-static const ScstCase scst_mixed = { GAZE_ATTENTION_SOFT, 0.5f, 0.0f };
-static const ScstCase scst_hard_mixed = { GAZE_ATTENTION_HARD, 0.5f, 0.0f };
-static const ScstCase scst_retrieval = { GAZE_ATTENTION_SOFT, 0.5f, 0.3f };
-static const ScstCase scst_hard_retrieval = { GAZE_ATTENTION_HARD, 0.0f, 0.3f };
+static const ScstCase scst_soft = { GAZE_ATTENTION_SOFT, 0.0f, 0.0f, 0.0f };
+static const ScstCase scst_hard = { GAZE_ATTENTION_HARD, 0.0f, 0.0f, 0.0f };
+static const ScstCase scst_mixed = { GAZE_ATTENTION_SOFT, 0.5f, 0.0f, 0.0f };
+static const ScstCase scst_hard_mixed = { GAZE_ATTENTION_HARD, 0.5f, 0.0f, 0.0f };
+static const ScstCase scst_retrieval = { GAZE_ATTENTION_SOFT, 0.5f, 0.3f, 0.0f };
+static const ScstCase scst_hard_retrieval = { GAZE_ATTENTION_HARD, 0.0f, 0.3f, 0.0f };
+static const ScstCase scst_annotation_dropout = { GAZE_ATTENTION_SOFT, 0.5f, 0.0f, 0.3f };
 
 static float *
 scst_run_retrieval (Fixture *f, const GazeModel *init, const char *name, int epochs, float mix,
-                    float retrieval, gboolean resume, GazeTrainProgressFunc progress,
-                    GError **error, gsize *n)
+                    float retrieval, float annotation_dropout, gboolean resume,
+                    GazeTrainProgressFunc progress, GError **error, gsize *n)
 {
   GazeTrainConfig c;
   small_config (&c, epochs);
@@ -332,6 +334,7 @@ scst_run_retrieval (Fixture *f, const GazeModel *init, const char *name, int epo
   c.scst_samples = 4;
   c.scst_mix = mix;
   c.scst_retrieval = retrieval;
+  c.annotation_dropout = annotation_dropout;
   c.lr = 1e-3f;
   c.resume = resume;
   g_autofree char *out = g_build_filename (f->dir, name, NULL);
@@ -345,14 +348,14 @@ static float *
 scst_run (Fixture *f, const GazeModel *init, const char *name, int epochs, float mix,
           gboolean resume, GazeTrainProgressFunc progress, GError **error, gsize *n)
 {
-  return scst_run_retrieval (f, init, name, epochs, mix, 0.0f, resume, progress, error, n);
+  return scst_run_retrieval (f, init, name, epochs, mix, 0.0f, 0.0f, resume, progress, error, n);
 }
 
 static void
 test_scst_resume (Fixture *f, gconstpointer data)
 {
   const ScstCase *t = data;
-  const float mix = t->mix, retrieval = t->retrieval;
+  const float mix = t->mix, retrieval = t->retrieval, drop = t->annotation_dropout;
   const GazeAttention kind = t->attention;
   const float smoothing = kind == GAZE_ATTENTION_SOFT ? 0.1f : 0.0f;
   gsize n0, n1, n2;
@@ -363,17 +366,17 @@ test_scst_resume (Fixture *f, gconstpointer data)
   g_assert_cmpint (init->attention, ==, kind);
   g_assert_true ((strstr (gaze_model_get_meta (init, "hyperparameters"), "label_smoothing=0.1\n")
                   != NULL) == (smoothing > 0.0f));
-  g_autofree float *straight = scst_run_retrieval (f, init, "scst.gzm", 3, mix, retrieval, FALSE,
-                                                   NULL, &error, &n1);
+  g_autofree float *straight = scst_run_retrieval (f, init, "scst.gzm", 3, mix, retrieval, drop,
+                                                   FALSE, NULL, &error, &n1);
   g_assert_no_error (error);
   g_assert_cmpuint (n1, ==, n0);
   g_assert_true (memcmp (straight, base, n0 * sizeof (float)) != 0);
-  g_assert_null (scst_run_retrieval (f, init, "scst-killed.gzm", 3, mix, retrieval, FALSE,
+  g_assert_null (scst_run_retrieval (f, init, "scst-killed.gzm", 3, mix, retrieval, drop, FALSE,
                                      stop_after_first_epoch, &error, &n2));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   g_autofree float *resumed = scst_run_retrieval (f, init, "scst-killed.gzm", 3, mix, retrieval,
-                                                  TRUE, NULL, &error, &n2);
+                                                  drop, TRUE, NULL, &error, &n2);
   g_assert_no_error (error);
   g_assert_cmpmem (straight, n1 * sizeof (float), resumed, n2 * sizeof (float));
   /* The model records what it was fine-tuned from and how. */
@@ -386,7 +389,16 @@ test_scst_resume (Fixture *f, gconstpointer data)
                  == (t->mix > 0.0f));
   g_assert_true ((strstr (gaze_model_get_meta (tuned, "hyperparameters"), "scst_retrieval=0.3\n")
                   != NULL) == (retrieval > 0.0f));
-  if (retrieval > 0.0f)
+  g_assert_true ((strstr (gaze_model_get_meta (tuned, "hyperparameters"), "annotation_dropout=0.3\n")
+                  != NULL) == (drop > 0.0f));
+  if (drop > 0.0f)
+    {
+      /* The masks move the weights elsewhere than the same run without them. */
+      g_autofree float *plain = scst_run (f, init, "plain.gzm", 3, mix, FALSE, NULL, &error, &n2);
+      g_assert_no_error (error);
+      g_assert_true (memcmp (plain, straight, n1 * sizeof (float)) != 0);
+    }
+  else if (retrieval > 0.0f)
     {
       /* The self-retrieval reward moves the weights elsewhere than the reward alone. */
       g_autofree float *plain = scst_run (f, init, "plain.gzm", 3, mix, FALSE, NULL, &error, &n2);
@@ -774,6 +786,8 @@ main (int argc, char **argv)
               test_scst_resume, fixture_teardown);
   g_test_add ("/train/scst-resume-hard-retrieval", Fixture, &scst_hard_retrieval, fixture_setup,
               test_scst_resume, fixture_teardown);
+  g_test_add ("/train/scst-resume-annotation-dropout", Fixture, &scst_annotation_dropout,
+              fixture_setup, test_scst_resume, fixture_teardown);
   g_test_add ("/train/soft-to-hard", Fixture, NULL, fixture_setup, test_soft_to_hard,
               fixture_teardown);
   g_test_add ("/train/model-round-trip", Fixture, NULL, fixture_setup, test_model_round_trip,
