@@ -287,7 +287,8 @@ _gaze_decoder_work_new (int n_threads)
   X (baselined, gboolean, cn) X (cell_reward, float, cn) X (log_py, double, cn)                 \
   X (log_ps, double, cn)                                                                        \
   X (nt, int, ct) X (off, int, ct1) X (in_ids, int, tok) X (tgt, int, tok) X (loc, int, tok)       \
-  X (a, float, uld) X (amask, float, uld) X (abar, float, ud) X (h0, float, uh) X (c0, float, uh) X (pa, float, ula)   \
+  X (a, float, uld) X (amask, float, uld) X (abar, float, ud) X (h0, float, uh)                  \
+  X (c0, float, uh) X (pa, float, ula)                                                           \
   X (ey, float, te) X (z, float, td) X (hp, float, th) X (cp, float, th) X (hs, float, th)       \
   X (cs, float, th) X (tc, float, th) X (gates, float, tg) X (ph, float, ta) X (u, float, tla)   \
   X (alpha, float, tl) X (w, float, tl) X (ctx, float, td) X (beta, float, tok)                  \

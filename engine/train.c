@@ -859,12 +859,14 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
       tr->samples.n_images = u;
       GazeDecoderBatch batch;
       batch_make (&batch, &tr->bb, &tr->samples, sorted, rows, tr->cells, tr->channels);
-      for (int k = 0; k < rows; k++)
+      /* batch_make numbers the images in the order their first row comes. */
+      for (int k = 0, next_slot = 0; k < rows; k++)
         {
           const int r = tr->bb.keys[k].index;
-          if (tr->batch_amask != NULL)
-            memcpy (tr->batch_amask + tr->bb.img[k] * amask,
-                    tr->sample_amask + tr->samples.image[r] * amask, sizeof (float) * amask);
+          if (tr->batch_amask != NULL && tr->bb.img[k] == next_slot)
+            memcpy (tr->batch_amask + (gsize) next_slot++ * amask,
+                    tr->sample_amask + (gsize) tr->samples.image[r] * amask,
+                    sizeof (float) * amask);
           tr->row_weight[k] = tr->advantage[r];
           if (tr->forced_cells != NULL && r < n)
             memcpy (tr->forced_cells + (gsize) k * stride, tr->sample_cells + (gsize) r * stride,
