@@ -41,6 +41,8 @@ print_model (const char *path)
   print_meta (model, "started from", "training.init.command");
   print_meta (model, "  its epochs", "training.init.epochs");
   print_meta (model, "  its time (s)", "training.init.wall_time_s");
+  /* A weight average (gaze-cli average): the lines above are its first model's. */
+  print_meta (model, "averaged by", "training.average.command");
 
   const char *bleu[] = { "dev.bleu1", "dev.bleu2", "dev.bleu3", "dev.bleu4" };
   if (gaze_model_get_meta (model, bleu[3]) != NULL)

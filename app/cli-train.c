@@ -78,39 +78,10 @@ on_epoch (const GazeTrainStatus *s, const GazeScores *dev, gboolean improved, gp
   fflush (stdout);
 }
 
-static char *
-command_line (int argc, char **argv)
-{
-  GString *s = g_string_new ("gaze-cli");
-  for (int i = 0; i < argc; i++)
-    {
-      g_autofree char *quoted = g_shell_quote (argv[i]);
-      g_string_append_c (s, ' ');
-      /* Paths are recorded by their last component only: a model says how
-       * it was trained, not where on the trainer's machine (--images=DIR). */
-      const char *arg = argv[i];
-      const char *eq = arg[0] == '-' ? strchr (arg, '=') : NULL;
-      g_autofree char *shortened = NULL;
-      if (strchr (eq != NULL ? eq + 1 : arg, '/') != NULL)
-        {
-          g_autofree char *base = g_path_get_basename (eq != NULL ? eq + 1 : arg);
-          shortened = eq != NULL ? g_strdup_printf ("%.*s%s", (int) (eq + 1 - arg), arg, base)
-                                 : g_steal_pointer (&base);
-          arg = shortened;
-        }
-      g_free (quoted);
-      quoted = g_shell_quote (arg);
-      /* Plain words stay unquoted, for readability. */
-      gboolean plain = arg[0] != '\0' && strpbrk (arg, " '\"\\$`!*?;&|<>(){}") == NULL;
-      g_string_append (s, plain ? arg : quoted);
-    }
-  return g_string_free (s, FALSE);
-}
-
 int
 gaze_cli_train (int argc, char **argv)
 {
-  g_autofree char *command = command_line (argc, argv);
+  g_autofree char *command = gaze_cli_command_line (argc, argv);
   GazeTrainConfig config;
   gaze_train_config_init (&config);
   g_autofree char *encoder_path = NULL, *images_dir = NULL, *captions = NULL;

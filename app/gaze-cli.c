@@ -25,6 +25,7 @@ static const GazeCliCommand commands[] = {
   { "train", "train the caption decoder (Flickr8k, Karpathy or COCO captions)", gaze_cli_train },
   { "caption", "caption photos or folders, with per-word attention", gaze_cli_caption },
   { "info", "describe decoder models: encoder, training, dev scores", gaze_cli_info },
+  { "average", "average the weights of decoder models into one", gaze_cli_average },
 };
 
 char *
@@ -58,6 +59,35 @@ gaze_cli_fail_error (GError *error)
   int status = gaze_cli_fail ("%s", error->message);
   g_error_free (error);
   return status;
+}
+
+char *
+gaze_cli_command_line (int argc, char **argv)
+{
+  GString *s = g_string_new ("gaze-cli");
+  for (int i = 0; i < argc; i++)
+    {
+      g_autofree char *quoted = g_shell_quote (argv[i]);
+      g_string_append_c (s, ' ');
+      /* Paths are recorded by their last component only: a model says how
+       * it was trained, not where on the trainer's machine (--images=DIR). */
+      const char *arg = argv[i];
+      const char *eq = arg[0] == '-' ? strchr (arg, '=') : NULL;
+      g_autofree char *shortened = NULL;
+      if (strchr (eq != NULL ? eq + 1 : arg, '/') != NULL)
+        {
+          g_autofree char *base = g_path_get_basename (eq != NULL ? eq + 1 : arg);
+          shortened = eq != NULL ? g_strdup_printf ("%.*s%s", (int) (eq + 1 - arg), arg, base)
+                                 : g_steal_pointer (&base);
+          arg = shortened;
+        }
+      g_free (quoted);
+      quoted = g_shell_quote (arg);
+      /* Plain words stay unquoted, for readability. */
+      gboolean plain = arg[0] != '\0' && strpbrk (arg, " '\"\\$`!*?;&|<>(){}") == NULL;
+      g_string_append (s, plain ? arg : quoted);
+    }
+  return g_string_free (s, FALSE);
 }
 
 gboolean

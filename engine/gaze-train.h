@@ -193,6 +193,12 @@ int gaze_model_get_grid_size (const GazeModel *model);
 int gaze_model_get_channels (const GazeModel *model);
 /* Atomically, with the tensors as fp16. */
 gboolean gaze_model_save (const GazeModel *model, const char *path, GError **error);
+/* Weight averaging: a new model whose every parameter is the mean of the n
+ * models' (checkpoints of one run, say, or runs fine-tuned from one model),
+ * with models[0]'s metadata less its dev scores, which the mean has not
+ * earned.  The models must share sizes, vocabulary, attention and encoder:
+ * otherwise NULL and GAZE_ERROR_MISMATCH, naming the pair. */
+GazeModel *gaze_model_average (const GazeModel *const *models, int n, GError **error);
 
 /* gaze_model_caption for n_images grids [n_images, cells, channels] at once:
  * each step runs the beams of all the images as one batch, much faster than

@@ -24,6 +24,8 @@ static const char *const known_keys[] = {
   "dev.bleu2", "dev.bleu3", "dev.bleu4", "dev.cider_d", "dev.rouge_l",
   /* A fine-tuned model's starting point (gaze-cli train --init). */
   "training.init.command", "training.init.epochs", "training.init.wall_time_s",
+  /* A weight average of models (gaze-cli average). */
+  "training.average.command",
 };
 
 const char *
@@ -176,6 +178,67 @@ gaze_model_save (const GazeModel *model, const char *path, GError **error)
 {
   g_autoptr (GazeModelFile) file = _gaze_model_to_file (model, TRUE);
   return gaze_model_file_write (file, path, error);
+}
+
+/* Why models[i] cannot be averaged with models[0], or NULL. */
+static const char *
+average_mismatch (const GazeModel *a, const GazeModel *b)
+{
+  if (memcmp (&a->dec->sizes, &b->dec->sizes, sizeof a->dec->sizes) != 0)
+    return "the sizes differ";
+  if (a->attention != b->attention)
+    return "one has soft attention, the other hard";
+  if (strcmp (gaze_model_get_encoder_sha256 (a), gaze_model_get_encoder_sha256 (b)) != 0)
+    return "they were trained on different encoders";
+  for (int w = 0; w < gaze_vocab_get_size (a->vocab); w++)
+    if (strcmp (gaze_vocab_get_word (a->vocab, w), gaze_vocab_get_word (b->vocab, w)) != 0)
+      return "the vocabularies differ";
+  return NULL;
+}
+
+GazeModel *
+gaze_model_average (const GazeModel *const *models, int n, GError **error)
+{
+  g_return_val_if_fail (models != NULL && n >= 1, NULL);
+  for (int i = 1; i < n; i++)
+    {
+      const char *why = average_mismatch (models[0], models[i]);
+      if (why != NULL)
+        {
+          g_set_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH,
+                       "%s and %s cannot be averaged: %s",
+                       models[0]->path != NULL ? models[0]->path : "model 1",
+                       models[i]->path != NULL ? models[i]->path : "another model", why);
+          return NULL;
+        }
+    }
+  /* A float32 copy of the first, metadata included. */
+  g_autoptr (GazeModelFile) file = _gaze_model_to_file (models[0], FALSE);
+  GazeModel *mean = _gaze_model_from_file (file, NULL, error);
+  if (mean == NULL)
+    return NULL;
+  /* Summed in double, so that the order of the models does not round the mean. */
+  float *p = mean->dec->params;
+  for (gsize k = 0; k < mean->dec->n_params; k++)
+    {
+      /* From the first, not from +0, so that −0 averaged with −0 stays −0. */
+      double sum = models[0]->dec->params[k];
+      for (int i = 1; i < n; i++)
+        sum += models[i]->dec->params[k];
+      p[k] = (float) (sum / n);
+    }
+  /* The first model's scores are not the mean's. */
+  static const char *const scores[] = { "dev.beam", "dev.bleu1", "dev.bleu2", "dev.bleu3",
+                                        "dev.bleu4", "dev.cider_d", "dev.rouge_l" };
+  for (gsize i = 0; i < G_N_ELEMENTS (scores); i++)
+    if (g_hash_table_remove (mean->meta, scores[i]))
+      for (guint j = 0; j < mean->meta_keys->len; j++)
+        if (strcmp (g_ptr_array_index (mean->meta_keys, j), scores[i]) == 0)
+          {
+            g_ptr_array_remove_index (mean->meta_keys, j);
+            break;
+          }
+  return mean;
 }
 
 /* "key=value" lines → the value of key as an int in [lo, hi], or −1. */

@@ -1,14 +1,12 @@
 /* test-beam.c — greedy decoding and beam search on small random models. */
 #include <math.h>
 
-#include "decoder.h"
-#include "model.h"
+#include "test-models.h"
 
 static const char *const words[] = { "<pad>", "<start>", "<end>", "<unk>", "a",    "dog",
                                      "runs",  "on",      "the",   "grass", "cat", "sits" };
 
-/* A random model over 3 × 3 cells; larger weights than the initialisation so
- * that the distributions are far from uniform. */
+/* A random model over 3 × 3 cells, and a grid for it. */
 static GazeModel *
 random_model (GazeAttention attention, guint64 seed, float **grid)
 {
@@ -16,16 +14,12 @@ random_model (GazeAttention attention, guint64 seed, float **grid)
                              .embed = 8, .hidden = 16, .attn = 8, .cells = 9 };
   GazeRng rng;
   _gaze_rng_seed (&rng, seed);
-  GazeDecoder *dec = _gaze_decoder_new (&sizes);
-  _gaze_decoder_init_params (dec, &rng);
-  for (gsize i = 0; i < dec->n_params; i++)
-    dec->params[i] *= 3.0f;
-  GazeVocab *vocab = gaze_vocab_new (words, G_N_ELEMENTS (words), NULL);
-  g_assert_nonnull (vocab);
+  GazeModel *model
+    = test_model_random (&sizes, words, G_N_ELEMENTS (words), attention, &rng, "00");
   *grid = g_new (float, sizes.cells * sizes.channels);
   for (int i = 0; i < sizes.cells * sizes.channels; i++)
     (*grid)[i] = 2.0f * _gaze_rng_uniform (&rng);
-  return _gaze_model_new (dec, vocab, attention, "test", "00");
+  return model;
 }
 
 /* Greedy decoding written independently of beam.c, on _gaze_decoder_step. */
