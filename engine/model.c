@@ -217,7 +217,7 @@ gaze_model_average (const GazeModel *const *models, int n, GError **error)
   GazeModel *mean = _gaze_model_from_file (file, NULL, error);
   if (mean == NULL)
     return NULL;
-  /* Summed in double, so that the order of the models does not round the mean. */
+  /* Summed in double, so that the mean hardly depends on the order of the models. */
   float *p = mean->dec->params;
   for (gsize k = 0; k < mean->dec->n_params; k++)
     {
