@@ -67,7 +67,6 @@ gaze_cli_command_line (int argc, char **argv)
   GString *s = g_string_new ("gaze-cli");
   for (int i = 0; i < argc; i++)
     {
-      g_autofree char *quoted = g_shell_quote (argv[i]);
       g_string_append_c (s, ' ');
       /* Paths are recorded by their last component only: a model says how
        * it was trained, not where on the trainer's machine (--images=DIR). */
@@ -81,8 +80,7 @@ gaze_cli_command_line (int argc, char **argv)
                                  : g_steal_pointer (&base);
           arg = shortened;
         }
-      g_free (quoted);
-      quoted = g_shell_quote (arg);
+      g_autofree char *quoted = g_shell_quote (arg);
       /* Plain words stay unquoted, for readability. */
       gboolean plain = arg[0] != '\0' && strpbrk (arg, " '\"\\$`!*?;&|<>(){}") == NULL;
       g_string_append (s, plain ? arg : quoted);
