@@ -153,7 +153,10 @@ stop_waiting_for_paint (GazePhotoView *self)
 {
   if (self->clock == NULL)
     return;
-  g_signal_handler_disconnect (self->clock, self->after_paint);
+  /* A destroyed surface disposes its frame clock, which drops the handler
+   * while the reference here keeps the clock itself. */
+  if (g_signal_handler_is_connected (self->clock, self->after_paint))
+    g_signal_handler_disconnect (self->clock, self->after_paint);
   self->after_paint = 0;
   g_clear_object (&self->clock);
 }

@@ -235,7 +235,10 @@ stop_waiting_for_paint (GazeWindow *self)
   self->evidence_asked = 0;
   if (self->paint_clock == NULL)
     return;
-  g_signal_handler_disconnect (self->paint_clock, self->after_paint);
+  /* A destroyed surface disposes its frame clock, which drops the handler
+   * while the reference here keeps the clock itself. */
+  if (g_signal_handler_is_connected (self->paint_clock, self->after_paint))
+    g_signal_handler_disconnect (self->paint_clock, self->after_paint);
   self->after_paint = 0;
   g_clear_object (&self->paint_clock);
 }
