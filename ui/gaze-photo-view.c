@@ -3,6 +3,7 @@
 
 #include "gaze-photo-view.h"
 #include "gaze-enums.h"
+#include "gaze-paint-wait.h"
 
 #include <math.h>
 
@@ -24,8 +25,7 @@ struct _GazePhotoView {
   guint maps;            /* the cursor's count of maps attached, as last seen */
   GCancellable *making;  /* the overlays being made for caption and style */
   int making_beam;       /* … of this beam (−1: none) */
-  GdkFrameClock *clock;  /* whose next paint launches them (NULL: none waiting) */
-  gulong after_paint;
+  GazePaintWait paint;   /* whose next paint launches them */
 
   /* The region chosen, photo pixels, and the drag choosing it. */
   gboolean choosable; /* whether dragging chooses a region at all */
@@ -149,22 +149,9 @@ launch_overlays (GazePhotoView *self)
 }
 
 static void
-stop_waiting_for_paint (GazePhotoView *self)
-{
-  if (self->clock == NULL)
-    return;
-  /* A destroyed surface disposes its frame clock, which drops the handler
-   * while the reference here keeps the clock itself. */
-  if (g_signal_handler_is_connected (self->clock, self->after_paint))
-    g_signal_handler_disconnect (self->clock, self->after_paint);
-  self->after_paint = 0;
-  g_clear_object (&self->clock);
-}
-
-static void
 launch_after_paint (GazePhotoView *self)
 {
-  stop_waiting_for_paint (self);
+  gaze_paint_wait_stop (&self->paint);
   if (self->caption != NULL && self->making != NULL && self->making_beam == self->beam)
     launch_overlays (self);
 }
@@ -186,12 +173,8 @@ make_overlays (GazePhotoView *self)
                              : NULL;
   if (clock == NULL)
     launch_overlays (self);
-  else if (self->clock == NULL)
-    {
-      self->clock = g_object_ref (clock);
-      self->after_paint = g_signal_connect_swapped (clock, "after-paint",
-                                                    G_CALLBACK (launch_after_paint), self);
-    }
+  else if (!gaze_paint_wait_is_waiting (&self->paint))
+    gaze_paint_wait_start (&self->paint, clock, G_CALLBACK (launch_after_paint), self);
 }
 
 int
@@ -499,7 +482,7 @@ gaze_photo_view_dispose (GObject *object)
 {
   GazePhotoView *self = GAZE_PHOTO_VIEW (object);
   forget_overlays (self);
-  stop_waiting_for_paint (self);
+  gaze_paint_wait_stop (&self->paint);
   gaze_cursor_follow (&self->cursor, self->cursor_signals, NULL);
   self->caption = NULL;
   G_OBJECT_CLASS (gaze_photo_view_parent_class)->dispose (object);

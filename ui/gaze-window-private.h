@@ -9,6 +9,7 @@
 #include "gaze-compare-view.h"
 #include "gaze-cursor.h"
 #include "gaze-inspector.h"
+#include "gaze-paint-wait.h"
 #include "gaze-photo-view.h"
 #include "gaze-word-strip.h"
 
@@ -68,8 +69,7 @@ struct _GazeWindow {
   GCancellable *occluding;     /* … and the occlusion map */
   const GazeCaption *map_caption[2]; /* what each is for: [0] evidence, [1] occlusion */
   int map_beam[2];
-  GdkFrameClock *paint_clock; /* whose next paint starts the evidence map (NULL: none waiting) */
-  gulong after_paint;
+  GazePaintWait paint; /* whose next paint starts the evidence map */
   gint64 evidence_asked; /* when the map waiting for that paint was wanted */
   gint64 last_steer_us, last_evidence_us, last_occlusion_us; /* for the benchmark */
 };

@@ -233,14 +233,7 @@ static void
 stop_waiting_for_paint (GazeWindow *self)
 {
   self->evidence_asked = 0;
-  if (self->paint_clock == NULL)
-    return;
-  /* A destroyed surface disposes its frame clock, which drops the handler
-   * while the reference here keeps the clock itself. */
-  if (g_signal_handler_is_connected (self->paint_clock, self->after_paint))
-    g_signal_handler_disconnect (self->paint_clock, self->after_paint);
-  self->after_paint = 0;
-  g_clear_object (&self->paint_clock);
+  gaze_paint_wait_stop (&self->paint);
 }
 
 static void
@@ -267,12 +260,10 @@ _gaze_window_update_maps (GazeWindow *self)
                              : NULL;
   if (wants_map (self, FALSE) && clock == NULL)
     start_map (self, FALSE);
-  else if (wants_map (self, FALSE) && self->paint_clock == NULL)
+  else if (wants_map (self, FALSE) && !gaze_paint_wait_is_waiting (&self->paint))
     {
-      self->paint_clock = g_object_ref (clock);
       self->evidence_asked = g_get_monotonic_time ();
-      self->after_paint = g_signal_connect_swapped (clock, "after-paint",
-                                                    G_CALLBACK (evidence_after_paint), self);
+      gaze_paint_wait_start (&self->paint, clock, G_CALLBACK (evidence_after_paint), self);
     }
   /* Occlusion costs 49 encodes: only while its layer is shown. */
   if (g_settings_get_enum (self->settings, "overlay-layer") == GAZE_OVERLAY_LAYER_OCCLUSION

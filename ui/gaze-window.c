@@ -955,7 +955,7 @@ gaze_window_is_questioning (GazeWindow *self)
 {
   g_return_val_if_fail (GAZE_IS_WINDOW (self), FALSE);
   return self->steering != NULL || self->evidence_work != NULL || self->occluding != NULL
-         || self->paint_clock != NULL;
+         || gaze_paint_wait_is_waiting (&self->paint);
 }
 
 void
