@@ -96,7 +96,7 @@ gaze_cli_train (int argc, char **argv)
   double lambda = config.lambda, entropy = config.entropy_weight, clip = config.clip;
   double reinforce = config.reinforce_weight;
   gint64 seed = (gint64) config.seed;
-  gboolean resume = FALSE, force = FALSE, mirror = FALSE;
+  gboolean resume = FALSE, force = FALSE, mirror = FALSE, normalise_grid = FALSE;
   GOptionEntry entries[] = {
     { "encoder", 0, 0, G_OPTION_ARG_FILENAME, &encoder_path, "The TFLite encoder", "FILE" },
     { "images", 0, 0, G_OPTION_ARG_FILENAME, &images_dir, "The Flickr8k photos", "DIR" },
@@ -159,6 +159,9 @@ gaze_cli_train (int argc, char **argv)
     { "mirror", 0, 0, G_OPTION_ARG_NONE, &mirror,
       "Show each training photo mirrored left to right in half the epochs, at random, with "
       "left and right swapped in its captions", NULL },
+    { "normalise-grid", 0, 0, G_OPTION_ARG_NONE, &normalise_grid,
+      "Standardise each grid channel by its mean and deviation over the training photos "
+      "before the squeeze (the model written holds it folded into the squeeze)", NULL },
     { "baseline", 0, 0, G_OPTION_ARG_STRING, &baseline,
       "Self-critical training's baseline: greedy (default) or mean (of the other samples)",
       "KIND" },
@@ -198,6 +201,7 @@ gaze_cli_train (int argc, char **argv)
   config.reinforce_weight = (float) reinforce;
   config.seed = (guint64) seed;
   config.resume = resume;
+  config.normalise_grid = normalise_grid;
   config.attention = attention != NULL && strcmp (attention, "hard") == 0 ? GAZE_ATTENTION_HARD
                                                                            : GAZE_ATTENTION_SOFT;
   config.command = command;

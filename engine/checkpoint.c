@@ -5,6 +5,8 @@
  *   checkpoint.rng         the trainer's xoshiro state, four 64-bit hex words
  *   checkpoint.progress    epoch best_epoch bad_epochs best_bleu4 baseline wall_time
  *                          (the doubles as %a, so that they round-trip exactly)
+ * and, when the parameters expect standardised grids (grid-norm.h), a fourth:
+ *   checkpoint.grid        "standardised"
  * A resumed run continues bit for bit where the checkpoint left off. */
 #include "checkpoint.h"
 
@@ -40,6 +42,8 @@ _gaze_checkpoint_write (const char *path, const GazeModel *model, const GazeAdam
                    rng->s[0], rng->s[1], rng->s[2], rng->s[3]);
   set_meta_printf (file, "checkpoint.progress", "%d %d %d %a %a %a", p->epoch, p->best_epoch,
                    p->bad_epochs, p->best_bleu4, (double) p->baseline, p->wall_time);
+  if (p->normalised_grid)
+    gaze_model_file_set_meta (file, "checkpoint.grid", "standardised");
   return gaze_model_file_write (file, path, error);
 }
 
@@ -79,6 +83,7 @@ _gaze_checkpoint_read (const char *path, const GazeModel *model, GazeAdam *adam,
   const char *step_text = gaze_model_file_get_meta (file, "checkpoint.adam_step");
   const char *rs = gaze_model_file_get_meta (file, "checkpoint.rng");
   const char *ps = gaze_model_file_get_meta (file, "checkpoint.progress");
+  const char *grid = gaze_model_file_get_meta (file, "checkpoint.grid");
   /* Into locals first: a bad checkpoint leaves the caller's state alone. */
   GazeTrainProgress q = { 0 };
   double baseline = 0.0;
@@ -94,12 +99,14 @@ _gaze_checkpoint_read (const char *path, const GazeModel *model, GazeAdam *adam,
       || q.bad_epochs > q.epoch || step < 0 || !isfinite (q.best_bleu4) || !isfinite (baseline)
       || !isfinite (q.wall_time) || q.wall_time < 0.0
       || (s[0] | s[1] | s[2] | s[3]) == 0 /* xoshiro's one forbidden state */
+      || (grid != NULL && strcmp (grid, "standardised") != 0)
       || !moments_are_valid (m, v, adam->n))
     {
       g_set_error (error, GAZE_ERROR, GAZE_ERROR_CORRUPT, "%s: not a training checkpoint", path);
       return FALSE;
     }
   q.baseline = (float) baseline;
+  q.normalised_grid = grid != NULL;
   *p = q;
   adam->step = step;
   memcpy (rng->s, s, sizeof s);

@@ -13,10 +13,11 @@ typedef struct {
   double best_bleu4;
   float baseline;   /* hard attention's moving average */
   double wall_time; /* seconds of training, over all runs */
+  gboolean normalised_grid; /* the parameters are those of standardised grids */
 } GazeTrainProgress;
 
 /* The model's parameters (float32), Adam's moments and step, the random
- * state and p, written atomically (model-file.c) to path. */
+ * state and p (normalised_grid as checkpoint.grid), written atomically (model-file.c) to path. */
 gboolean _gaze_checkpoint_write (const char *path, const GazeModel *model, const GazeAdam *adam,
                                 const GazeRng *rng, const GazeTrainProgress *p, GError **error);
 /* Reads path into model's parameters, adam, rng and p; fails, changing

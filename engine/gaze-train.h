@@ -361,6 +361,12 @@ typedef struct {
    * its captions are both sampled and trained. */
   float annotation_dropout;
   float label_smoothing; /* ε of the maximum-likelihood word targets (0) */
+  /* Standardise each of the grid's channels, (x − μ_c) / σ_c with μ and σ
+   * over the training photos' cells, before the squeeze (FALSE).  The model
+   * written holds it folded into the squeeze's weights and runs on raw
+   * grids; the checkpoint holds the unfolded weights, and an init model's
+   * are unfolded with this run's statistics. */
+  gboolean normalise_grid;
   float lambda;     /* doubly stochastic regularisation λ (1) */
   float entropy_weight; /* hard attention: λ_e (0.01) */
   float reinforce_weight; /* hard attention: λ_r, the REINFORCE term's weight (eq. 12) (1) */

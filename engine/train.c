@@ -12,6 +12,7 @@
  * mirrored left to right, its captions' left and right swapped to match.
  */
 #include "checkpoint.h"
+#include "grid-norm.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -290,7 +291,7 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
   return g_strdup_printf ("channels=%d\nsqueeze=%d\nembed=%d\nhidden=%d\nattn=%d\ncells=%d\n"
                           "vocab=%d\nmin_count=%d\nmax_words=%d\nbatch=%d\nlr=%s\nlr_decay=%s\n"
                           "clip=%s\ndropout=%s\nlambda=%s\nseed=%" G_GUINT64_FORMAT "\n"
-                          "patience=%d\neval_beam=%d\n%s%s%s%s%s%s%s%s%s%s",
+                          "patience=%d\neval_beam=%d\n%s%s%s%s%s%s%s%s%s%s%s",
                           s->channels, s->squeeze, s->embed, s->hidden, s->attn, s->cells,
                           s->vocab, c->min_count, c->max_words, c->batch_size, lr, decay, clip,
                           dropout, lambda, c->seed, c->patience, c->eval_beam,
@@ -301,7 +302,8 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
                           c->attention == GAZE_ATTENTION_HARD ? "\nreinforce_weight=" : "",
                           c->attention == GAZE_ATTENTION_HARD ? reinforce : "",
                           c->attention == GAZE_ATTENTION_HARD ? "\n" : "", smoothing, annotation,
-                          c->mirrored != NULL ? "augment=mirror\n" : "");
+                          c->mirrored != NULL ? "augment=mirror\n" : "",
+                          c->normalise_grid ? "grid=standardised_folded\n" : "");
 }
 
 /* The hyperparameters, with self-critical training's own when it is on. */
@@ -372,6 +374,13 @@ typedef struct {
   /* Dropout on the annotations: [images, L, D] masks, one a photo of the
    * batch, in samples order and in batch order. */
   float *sample_amask, *batch_amask;
+  /* Standardised grids (GazeTrainConfig.normalise_grid): the statistics, the
+   * training photos' grids and their mirror images standardised (set's
+   * pointers lead into them), and the squeeze's own weights while a folded
+   * copy is evaluated and written. */
+  GazeGridNorm norm;
+  float *norm_grids, *norm_mirrored;
+  float *unfolded_w, *unfolded_b;
 } Trainer;
 
 static void
@@ -393,6 +402,9 @@ trainer_clear (Trainer *tr)
   g_free (tr->sample_cells), g_free (tr->forced_cells);
   g_free (tr->ref_first), g_free (tr->refs);
   g_free (tr->sample_amask), g_free (tr->batch_amask);
+  _gaze_grid_norm_clear (&tr->norm);
+  g_free (tr->norm_grids), g_free (tr->norm_mirrored);
+  g_free (tr->unfolded_w), g_free (tr->unfolded_b);
   if (tr->cider != NULL)
     gaze_cider_scorer_free (tr->cider);
   g_clear_pointer (&tr->model, gaze_model_free);
@@ -423,6 +435,49 @@ index_references (Trainer *tr)
   tr->refs = g_new (int, MAX (set->n, 1));
   for (int k = 0; k < set->n; k++)
     tr->refs[next[set->image[k]]++] = k;
+}
+
+/* Fits the channels' statistics to the training photos, standardises their
+ * grids (and mirror images) for every batch to read, and moves an init
+ * model's squeeze, folded as every written model's is, onto them. */
+static void
+trainer_standardise_grids (Trainer *tr)
+{
+  TrainSet *s = &tr->set;
+  _gaze_grid_norm_fit (&tr->norm, s->grids, s->n_images, tr->cells, tr->channels);
+  tr->norm_grids = _gaze_grid_norm_apply (&tr->norm, s->grids, s->n_images, tr->cells, s->grids);
+  if (s->mirrored_grids != NULL)
+    tr->norm_mirrored = _gaze_grid_norm_apply (&tr->norm, s->mirrored_grids, s->n_images,
+                                               tr->cells, s->mirrored_grids);
+  if (tr->c->init != NULL)
+    _gaze_grid_norm_unfold (&tr->norm, tr->dec->p.squeeze_w, tr->dec->p.squeeze_b,
+                            tr->dec->sizes.squeeze);
+  const gsize nw = (gsize) tr->dec->sizes.squeeze * tr->channels;
+  tr->unfolded_w = g_new (float, nw);
+  tr->unfolded_b = g_new (float, tr->dec->sizes.squeeze);
+}
+
+/* The model as it is written, on raw grids: with standardised grids, the
+ * squeeze folded (trainer_unfold puts the training weights back, bit for bit). */
+static void
+trainer_fold (Trainer *tr)
+{
+  if (!tr->c->normalise_grid)
+    return;
+  const int D = tr->dec->sizes.squeeze;
+  memcpy (tr->unfolded_w, tr->dec->p.squeeze_w, sizeof (float) * D * tr->channels);
+  memcpy (tr->unfolded_b, tr->dec->p.squeeze_b, sizeof (float) * D);
+  _gaze_grid_norm_fold (&tr->norm, tr->dec->p.squeeze_w, tr->dec->p.squeeze_b, D);
+}
+
+static void
+trainer_unfold (Trainer *tr)
+{
+  if (!tr->c->normalise_grid)
+    return;
+  const int D = tr->dec->sizes.squeeze;
+  memcpy (tr->dec->p.squeeze_w, tr->unfolded_w, sizeof (float) * D * tr->channels);
+  memcpy (tr->dec->p.squeeze_b, tr->unfolded_b, sizeof (float) * D);
 }
 
 static gboolean
@@ -502,6 +557,8 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   _gaze_decoder_init_params (tr->dec, &tr->rng);
   if (c->init != NULL)
     memcpy (tr->dec->params, c->init->dec->params, sizeof (float) * tr->dec->n_params);
+  if (c->normalise_grid)
+    trainer_standardise_grids (tr);
   tr->model = _gaze_model_new (tr->dec, vocab, c->attention, c->encoder_name, c->encoder_sha256);
   g_autofree char *hyper = training_description (&sizes, c);
   gaze_model_set_meta (tr->model, "hyperparameters", hyper);
@@ -524,9 +581,19 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   tr->ckpt = c->checkpoint_path != NULL ? g_strdup (c->checkpoint_path)
                                         : g_strconcat (out_path, ".ckpt", NULL);
   tr->adam = _gaze_adam_new (tr->dec->n_params);
-  tr->prog = (GazeTrainProgress) { .best_bleu4 = -1.0 };
+  tr->prog = (GazeTrainProgress) { .best_bleu4 = -1.0, .normalised_grid = c->normalise_grid };
   if (c->resume && !_gaze_checkpoint_read (tr->ckpt, tr->model, tr->adam, &tr->rng, &tr->prog, error))
     return FALSE;
+  if (tr->prog.normalised_grid != c->normalise_grid)
+    {
+      /* Its weights expect the other kind of grid. */
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH,
+                   "%s: the checkpoint's weights are for %s grids, not %s ones: resume with the "
+                   "grid normalisation it was trained with", tr->ckpt,
+                   tr->prog.normalised_grid ? "standardised" : "raw",
+                   c->normalise_grid ? "standardised" : "raw");
+      return FALSE;
+    }
 
   if (c->scst && c->scst_mix > 0.0f)
     index_references (tr);
@@ -910,9 +977,14 @@ trainer_end_epoch (Trainer *tr, int epoch, GazeTrainStatus *status, GazeScores *
   eval_options.beam = c->eval_beam;
   eval_options.n_threads = c->n_threads;
   gint64 e0 = g_get_monotonic_time ();
+  /* Dev is scored on raw grids, by the model as it is written. */
+  trainer_fold (tr);
   if (!gaze_model_evaluate (tr->model, &tr->dev, gaze_feature_cache_read_grid,
                             (gpointer) tr->cache, &eval_options, NULL, NULL, &eval, error))
-    return FALSE;
+    {
+      trainer_unfold (tr);
+      return FALSE;
+    }
   gaze_evaluation_clear (&eval);
   *scores = eval.scores;
   status->eval_seconds = (g_get_monotonic_time () - e0) * 1e-6;
@@ -931,10 +1003,14 @@ trainer_end_epoch (Trainer *tr, int epoch, GazeTrainStatus *status, GazeScores *
       g_autofree char *e = g_strdup_printf ("%d", epoch + 1);
       gaze_model_set_meta (tr->model, "training.epochs", e);
       if (!gaze_model_save (tr->model, tr->out_path, error))
-        return FALSE;
+        {
+          trainer_unfold (tr);
+          return FALSE;
+        }
     }
   else
     p->bad_epochs++;
+  trainer_unfold (tr);
   return _gaze_checkpoint_write (tr->ckpt, tr->model, tr->adam, &tr->rng, p, error);
 }
 

@@ -7,6 +7,7 @@
 #include "decoder.h"
 #include "feature-cache.h"
 #include "gaze-train.h"
+#include "grid-norm.h"
 #include "model.h"
 #include "rng.h"
 #include "test-util.h"
@@ -260,15 +261,24 @@ stop_after_first_epoch (const GazeTrainStatus *status, gpointer user_data)
   return status->epoch < 2;
 }
 
+/* With dropout on the annotation vectors too, whose masks come from the
+ * same generator, so the checkpoint must carry its state; or on
+ * standardised grids, whose checkpoint holds the weights as trained. */
+typedef struct {
+  float annotation_dropout;
+  gboolean normalise_grid;
+} ResumeCase;
+
 static void
 test_resume (Fixture *f, gconstpointer data)
 {
-  /* With dropout on the annotation vectors too, whose masks come from the
-   * same generator, so the checkpoint must carry its state. */
-  const float annotation_dropout = data != NULL ? *(const float *) data : 0.0f;
+  static const ResumeCase plain_case = { 0.0f, FALSE };
+  const ResumeCase *t = data != NULL ? data : &plain_case;
+  const float annotation_dropout = t->annotation_dropout;
   GazeTrainConfig c;
   small_config (&c, 3);
   c.annotation_dropout = annotation_dropout;
+  c.normalise_grid = t->normalise_grid;
   g_autofree char *straight_path = g_build_filename (f->dir, "straight.gzm", NULL);
   g_assert_true (gaze_train (&c, f->train, f->dev, f->cache, straight_path, NULL, NULL, NULL,
                              NULL));
@@ -278,9 +288,11 @@ test_resume (Fixture *f, gconstpointer data)
   g_autoptr (GazeModel) kept = checkpoint_model (straight_ckpt);
   g_assert_true ((strstr (gaze_model_get_meta (kept, "hyperparameters"), "annotation_dropout=0.3\n")
                   != NULL) == (annotation_dropout > 0.0f));
-  if (annotation_dropout > 0.0f)
+  g_assert_true ((strstr (gaze_model_get_meta (kept, "hyperparameters"), "grid=standardised_folded\n")
+                  != NULL) == t->normalise_grid);
+  if (annotation_dropout > 0.0f || t->normalise_grid)
     {
-      /* The dropout changes what is learnt. */
+      /* The dropout, or the standardisation, changes what is learnt. */
       g_autofree float *plain = train_run (f, "plain.gzm", 3, FALSE, &n0);
       g_assert_cmpuint (n0, ==, n1);
       g_assert_true (memcmp (plain, straight, n1 * sizeof (float)) != 0);
@@ -291,9 +303,16 @@ test_resume (Fixture *f, gconstpointer data)
   g_assert_false (gaze_train (&c, f->train, f->dev, f->cache, out, stop_after_first_epoch, NULL,
                               NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  /* … then resumed from its epoch-1 checkpoint ends exactly where the
-   * uninterrupted run did. */
+  g_clear_error (&error);
   c.resume = TRUE;
+  /* Its weights are for one kind of grid: resumed on the other, it is refused … */
+  c.normalise_grid = !t->normalise_grid;
+  g_assert_false (gaze_train (&c, f->train, f->dev, f->cache, out, NULL, NULL, NULL, &error));
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH);
+  g_assert_null (strchr (error->message, '\n'));
+  c.normalise_grid = t->normalise_grid;
+  /* … and resumed as it was trained, from its epoch-1 checkpoint, it ends
+   * exactly where the uninterrupted run did. */
   g_assert_true (gaze_train (&c, f->train, f->dev, f->cache, out, NULL, NULL, NULL, NULL));
   g_autofree char *resumed_ckpt = g_strconcat (out, ".ckpt", NULL);
   g_autofree float *resumed = checkpoint_params (resumed_ckpt, &n2);
@@ -762,6 +781,129 @@ test_mirror_scst (Fixture *f, gconstpointer data)
   check_sides_swapped (f, &c, train, dev, same);
 }
 
+/* ── Standardised grids (GazeTrainConfig.normalise_grid) ─────────────────── */
+
+/* Three grids of two cells and three channels: channel 0 is 0, 2, 4, 6, 8,
+ * 10 (μ 5, σ √(35/3)), channel 1 ±1 (μ 0, σ 1), channel 2 always 7. */
+static void
+test_grid_norm (void)
+{
+  const float g0[] = { 0, 1, 7, 2, -1, 7 }, g1[] = { 4, 1, 7, 6, -1, 7 },
+              g2[] = { 8, 1, 7, 10, -1, 7 };
+  const float *grids[] = { g0, g1, g2 };
+  GazeGridNorm norm;
+  _gaze_grid_norm_fit (&norm, grids, 3, 2, 3);
+  g_assert_cmpfloat_with_epsilon (norm.mean[0], 5.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (norm.scale[0], 1.0 / sqrt (35.0 / 3.0), 1e-6);
+  g_assert_cmpfloat_with_epsilon (norm.mean[1], 0.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (norm.scale[1], 1.0, 1e-6);
+  /* A constant channel is only centred: it carries nothing to scale up. */
+  g_assert_cmpfloat_with_epsilon (norm.mean[2], 7.0, 1e-6);
+  g_assert_cmpfloat (norm.scale[2], ==, 1.0f);
+  const float *out[3];
+  g_autofree float *standard = _gaze_grid_norm_apply (&norm, grids, 3, 2, out);
+  g_assert_true (out[1] == standard + 6);
+  g_assert_cmpfloat_with_epsilon (out[0][0], -5.0 / sqrt (35.0 / 3.0), 1e-6);
+  g_assert_cmpfloat_with_epsilon (out[2][4], -1.0, 1e-6);
+  g_assert_cmpfloat (out[1][5], ==, 0.0f);
+  /* Folded, the squeeze on raw grids is the squeeze on standardised ones. */
+  float w[2 * 3] = { 0.5f, -1.0f, 2.0f, 1.5f, 0.25f, -0.75f }, b[2] = { 0.1f, -0.2f };
+  float wf[6], bf[2];
+  memcpy (wf, w, sizeof w), memcpy (bf, b, sizeof b);
+  _gaze_grid_norm_fold (&norm, wf, bf, 2);
+  for (int i = 0; i < 3; i++)
+    for (int l = 0; l < 2; l++)
+      for (int d = 0; d < 2; d++)
+        {
+          double on_raw = bf[d], on_standard = b[d];
+          for (int c = 0; c < 3; c++)
+            {
+              on_raw += (double) wf[d * 3 + c] * grids[i][l * 3 + c];
+              on_standard += (double) w[d * 3 + c] * out[i][l * 3 + c];
+            }
+          g_assert_cmpfloat_with_epsilon (on_raw, on_standard, 1e-5);
+        }
+  /* And unfolded, the weights are the ones trained. */
+  _gaze_grid_norm_unfold (&norm, wf, bf, 2);
+  for (int k = 0; k < 6; k++)
+    g_assert_cmpfloat_with_epsilon (wf[k], w[k], 1e-6);
+  for (int d = 0; d < 2; d++)
+    g_assert_cmpfloat_with_epsilon (bf[d], b[d], 1e-6);
+  _gaze_grid_norm_clear (&norm);
+}
+
+/* Training on standardised grids writes the model folded, to run on raw
+ * grids, while its checkpoint keeps the weights as trained (resuming it:
+ * /train/resume-normalised-grid); an init model is unfolded. */
+static void
+test_normalise_grid (Fixture *f, gconstpointer data)
+{
+  GazeTrainConfig c;
+  small_config (&c, 1);
+  c.normalise_grid = TRUE;
+  g_autofree char *out = g_build_filename (f->dir, "norm.gzm", NULL);
+  g_autofree char *ckpt = g_strconcat (out, ".ckpt", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (gaze_train (&c, f->train, f->dev, f->cache, out, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_autoptr (GazeModel) trained = checkpoint_model (ckpt);
+  g_autoptr (GazeModel) written = gaze_model_load (out, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (gaze_model_get_meta (written, "hyperparameters"),
+                            "grid=standardised_folded\n"));
+  /* The statistics, fitted again to the training photos' grids. */
+  const int n = f->train->n_images;
+  g_autofree const float **grids = g_new (const float *, n);
+  for (int i = 0; i < n; i++)
+    grids[i] = gaze_feature_cache_lookup (f->cache, f->train->image_ids[i]);
+  GazeGridNorm norm;
+  _gaze_grid_norm_fit (&norm, grids, n, gaze_feature_cache_get_n_cells (f->cache),
+                       gaze_feature_cache_get_channels (f->cache));
+  const GazeDecoder *td = trained->dec, *wd = written->dec;
+  const int D = td->sizes.squeeze, C = td->sizes.channels;
+  g_autofree float *fw = g_memdup2 (td->p.squeeze_w, sizeof (float) * D * C);
+  g_autofree float *fb = g_memdup2 (td->p.squeeze_b, sizeof (float) * D);
+  _gaze_grid_norm_fold (&norm, fw, fb, D);
+  /* The written squeeze is the trained one folded (to half precision), and
+   * folding moved it; every other weight is the trained one. */
+  double moved = 0.0;
+  for (int k = 0; k < D * C; k++)
+    {
+      g_assert_cmpfloat (fabsf (wd->p.squeeze_w[k] - fw[k]), <=, fabsf (fw[k]) * 1e-3f + 1e-6f);
+      moved = MAX (moved, fabsf (fw[k] - td->p.squeeze_w[k]));
+    }
+  for (int d = 0; d < D; d++)
+    g_assert_cmpfloat (fabsf (wd->p.squeeze_b[d] - fb[d]), <=, fabsf (fb[d]) * 1e-3f + 1e-5f);
+  g_assert_cmpfloat (moved, >, 1e-2);
+  /* The squeeze's weights and bias lead the parameters. */
+  g_assert_cmpuint (td->tensors[0].offset, ==, 0);
+  g_assert_cmpuint (td->tensors[1].offset, ==, (gsize) D * C);
+  const gsize after = td->tensors[1].offset + (gsize) D;
+  for (gsize k = after; k < td->n_params; k++)
+    g_assert_cmpfloat (fabsf (wd->params[k] - td->params[k]), <=,
+                       fabsf (td->params[k]) * 1e-3f + 1e-7f);
+
+  /* Started from the written model, a run on standardised grids unfolds it
+   * onto them: at a rate too small to move a weight, its checkpoint holds
+   * the weights trained in the first run. */
+  small_config (&c, 1);
+  c.normalise_grid = TRUE;
+  c.init = written;
+  c.lr = 1e-30f;
+  g_autofree char *again = g_build_filename (f->dir, "norm-again.gzm", NULL);
+  g_assert_true (gaze_train (&c, f->train, f->dev, f->cache, again, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_autofree char *again_ckpt = g_strconcat (again, ".ckpt", NULL);
+  g_autoptr (GazeModel) unfolded = checkpoint_model (again_ckpt);
+  for (int k = 0; k < D * C; k++)
+    g_assert_cmpfloat (fabsf (unfolded->dec->p.squeeze_w[k] - td->p.squeeze_w[k]), <=,
+                       fabsf (td->p.squeeze_w[k]) * 2e-3f + 1e-5f);
+  for (int d = 0; d < D; d++)
+    g_assert_cmpfloat (fabsf (unfolded->dec->p.squeeze_b[d] - td->p.squeeze_b[d]), <=,
+                       fabsf (td->p.squeeze_b[d]) * 2e-3f + 1e-4f);
+  _gaze_grid_norm_clear (&norm);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -770,10 +912,12 @@ main (int argc, char **argv)
   g_test_add_func ("/train/overfit-hard", test_overfit_hard);
   g_test_add ("/train/deterministic", Fixture, NULL, fixture_setup, test_deterministic,
               fixture_teardown);
-  static const float annotation_dropout = 0.3f;
+  static const ResumeCase annotation_dropout = { 0.3f, FALSE }, normalised = { 0.0f, TRUE };
   g_test_add ("/train/resume", Fixture, NULL, fixture_setup, test_resume, fixture_teardown);
   g_test_add ("/train/resume-annotation-dropout", Fixture, &annotation_dropout, fixture_setup,
               test_resume, fixture_teardown);
+  g_test_add ("/train/resume-normalised-grid", Fixture, &normalised, fixture_setup, test_resume,
+              fixture_teardown);
   g_test_add ("/train/scst-resume", Fixture, &scst_soft, fixture_setup, test_scst_resume,
               fixture_teardown);
   g_test_add ("/train/scst-resume-hard", Fixture, &scst_hard, fixture_setup, test_scst_resume,
@@ -795,6 +939,9 @@ main (int argc, char **argv)
   g_test_add_func ("/train/mirror-coins", test_mirror_coins);
   g_test_add ("/train/mirror", Fixture, NULL, fixture_setup, test_mirror_xe, fixture_teardown);
   g_test_add ("/train/mirror-scst", Fixture, NULL, fixture_setup, test_mirror_scst,
+              fixture_teardown);
+  g_test_add_func ("/train/grid-norm", test_grid_norm);
+  g_test_add ("/train/normalise-grid", Fixture, NULL, fixture_setup, test_normalise_grid,
               fixture_teardown);
   return g_test_run ();
 }
