@@ -10,6 +10,9 @@
  * after `patience` epochs without improvement.  With mirrored grids
  * (config->mirrored), each epoch shows each training photo as it is or
  * mirrored left to right, its captions' left and right swapped to match.
+ * With standardised grids (config->normalise_grid, grid-norm.c) the trainer
+ * works on standardised copies and folds the squeeze for dev and the model
+ * written, then unfolds it to train on.
  */
 #include "checkpoint.h"
 #include "grid-norm.h"
