@@ -17,7 +17,8 @@ typedef struct {
 } GazeTrainProgress;
 
 /* The model's parameters (float32), Adam's moments and step, the random
- * state and p (normalised_grid as checkpoint.grid), written atomically (model-file.c) to path. */
+ * state and p (normalised_grid as checkpoint.grid), written atomically
+ * (model-file.c) to path. */
 gboolean _gaze_checkpoint_write (const char *path, const GazeModel *model, const GazeAdam *adam,
                                 const GazeRng *rng, const GazeTrainProgress *p, GError **error);
 /* Reads path into model's parameters, adam, rng and p; fails, changing
