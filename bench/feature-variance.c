@@ -132,12 +132,13 @@ main (int argc, char **argv)
   for (int c = 0; c < C; c++)
     {
       const double total_c = sum_sq[c] - sum[c] * sum[c] / n;
+      const gboolean varies = total_c > 1e-12 * n;
       one[c] = 1.0;
       mu[c] = sum[c] / n;
-      scale[c] = total_c > 1e-12 * n ? sqrt (n / total_c) : 1.0;
+      scale[c] = varies ? sqrt (n / total_c) : 1.0;
       total_ss += total_c;
       within_ss += within[c];
-      if (total_c > 1e-12 * n)
+      if (varies)
         {
           standardised += within[c] / total_c;
           varying++;

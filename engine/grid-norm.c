@@ -15,31 +15,31 @@ _gaze_grid_norm_fit (GazeGridNorm *norm, const float *const *grids, int n_grids,
   *norm = (GazeGridNorm) { .channels = C, .mean = g_new (float, C), .scale = g_new (float, C) };
   /* Two passes in double: the mean first, then the squares about it, so
    * that a channel far from 0 keeps its small variance. */
-  double *sum = g_new0 (double, C), *sq = g_new0 (double, C);
+  double *mean = g_new0 (double, C), *sq = g_new0 (double, C);
   for (int i = 0; i < n_grids; i++)
     for (int l = 0; l < cells; l++)
       {
         const float *x = grids[i] + (gsize) l * C;
         for (int c = 0; c < C; c++)
-          sum[c] += x[c];
+          mean[c] += x[c];
       }
   const double n = (double) n_grids * cells;
   for (int c = 0; c < C; c++)
-    sum[c] /= n;
+    mean[c] /= n;
   for (int i = 0; i < n_grids; i++)
     for (int l = 0; l < cells; l++)
       {
         const float *x = grids[i] + (gsize) l * C;
         for (int c = 0; c < C; c++)
-          sq[c] += (x[c] - sum[c]) * (x[c] - sum[c]);
+          sq[c] += (x[c] - mean[c]) * (x[c] - mean[c]);
       }
   for (int c = 0; c < C; c++)
     {
       const double sd = sqrt (sq[c] / n);
-      norm->mean[c] = (float) sum[c];
+      norm->mean[c] = (float) mean[c];
       norm->scale[c] = sd > 1e-6 ? (float) (1.0 / sd) : 1.0f;
     }
-  g_free (sum);
+  g_free (mean);
   g_free (sq);
 }
 
