@@ -97,6 +97,7 @@ gaze_cli_train (int argc, char **argv)
   double reinforce = config.reinforce_weight;
   gint64 seed = (gint64) config.seed;
   gboolean resume = FALSE, force = FALSE, mirror = FALSE, normalise_grid = FALSE;
+  gboolean annotation_channels = FALSE;
   GOptionEntry entries[] = {
     { "encoder", 0, 0, G_OPTION_ARG_FILENAME, &encoder_path, "The TFLite encoder", "FILE" },
     { "images", 0, 0, G_OPTION_ARG_FILENAME, &images_dir, "The Flickr8k photos", "DIR" },
@@ -119,6 +120,8 @@ gaze_cli_train (int argc, char **argv)
       "Dropout before the deep output's L_o (0.5)", "P" },
     { "annotation-dropout", 0, 0, G_OPTION_ARG_DOUBLE, &annotation_dropout,
       "Dropout on the annotation vectors, after the squeeze (0)", "P" },
+    { "annotation-dropout-channels", 0, 0, G_OPTION_ARG_NONE, &annotation_channels,
+      "Annotation dropout drops whole channels, alike at every cell of a photo", NULL },
     { "label-smoothing", 0, 0, G_OPTION_ARG_DOUBLE, &smoothing,
       "Label smoothing of the word targets, 0 for none (0)", "EPS" },
     { "lambda", 0, 0, G_OPTION_ARG_DOUBLE, &lambda,
@@ -188,10 +191,13 @@ gaze_cli_train (int argc, char **argv)
       || !(lambda >= 0.0 && lambda <= 100.0)
       || !(clip >= 0.0) || !(entropy >= 0.0 && entropy <= 10.0))
     return gaze_cli_fail ("train: an option is out of range (see gaze-cli train --help)");
+  if (annotation_channels && annotation_dropout == 0.0)
+    return gaze_cli_fail ("train: --annotation-dropout-channels needs --annotation-dropout P");
   config.lr = (float) lr;
   config.lr_decay = (float) lr_decay;
   config.dropout = (float) dropout;
   config.annotation_dropout = (float) annotation_dropout;
+  config.annotation_dropout_by_channel = annotation_channels;
   config.label_smoothing = (float) smoothing;
   config.scst_mix = (float) mix;
   config.scst_retrieval = (float) retrieval;

@@ -417,7 +417,8 @@ _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDec
   if (opt->annotation_mask != NULL)
     memcpy (w->amask, opt->annotation_mask, sizeof (float) * U * L * D);
   else if (opt->annotation_dropout > 0.0f)
-    _gaze_dropout_mask (w->amask, (gsize) U * L * D, opt->annotation_dropout, opt->rng);
+    _gaze_annotation_dropout_mask (w->amask, U, L, D, opt->annotation_dropout,
+                                   opt->annotation_dropout_by_channel, opt->rng);
   w->annotations_masked = opt->annotation_mask != NULL || opt->annotation_dropout > 0.0f;
   images_forward (dec, w->pool, U, batch->features, w->annotations_masked ? w->amask : NULL,
                   w->a, w->abar, w->h0, w->c0, w->pa);

@@ -99,6 +99,7 @@ typedef struct {
   GazeAttention attention;
   float dropout;        /* on the deep output's input to L_o */
   float annotation_dropout; /* on the annotation vectors a_i, after the squeeze */
+  gboolean annotation_dropout_by_channel; /* whole channels, alike at every cell */
   /* [n_images, L, D]: this mask on the a_i instead of one drawn with
    * annotation_dropout (self-critical training: the mask its samples were
    * drawn under, so that they are scored by the policy that drew them). */

@@ -360,6 +360,9 @@ typedef struct {
    * self-critical training each photo of a batch gets one mask, under which
    * its captions are both sampled and trained. */
   float annotation_dropout;
+  /* TRUE: it drops whole channels of a photo's annotations, alike at all of
+   * its cells, rather than each value alone (FALSE). */
+  gboolean annotation_dropout_by_channel;
   float label_smoothing; /* ε of the maximum-likelihood word targets (0) */
   /* Standardise each of the grid's channels, (x − μ_c) / σ_c with μ and σ
    * over the training photos' cells, before the squeeze (FALSE).  The model

@@ -233,6 +233,28 @@ _gaze_dropout_mask (float *mask, gsize n, float p, GazeRng *rng)
     mask[i] = p > 0.0f && _gaze_rng_uniform (rng) < p ? 0.0f : keep;
 }
 
+/* Dropping values independently makes any one cell's features unreliable, and
+ * α can average that out by spreading over several cells; a channel dropped
+ * at every cell alike leaves no cell less reliable than another, so only the
+ * channels are regularised, not where α looks. */
+void
+_gaze_annotation_dropout_mask (float *mask, int U, int L, int D, float p, gboolean by_channel,
+                               GazeRng *rng)
+{
+  if (!by_channel)
+    {
+      _gaze_dropout_mask (mask, (gsize) U * L * D, p, rng);
+      return;
+    }
+  for (int u = 0; u < U; u++)
+    {
+      float *m = mask + (gsize) u * L * D;
+      _gaze_dropout_mask (m, (gsize) D, p, rng);
+      for (int i = 1; i < L; i++)
+        memcpy (m + (gsize) i * D, m, sizeof (float) * D);
+    }
+}
+
 void
 _gaze_dropout_forward (float *out, const float *in, const float *mask, gsize n)
 {

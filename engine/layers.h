@@ -130,5 +130,9 @@ void _gaze_softmax_xent_backward (float *dlogits, const float *probs, const int 
 /* ── Dropout (inverted): out = in ⊙ mask, mask ∈ {0, 1/(1−p)} ────────────────── */
 
 void _gaze_dropout_mask (float *mask, gsize n, float p, GazeRng *rng);
+/* A mask for U photos' annotations [U, L, D]: each value drawn alone, or
+ * (by_channel) one draw a photo and channel, the same at all L cells. */
+void _gaze_annotation_dropout_mask (float *mask, int U, int L, int D, float p,
+                                    gboolean by_channel, GazeRng *rng);
 void _gaze_dropout_forward (float *out, const float *in, const float *mask, gsize n);
 void _gaze_dropout_backward (float *din, const float *dout, const float *mask, gsize n);

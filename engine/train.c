@@ -284,12 +284,13 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
       g_ascii_formatd (eps, sizeof eps, "%g", c->label_smoothing);
       g_snprintf (smoothing, sizeof smoothing, "label_smoothing=%s\n", eps);
     }
-  char annotation[G_ASCII_DTOSTR_BUF_SIZE + 24] = "";
+  char annotation[G_ASCII_DTOSTR_BUF_SIZE + 56] = "";
   if (c->annotation_dropout > 0.0f)
     {
       char p[G_ASCII_DTOSTR_BUF_SIZE];
       g_ascii_formatd (p, sizeof p, "%g", c->annotation_dropout);
-      g_snprintf (annotation, sizeof annotation, "annotation_dropout=%s\n", p);
+      g_snprintf (annotation, sizeof annotation, "annotation_dropout=%s\n%s", p,
+                  c->annotation_dropout_by_channel ? "annotation_dropout_unit=channel\n" : "");
     }
   return g_strdup_printf ("channels=%d\nsqueeze=%d\nembed=%d\nhidden=%d\nattn=%d\ncells=%d\n"
                           "vocab=%d\nmin_count=%d\nmax_words=%d\nbatch=%d\nlr=%s\nlr_decay=%s\n"
@@ -494,6 +495,7 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   if (c->batch_size < 1 || c->epochs < 1 || c->max_words < 1 || !(c->lr > 0.0f)
       || c->dropout < 0.0f || c->dropout >= 1.0f
       || !(c->annotation_dropout >= 0.0f && c->annotation_dropout < 1.0f)
+      || (c->annotation_dropout_by_channel && c->annotation_dropout == 0.0f)
       || c->eval_beam < 1 || c->n_threads < 1
       || !(c->label_smoothing >= 0.0f && c->label_smoothing < 1.0f)
       || (c->scst && (c->scst_samples < 1 || c->init == NULL))
@@ -619,7 +621,9 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   tr->work = _gaze_decoder_work_new (c->n_threads);
   tr->opt = (GazeDecoderOptions) {
     .attention = tr->model->attention, .dropout = c->dropout,
-    .annotation_dropout = c->annotation_dropout, .lambda = c->lambda, .smoothing = c->label_smoothing,
+    .annotation_dropout = c->annotation_dropout,
+    .annotation_dropout_by_channel = c->annotation_dropout_by_channel, .lambda = c->lambda,
+    .smoothing = c->label_smoothing,
     .expected_prob = c->expected_prob, .entropy_weight = c->entropy_weight,
     .reinforce_weight = c->reinforce_weight, .baseline = tr->prog.baseline, .rng = &tr->rng,
   };
@@ -869,7 +873,9 @@ trainer_epoch_scst (Trainer *tr, int epoch, GazeTrainStatus *status,
       g_free (greedy);
       const gsize amask = (gsize) tr->cells * tr->dec->sizes.squeeze;
       if (tr->sample_amask != NULL)
-        _gaze_dropout_mask (tr->sample_amask, u * amask, c->annotation_dropout, &tr->rng);
+        _gaze_annotation_dropout_mask (tr->sample_amask, u, tr->cells, tr->dec->sizes.squeeze,
+                                       c->annotation_dropout, c->annotation_dropout_by_channel,
+                                       &tr->rng);
       _gaze_sample_captions_masked (tr->model, pool, grids, tr->sample_amask, u, K, &tr->rng,
                                     stride, tr->samples.tokens, tr->samples.lengths,
                                     tr->sample_cells);

@@ -106,6 +106,8 @@ expect_error "label smoothing 1" "an option is out of range" \
   --dataset "$datasets/karpathy.json" --label-smoothing 1
 expect_error "annotation dropout 1" "an option is out of range" \
   --dataset "$datasets/karpathy.json" --annotation-dropout 1
+expect_error "channels without dropout" "--annotation-dropout-channels needs --annotation-dropout P" \
+  --dataset "$datasets/karpathy.json" --annotation-dropout-channels
 
 [ $failures -eq 0 ] || exit 1
 echo "ok"

@@ -453,6 +453,38 @@ test_dropout (void)
   g_free (c.x), g_free (c.mask), g_free (c.y), g_free (c.r), g_free (dx);
 }
 
+/* Annotation masks [U, L, D]: by channel, one draw a photo and channel,
+ * repeated at every cell; by value, the cells of a photo differ. */
+static void
+test_annotation_dropout_mask (void)
+{
+  enum { U = 3, L = 49, D = 200 };
+  float *mask = g_new (float, U * L * D);
+  _gaze_annotation_dropout_mask (mask, U, L, D, 0.3f, TRUE, &rng);
+  int dropped = 0;
+  for (int u = 0; u < U; u++)
+    {
+      const float *m = mask + u * L * D;
+      for (int i = 1; i < L; i++)
+        g_assert_cmpmem (m + i * D, sizeof (float) * D, m, sizeof (float) * D);
+      for (int d = 0; d < D; d++)
+        {
+          g_assert_true (m[d] == 0.0f || fabsf (m[d] - 1.0f / 0.7f) < 1e-6f);
+          dropped += m[d] == 0.0f;
+        }
+      if (u > 0)
+        g_assert_true (memcmp (m, mask, sizeof (float) * D) != 0);
+    }
+  /* Binomial(600, 0.3): 5 standard deviations is ±56. */
+  g_assert_cmpint (abs (dropped - 180), <, 56);
+  _gaze_annotation_dropout_mask (mask, U, L, D, 0.3f, FALSE, &rng);
+  int differ = 0;
+  for (int i = 1; i < L; i++)
+    differ += memcmp (mask + i * D, mask, sizeof (float) * D) != 0;
+  g_assert_cmpint (differ, ==, L - 1);
+  g_free (mask);
+}
+
 typedef struct {
   float *s;
 } DsCase;
@@ -504,7 +536,8 @@ static const int forced_but_last[3 * 6] = {
 
 static void
 check_decoder_full (GazeAttention attention, float dropout, float annotation_dropout,
-                    const float *row_weight, float smoothing, const int *forced)
+                    gboolean by_channel, const float *row_weight, float smoothing,
+                    const int *forced)
 {
   GazeDecoderSizes sizes = {
     .vocab = 7, .channels = 6, .squeeze = 5, .embed = 4, .hidden = 3, .attn = 4, .cells = 4,
@@ -528,7 +561,8 @@ check_decoder_full (GazeAttention attention, float dropout, float annotation_dro
   c.batch = (GazeDecoderBatch) { .n = 3, .n_images = 2, .features = features, .img = img,
                                  .lengths = lengths, .tokens = tokens, .stride = 6 };
   c.opt = (GazeDecoderOptions) { .attention = attention, .dropout = dropout,
-                                 .annotation_dropout = annotation_dropout, .lambda = 1.0f,
+                                 .annotation_dropout = annotation_dropout,
+                                 .annotation_dropout_by_channel = by_channel, .lambda = 1.0f,
                                  .smoothing = smoothing, .row_weight = row_weight,
                                  .rng = &c.rng };
   if (attention == GAZE_ATTENTION_HARD)
@@ -554,8 +588,9 @@ check_decoder_full (GazeAttention attention, float dropout, float annotation_dro
     {
       const GazeTensorInfo *t = &c.dec->tensors[k];
       g_autofree char *what = g_strdup_printf (
-          "decoder(%s, dropout %.1f, annotation dropout %.1f%s, ε %.1f).%s",
+          "decoder(%s, dropout %.1f, annotation dropout %.1f%s%s, ε %.1f).%s",
           attention == GAZE_ATTENTION_HARD ? "hard" : "soft", dropout, annotation_dropout,
+          by_channel ? " by channel" : "",
           row_weight ? ", weighted" : "", smoothing, t->name);
       check_gradient (what, decoder_loss, &c, c.dec->params + t->offset, grads + t->offset,
                       t->size);
@@ -570,7 +605,7 @@ static void
 check_decoder_cells (GazeAttention attention, float dropout, const float *row_weight,
                      float smoothing, const int *forced)
 {
-  check_decoder_full (attention, dropout, 0.0f, row_weight, smoothing, forced);
+  check_decoder_full (attention, dropout, 0.0f, FALSE, row_weight, smoothing, forced);
 }
 
 static void
@@ -610,7 +645,14 @@ test_decoder_soft_dropout (void)
 static void
 test_decoder_soft_annotation_dropout (void)
 {
-  check_decoder_full (GAZE_ATTENTION_SOFT, 0.5f, 0.4f, NULL, 0.0f, forced_all);
+  check_decoder_full (GAZE_ATTENTION_SOFT, 0.5f, 0.4f, FALSE, NULL, 0.0f, forced_all);
+}
+
+/* Whole channels dropped, alike at every cell. */
+static void
+test_decoder_soft_annotation_channels (void)
+{
+  check_decoder_full (GAZE_ATTENTION_SOFT, 0.5f, 0.4f, TRUE, NULL, 0.0f, forced_all);
 }
 
 /* Self-critical training's per-caption weights (rewards minus the baseline,
@@ -665,10 +707,12 @@ main (int argc, char **argv)
   g_test_add_func ("/layers/context-gate", test_context_gate);
   g_test_add_func ("/layers/softmax-xent", test_softmax_xent);
   g_test_add_func ("/layers/dropout", test_dropout);
+  g_test_add_func ("/layers/annotation-dropout-mask", test_annotation_dropout_mask);
   g_test_add_func ("/layers/doubly-stochastic", test_doubly_stochastic);
   g_test_add_func ("/decoder/soft", test_decoder_soft);
   g_test_add_func ("/decoder/soft-dropout", test_decoder_soft_dropout);
   g_test_add_func ("/decoder/soft-annotation-dropout", test_decoder_soft_annotation_dropout);
+  g_test_add_func ("/decoder/soft-annotation-channels", test_decoder_soft_annotation_channels);
   g_test_add_func ("/decoder/soft-smoothing", test_decoder_soft_smoothing);
   g_test_add_func ("/decoder/row-weights", test_decoder_row_weights);
   g_test_add_func ("/decoder/hard-pathwise", test_decoder_hard_pathwise);

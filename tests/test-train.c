@@ -261,23 +261,26 @@ stop_after_first_epoch (const GazeTrainStatus *status, gpointer user_data)
   return status->epoch < 2;
 }
 
-/* With dropout on the annotation vectors too, whose masks come from the
- * same generator, so the checkpoint must carry its state; or on
- * standardised grids, whose checkpoint holds the weights as trained. */
+/* With dropout on the annotation vectors too (of values, or of whole
+ * channels), whose masks come from the same generator, so the checkpoint
+ * must carry its state; or on standardised grids, whose checkpoint holds the
+ * weights as trained. */
 typedef struct {
   float annotation_dropout;
   gboolean normalise_grid;
+  gboolean by_channel;
 } ResumeCase;
 
 static void
 test_resume (Fixture *f, gconstpointer data)
 {
-  static const ResumeCase plain_case = { 0.0f, FALSE };
+  static const ResumeCase plain_case = { 0.0f, FALSE, FALSE };
   const ResumeCase *t = data != NULL ? data : &plain_case;
   const float annotation_dropout = t->annotation_dropout;
   GazeTrainConfig c;
   small_config (&c, 3);
   c.annotation_dropout = annotation_dropout;
+  c.annotation_dropout_by_channel = t->by_channel;
   c.normalise_grid = t->normalise_grid;
   g_autofree char *straight_path = g_build_filename (f->dir, "straight.gzm", NULL);
   g_assert_true (gaze_train (&c, f->train, f->dev, f->cache, straight_path, NULL, NULL, NULL,
@@ -290,12 +293,34 @@ test_resume (Fixture *f, gconstpointer data)
                   != NULL) == (annotation_dropout > 0.0f));
   g_assert_true ((strstr (gaze_model_get_meta (kept, "hyperparameters"), "grid=standardised_folded\n")
                   != NULL) == t->normalise_grid);
+  g_assert_true ((strstr (gaze_model_get_meta (kept, "hyperparameters"),
+                          "annotation_dropout_unit=channel\n") != NULL) == t->by_channel);
   if (annotation_dropout > 0.0f || t->normalise_grid)
     {
       /* The dropout, or the standardisation, changes what is learnt. */
       g_autofree float *plain = train_run (f, "plain.gzm", 3, FALSE, &n0);
       g_assert_cmpuint (n0, ==, n1);
       g_assert_true (memcmp (plain, straight, n1 * sizeof (float)) != 0);
+    }
+  if (t->by_channel)
+    {
+      /* Whole channels dropped lead elsewhere than values dropped alone. */
+      GazeTrainConfig v = c;
+      v.annotation_dropout_by_channel = FALSE;
+      g_autofree char *values_path = g_build_filename (f->dir, "values.gzm", NULL);
+      g_assert_true (gaze_train (&v, f->train, f->dev, f->cache, values_path, NULL, NULL, NULL,
+                                 NULL));
+      g_autofree char *values_ckpt = g_strconcat (values_path, ".ckpt", NULL);
+      g_autofree float *values = checkpoint_params (values_ckpt, &n0);
+      g_assert_cmpuint (n0, ==, n1);
+      g_assert_true (memcmp (values, straight, n1 * sizeof (float)) != 0);
+      /* Channel-wise dropout with nothing to drop is refused. */
+      v.annotation_dropout_by_channel = TRUE;
+      v.annotation_dropout = 0.0f;
+      g_autoptr (GError) refused = NULL;
+      g_assert_false (gaze_train (&v, f->train, f->dev, f->cache, values_path, NULL, NULL, NULL,
+                                  &refused));
+      g_assert_error (refused, GAZE_ERROR, GAZE_ERROR_INVALID);
     }
   /* A run killed during epoch 2 … */
   g_autofree char *out = g_build_filename (f->dir, "resumed.gzm", NULL);
@@ -330,20 +355,23 @@ typedef struct {
   float mix;       /* the mixed objective's weight */
   float retrieval; /* the self-retrieval reward's */
   float annotation_dropout; /* one mask a photo, for sampling and training */
+  gboolean by_channel;      /* the mask drops whole channels */
 } ScstCase;
 
-static const ScstCase scst_soft = { GAZE_ATTENTION_SOFT, 0.0f, 0.0f, 0.0f };
-static const ScstCase scst_hard = { GAZE_ATTENTION_HARD, 0.0f, 0.0f, 0.0f };
-static const ScstCase scst_mixed = { GAZE_ATTENTION_SOFT, 0.5f, 0.0f, 0.0f };
-static const ScstCase scst_hard_mixed = { GAZE_ATTENTION_HARD, 0.5f, 0.0f, 0.0f };
-static const ScstCase scst_retrieval = { GAZE_ATTENTION_SOFT, 0.5f, 0.3f, 0.0f };
-static const ScstCase scst_hard_retrieval = { GAZE_ATTENTION_HARD, 0.0f, 0.3f, 0.0f };
-static const ScstCase scst_annotation_dropout = { GAZE_ATTENTION_SOFT, 0.5f, 0.0f, 0.3f };
+static const ScstCase scst_soft = { GAZE_ATTENTION_SOFT, 0.0f, 0.0f, 0.0f, FALSE };
+static const ScstCase scst_hard = { GAZE_ATTENTION_HARD, 0.0f, 0.0f, 0.0f, FALSE };
+static const ScstCase scst_mixed = { GAZE_ATTENTION_SOFT, 0.5f, 0.0f, 0.0f, FALSE };
+static const ScstCase scst_hard_mixed = { GAZE_ATTENTION_HARD, 0.5f, 0.0f, 0.0f, FALSE };
+static const ScstCase scst_retrieval = { GAZE_ATTENTION_SOFT, 0.5f, 0.3f, 0.0f, FALSE };
+static const ScstCase scst_hard_retrieval = { GAZE_ATTENTION_HARD, 0.0f, 0.3f, 0.0f, FALSE };
+static const ScstCase scst_annotation_dropout = { GAZE_ATTENTION_SOFT, 0.5f, 0.0f, 0.3f, FALSE };
+static const ScstCase scst_annotation_channels = { GAZE_ATTENTION_SOFT, 0.5f, 0.0f, 0.3f, TRUE };
 
+/* The case's attention is the init model's. */
 static float *
-scst_run_retrieval (Fixture *f, const GazeModel *init, const char *name, int epochs, float mix,
-                    float retrieval, float annotation_dropout, gboolean resume,
-                    GazeTrainProgressFunc progress, GError **error, gsize *n)
+scst_run_case (Fixture *f, const GazeModel *init, const char *name, int epochs,
+               const ScstCase *t, gboolean resume, GazeTrainProgressFunc progress,
+               GError **error, gsize *n)
 {
   GazeTrainConfig c;
   small_config (&c, epochs);
@@ -351,9 +379,10 @@ scst_run_retrieval (Fixture *f, const GazeModel *init, const char *name, int epo
   c.attention = gaze_model_get_attention (init);
   c.scst = TRUE;
   c.scst_samples = 4;
-  c.scst_mix = mix;
-  c.scst_retrieval = retrieval;
-  c.annotation_dropout = annotation_dropout;
+  c.scst_mix = t->mix;
+  c.scst_retrieval = t->retrieval;
+  c.annotation_dropout = t->annotation_dropout;
+  c.annotation_dropout_by_channel = t->by_channel;
   c.lr = 1e-3f;
   c.resume = resume;
   g_autofree char *out = g_build_filename (f->dir, name, NULL);
@@ -367,7 +396,8 @@ static float *
 scst_run (Fixture *f, const GazeModel *init, const char *name, int epochs, float mix,
           gboolean resume, GazeTrainProgressFunc progress, GError **error, gsize *n)
 {
-  return scst_run_retrieval (f, init, name, epochs, mix, 0.0f, 0.0f, resume, progress, error, n);
+  const ScstCase t = { .mix = mix };
+  return scst_run_case (f, init, name, epochs, &t, resume, progress, error, n);
 }
 
 static void
@@ -385,17 +415,17 @@ test_scst_resume (Fixture *f, gconstpointer data)
   g_assert_cmpint (init->attention, ==, kind);
   g_assert_true ((strstr (gaze_model_get_meta (init, "hyperparameters"), "label_smoothing=0.1\n")
                   != NULL) == (smoothing > 0.0f));
-  g_autofree float *straight = scst_run_retrieval (f, init, "scst.gzm", 3, mix, retrieval, drop,
-                                                   FALSE, NULL, &error, &n1);
+  g_autofree float *straight = scst_run_case (f, init, "scst.gzm", 3, t, FALSE, NULL, &error,
+                                              &n1);
   g_assert_no_error (error);
   g_assert_cmpuint (n1, ==, n0);
   g_assert_true (memcmp (straight, base, n0 * sizeof (float)) != 0);
-  g_assert_null (scst_run_retrieval (f, init, "scst-killed.gzm", 3, mix, retrieval, drop, FALSE,
-                                     stop_after_first_epoch, &error, &n2));
+  g_assert_null (scst_run_case (f, init, "scst-killed.gzm", 3, t, FALSE, stop_after_first_epoch,
+                                &error, &n2));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
-  g_autofree float *resumed = scst_run_retrieval (f, init, "scst-killed.gzm", 3, mix, retrieval,
-                                                  drop, TRUE, NULL, &error, &n2);
+  g_autofree float *resumed = scst_run_case (f, init, "scst-killed.gzm", 3, t, TRUE, NULL, &error,
+                                             &n2);
   g_assert_no_error (error);
   g_assert_cmpmem (straight, n1 * sizeof (float), resumed, n2 * sizeof (float));
   /* The model records what it was fine-tuned from and how. */
@@ -416,6 +446,18 @@ test_scst_resume (Fixture *f, gconstpointer data)
       g_autofree float *plain = scst_run (f, init, "plain.gzm", 3, mix, FALSE, NULL, &error, &n2);
       g_assert_no_error (error);
       g_assert_true (memcmp (plain, straight, n1 * sizeof (float)) != 0);
+      g_assert_true ((strstr (gaze_model_get_meta (tuned, "hyperparameters"),
+                              "annotation_dropout_unit=channel\n") != NULL) == t->by_channel);
+      if (t->by_channel)
+        {
+          /* And elsewhere than masks of values drawn alone. */
+          ScstCase values = *t;
+          values.by_channel = FALSE;
+          g_autofree float *v = scst_run_case (f, init, "values.gzm", 3, &values, FALSE, NULL,
+                                               &error, &n2);
+          g_assert_no_error (error);
+          g_assert_true (memcmp (v, straight, n1 * sizeof (float)) != 0);
+        }
     }
   else if (retrieval > 0.0f)
     {
@@ -912,10 +954,14 @@ main (int argc, char **argv)
   g_test_add_func ("/train/overfit-hard", test_overfit_hard);
   g_test_add ("/train/deterministic", Fixture, NULL, fixture_setup, test_deterministic,
               fixture_teardown);
-  static const ResumeCase annotation_dropout = { 0.3f, FALSE }, normalised = { 0.0f, TRUE };
+  static const ResumeCase annotation_dropout = { 0.3f, FALSE, FALSE };
+  static const ResumeCase annotation_channels = { 0.3f, FALSE, TRUE };
+  static const ResumeCase normalised = { 0.0f, TRUE, FALSE };
   g_test_add ("/train/resume", Fixture, NULL, fixture_setup, test_resume, fixture_teardown);
   g_test_add ("/train/resume-annotation-dropout", Fixture, &annotation_dropout, fixture_setup,
               test_resume, fixture_teardown);
+  g_test_add ("/train/resume-annotation-dropout-channels", Fixture, &annotation_channels,
+              fixture_setup, test_resume, fixture_teardown);
   g_test_add ("/train/resume-normalised-grid", Fixture, &normalised, fixture_setup, test_resume,
               fixture_teardown);
   g_test_add ("/train/scst-resume", Fixture, &scst_soft, fixture_setup, test_scst_resume,
@@ -931,6 +977,8 @@ main (int argc, char **argv)
   g_test_add ("/train/scst-resume-hard-retrieval", Fixture, &scst_hard_retrieval, fixture_setup,
               test_scst_resume, fixture_teardown);
   g_test_add ("/train/scst-resume-annotation-dropout", Fixture, &scst_annotation_dropout,
+              fixture_setup, test_scst_resume, fixture_teardown);
+  g_test_add ("/train/scst-resume-annotation-channels", Fixture, &scst_annotation_channels,
               fixture_setup, test_scst_resume, fixture_teardown);
   g_test_add ("/train/soft-to-hard", Fixture, NULL, fixture_setup, test_soft_to_hard,
               fixture_teardown);
