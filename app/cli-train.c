@@ -91,6 +91,7 @@ gaze_cli_train (int argc, char **argv)
   g_autofree char *baseline = NULL;
   double lr = config.lr, lr_decay = config.lr_decay, dropout = config.dropout;
   double smoothing = config.label_smoothing, mix = config.scst_mix;
+  double scheduled = config.scheduled_sampling;
   double annotation_dropout = config.annotation_dropout;
   double retrieval = config.scst_retrieval;
   double lambda = config.lambda, entropy = config.entropy_weight, clip = config.clip;
@@ -124,6 +125,9 @@ gaze_cli_train (int argc, char **argv)
       "Annotation dropout drops whole channels, alike at every cell of a photo", NULL },
     { "label-smoothing", 0, 0, G_OPTION_ARG_DOUBLE, &smoothing,
       "Label smoothing of the word targets, 0 for none (0)", "EPS" },
+    { "scheduled-sampling", 0, 0, G_OPTION_ARG_DOUBLE, &scheduled,
+      "Feed in the model's own word instead of the reference's with probability P, rising "
+      "from 0 in the first epoch to P in the fifth (0)", "P" },
     { "lambda", 0, 0, G_OPTION_ARG_DOUBLE, &lambda,
       "Weight of the doubly stochastic attention penalty (1)", "X" },
     { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip, "Gradient norm limit, 0 for none (5)", "X" },
@@ -186,11 +190,14 @@ gaze_cli_train (int argc, char **argv)
       || config.eval_beam > 20 || seed < 0 || !(lr_decay > 0.0 && lr_decay <= 1.0)
       || !(dropout >= 0.0 && dropout < 1.0)
       || !(annotation_dropout >= 0.0 && annotation_dropout < 1.0)
-      || !(smoothing >= 0.0 && smoothing < 1.0)
+      || !(smoothing >= 0.0 && smoothing < 1.0) || !(scheduled >= 0.0 && scheduled <= 1.0)
       || !(mix >= 0.0 && mix <= 100.0) || !(retrieval >= 0.0 && retrieval <= 100.0)
       || !(lambda >= 0.0 && lambda <= 100.0)
       || !(clip >= 0.0) || !(entropy >= 0.0 && entropy <= 10.0))
     return gaze_cli_fail ("train: an option is out of range (see gaze-cli train --help)");
+  if (scst && scheduled > 0.0)
+    return gaze_cli_fail ("train: --scheduled-sampling is for maximum-likelihood training, not "
+                          "--scst");
   if (annotation_channels && annotation_dropout == 0.0)
     return gaze_cli_fail ("train: --annotation-dropout-channels needs --annotation-dropout P");
   config.lr = (float) lr;
@@ -199,6 +206,7 @@ gaze_cli_train (int argc, char **argv)
   config.annotation_dropout = (float) annotation_dropout;
   config.annotation_dropout_by_channel = annotation_channels;
   config.label_smoothing = (float) smoothing;
+  config.scheduled_sampling = (float) scheduled;
   config.scst_mix = (float) mix;
   config.scst_retrieval = (float) retrieval;
   config.lambda = (float) lambda;

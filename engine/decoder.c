@@ -1,6 +1,7 @@
 /* decoder.c — the Show, Attend and Tell decoder (see decoder.h). */
 #include "decoder.h"
 #include "parallel.h"
+#include "vocab.h"
 
 
 /* ── Parameters ────────────────────────────────────────────────────────────── */
@@ -354,6 +355,40 @@ _gaze_decoder_work_log_py (const GazeDecoderWork *work, int r)
   return work->log_py[r];
 }
 
+float
+_gaze_scheduled_sampling_prob (float P, int epoch)
+{
+  return P * (float) MIN (epoch, 4) / 4.0f;
+}
+
+void
+_gaze_decoder_work_sample_inputs (const GazeDecoder *dec, const GazeDecoderWork *w,
+                                  const GazeDecoderBatch *batch, float p, GazeRng *rng,
+                                  int *inputs)
+{
+  const int V = dec->sizes.vocab, stride = batch->stride;
+  memcpy (inputs, batch->tokens, sizeof (int) * (gsize) batch->n * stride);
+  for (int t = 1; t < w->T; t++)
+    for (int r = 0; r < w->nt[t]; r++)
+      {
+        if (!(_gaze_rng_uniform (rng) < p))
+          continue;
+        /* The distribution that step t − 1 gave the word now fed in at t. */
+        const float *q = w->probs + (gsize) (w->off[t - 1] + r) * V;
+        const float u = _gaze_rng_uniform (rng);
+        float cum = 0.0f;
+        int word = V - 1;
+        for (int k = 0; k < V; k++)
+          if ((cum += q[k]) > u)
+            {
+              word = k;
+              break;
+            }
+        if (word >= GAZE_VOCAB_N_SPECIAL)
+          inputs[(gsize) r * stride + t] = word;
+      }
+}
+
 double
 _gaze_decoder_work_log_ps (const GazeDecoderWork *work, int r)
 {
@@ -399,6 +434,7 @@ _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDec
   memcpy (w->img, batch->img, sizeof (int) * n);
 
   /* Packing: n_t captions run at step t; step t starts at token off[t]. */
+  const int *inputs = batch->inputs != NULL ? batch->inputs : batch->tokens;
   w->off[0] = 0;
   for (int t = 0; t < T; t++)
     {
@@ -409,7 +445,7 @@ _gaze_decoder_forward (const GazeDecoder *dec, GazeDecoderWork *w, const GazeDec
       w->off[t + 1] = w->off[t] + m;
       for (int r = 0; r < m; r++)
         {
-          w->in_ids[w->off[t] + r] = batch->tokens[(gsize) r * batch->stride + t];
+          w->in_ids[w->off[t] + r] = inputs[(gsize) r * batch->stride + t];
           w->tgt[w->off[t] + r] = batch->tokens[(gsize) r * batch->stride + t + 1];
         }
     }

@@ -364,6 +364,11 @@ typedef struct {
    * its cells, rather than each value alone (FALSE). */
   gboolean annotation_dropout_by_channel;
   float label_smoothing; /* ε of the maximum-likelihood word targets (0) */
+  /* Scheduled sampling (Bengio et al. 2015) in maximum-likelihood training:
+   * the probability P that a word fed in is the model's own, drawn from a
+   * teacher-forced pass of the batch, rising from 0 over the first epochs
+   * (0: every input is the reference's word). */
+  float scheduled_sampling;
   /* Standardise each of the grid's channels, (x − μ_c) / σ_c with μ and σ
    * over the training photos' cells, before the squeeze (FALSE).  The model
    * written holds it folded into the squeeze's weights and runs on raw

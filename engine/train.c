@@ -284,6 +284,13 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
       g_ascii_formatd (eps, sizeof eps, "%g", c->label_smoothing);
       g_snprintf (smoothing, sizeof smoothing, "label_smoothing=%s\n", eps);
     }
+  char scheduled[G_ASCII_DTOSTR_BUF_SIZE + 24] = "";
+  if (c->scheduled_sampling > 0.0f)
+    {
+      char p[G_ASCII_DTOSTR_BUF_SIZE];
+      g_ascii_formatd (p, sizeof p, "%g", c->scheduled_sampling);
+      g_snprintf (scheduled, sizeof scheduled, "scheduled_sampling=%s\n", p);
+    }
   char annotation[G_ASCII_DTOSTR_BUF_SIZE + 56] = "";
   if (c->annotation_dropout > 0.0f)
     {
@@ -295,7 +302,7 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
   return g_strdup_printf ("channels=%d\nsqueeze=%d\nembed=%d\nhidden=%d\nattn=%d\ncells=%d\n"
                           "vocab=%d\nmin_count=%d\nmax_words=%d\nbatch=%d\nlr=%s\nlr_decay=%s\n"
                           "clip=%s\ndropout=%s\nlambda=%s\nseed=%" G_GUINT64_FORMAT "\n"
-                          "patience=%d\neval_beam=%d\n%s%s%s%s%s%s%s%s%s%s%s",
+                          "patience=%d\neval_beam=%d\n%s%s%s%s%s%s%s%s%s%s%s%s",
                           s->channels, s->squeeze, s->embed, s->hidden, s->attn, s->cells,
                           s->vocab, c->min_count, c->max_words, c->batch_size, lr, decay, clip,
                           dropout, lambda, c->seed, c->patience, c->eval_beam,
@@ -305,7 +312,8 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
                           c->attention == GAZE_ATTENTION_HARD ? expected : "",
                           c->attention == GAZE_ATTENTION_HARD ? "\nreinforce_weight=" : "",
                           c->attention == GAZE_ATTENTION_HARD ? reinforce : "",
-                          c->attention == GAZE_ATTENTION_HARD ? "\n" : "", smoothing, annotation,
+                          c->attention == GAZE_ATTENTION_HARD ? "\n" : "", smoothing, scheduled,
+                          annotation,
                           c->mirrored != NULL ? "augment=mirror\n" : "",
                           c->normalise_grid ? "grid=standardised_folded\n" : "");
 }
@@ -378,6 +386,7 @@ typedef struct {
   /* Dropout on the annotations: [images, L, D] masks, one a photo of the
    * batch, in samples order and in batch order. */
   float *sample_amask, *batch_amask;
+  int *ss_inputs; /* scheduled sampling: [batch, stride] the words fed in */
   /* Standardised grids (GazeTrainConfig.normalise_grid): the statistics, the
    * training photos' grids and their mirror images standardised (set's
    * pointers lead into them), and the squeeze's own weights while a folded
@@ -406,6 +415,7 @@ trainer_clear (Trainer *tr)
   g_free (tr->sample_cells), g_free (tr->forced_cells);
   g_free (tr->ref_first), g_free (tr->refs);
   g_free (tr->sample_amask), g_free (tr->batch_amask);
+  g_free (tr->ss_inputs);
   _gaze_grid_norm_clear (&tr->norm);
   g_free (tr->norm_grids), g_free (tr->norm_mirrored);
   g_free (tr->unfolded_w), g_free (tr->unfolded_b);
@@ -496,6 +506,8 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
       || c->dropout < 0.0f || c->dropout >= 1.0f
       || !(c->annotation_dropout >= 0.0f && c->annotation_dropout < 1.0f)
       || (c->annotation_dropout_by_channel && c->annotation_dropout == 0.0f)
+      || !(c->scheduled_sampling >= 0.0f && c->scheduled_sampling <= 1.0f)
+      || (c->scst && c->scheduled_sampling > 0.0f)
       || c->eval_beam < 1 || c->n_threads < 1
       || !(c->label_smoothing >= 0.0f && c->label_smoothing < 1.0f)
       || (c->scst && (c->scst_samples < 1 || c->init == NULL))
@@ -616,6 +628,8 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   for (int i = 0; i < MAX (tr->set.n_images, B); i++)
     tr->bb.slot[i] = -1;
   tr->bb.features = g_new (float, (gsize) B * tr->cells * tr->channels);
+  if (c->scheduled_sampling > 0.0f)
+    tr->ss_inputs = g_new (int, (gsize) B * stride);
   tr->order = g_new (int, MAX (tr->set.n, tr->set.n_images));
   tr->grads = g_new (float, tr->dec->n_params);
   tr->work = _gaze_decoder_work_new (c->n_threads);
@@ -720,6 +734,7 @@ trainer_epoch_xe (Trainer *tr, int epoch, GazeTrainStatus *status, GazeTrainProg
 {
   const int B = tr->c->batch_size, n = tr->set.n;
   const float lr = _gaze_decayed_lr (tr->c->lr, tr->c->lr_decay, epoch);
+  const float own_words = _gaze_scheduled_sampling_prob (tr->c->scheduled_sampling, epoch);
   const gint64 t0 = g_get_monotonic_time ();
   train_set_toss_mirror_coins (&tr->set, tr->c->seed, epoch);
   shuffle (&tr->rng, tr->order, n);
@@ -731,6 +746,14 @@ trainer_epoch_xe (Trainer *tr, int epoch, GazeTrainStatus *status, GazeTrainProg
       const int start = (int) (b * B), m = MIN (B, n - start);
       GazeDecoderBatch batch;
       batch_make (&batch, &tr->bb, &tr->set, tr->order + start, m, tr->cells, tr->channels);
+      if (own_words > 0.0f)
+        {
+          /* Some inputs become the words a teacher-forced pass would have fed itself. */
+          _gaze_decoder_forward (tr->dec, tr->work, &batch, &tr->opt);
+          _gaze_decoder_work_sample_inputs (tr->dec, tr->work, &batch, own_words, &tr->rng,
+                                            tr->ss_inputs);
+          batch.inputs = tr->ss_inputs;
+        }
       double loss;
       if (!trainer_step (tr, &batch, lr, epoch, &loss, error))
         return FALSE;

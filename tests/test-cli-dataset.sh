@@ -106,6 +106,10 @@ expect_error "label smoothing 1" "an option is out of range" \
   --dataset "$datasets/karpathy.json" --label-smoothing 1
 expect_error "annotation dropout 1" "an option is out of range" \
   --dataset "$datasets/karpathy.json" --annotation-dropout 1
+expect_error "scheduled sampling with scst" "--scheduled-sampling is for maximum-likelihood training, not --scst" \
+  --dataset "$datasets/karpathy.json" --init "$tmp/k.gzm" --scst --scheduled-sampling 0.2
+expect_error "scheduled sampling above 1" "an option is out of range" \
+  --dataset "$datasets/karpathy.json" --scheduled-sampling 1.5
 expect_error "channels without dropout" "--annotation-dropout-channels needs --annotation-dropout P" \
   --dataset "$datasets/karpathy.json" --annotation-dropout-channels
 

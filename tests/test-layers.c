@@ -534,91 +534,114 @@ static const int forced_but_last[3 * 6] = {
   0, 3, 1, 2, 0, 0, 2, 2, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1,
 };
 
+/* What a decoder gradient check runs: the kind of attention and every
+ * option the training pass takes. */
+typedef struct {
+  GazeAttention attention;
+  float dropout, annotation_dropout, smoothing;
+  gboolean by_channel;
+  const float *row_weight;
+  const int *forced; /* hard attention's cells */
+  const int *inputs; /* the words fed in instead of the tokens (scheduled sampling) */
+} DecoderCheck;
+
+/* Three captions of two images, sorted longest first. */
+static const int check_tokens[3 * 6] = {
+  1, 4, 5, 6, 2, 0, /* <start> w w w <end> */
+  1, 6, 4, 2, 0, 0,
+  1, 5, 2, 0, 0, 0,
+};
+static const int check_lengths[3] = { 4, 3, 2 }, check_img[3] = { 1, 0, 1 };
+
+/* A small decoder with larger weights than the initialisation, so that every
+ * path matters, and the batch above; features: its two grids. */
 static void
-check_decoder_full (GazeAttention attention, float dropout, float annotation_dropout,
-                    gboolean by_channel, const float *row_weight, float smoothing,
-                    const int *forced)
+decoder_case_init (DecoderCase *c, float **features)
 {
   GazeDecoderSizes sizes = {
     .vocab = 7, .channels = 6, .squeeze = 5, .embed = 4, .hidden = 3, .attn = 4, .cells = 4,
   };
-  DecoderCase c = { 0 };
-  c.dec = _gaze_decoder_new (&sizes);
-  _gaze_rng_seed (&c.rng0, 42);
-  _gaze_decoder_init_params (c.dec, &c.rng0);
-  /* Larger weights than the initialisation, so that every path matters. */
-  for (gsize i = 0; i < c.dec->n_params; i++)
-    c.dec->params[i] += 0.3f * (2.0f * _gaze_rng_uniform (&rng) - 1.0f);
-  c.work = _gaze_decoder_work_new (1);
-  /* Three captions of two images, sorted longest first. */
-  static const int tokens[3 * 6] = {
-    1, 4, 5, 6, 2, 0, /* <start> w w w <end> */
-    1, 6, 4, 2, 0, 0,
-    1, 5, 2, 0, 0, 0,
-  };
-  static const int lengths[3] = { 4, 3, 2 }, img[3] = { 1, 0, 1 };
-  float *features = random_array (2 * sizes.cells * sizes.channels, 2.0f);
-  c.batch = (GazeDecoderBatch) { .n = 3, .n_images = 2, .features = features, .img = img,
-                                 .lengths = lengths, .tokens = tokens, .stride = 6 };
-  c.opt = (GazeDecoderOptions) { .attention = attention, .dropout = dropout,
-                                 .annotation_dropout = annotation_dropout,
-                                 .annotation_dropout_by_channel = by_channel, .lambda = 1.0f,
-                                 .smoothing = smoothing, .row_weight = row_weight,
+  *c = (DecoderCase) { 0 };
+  c->dec = _gaze_decoder_new (&sizes);
+  _gaze_rng_seed (&c->rng0, 42);
+  _gaze_decoder_init_params (c->dec, &c->rng0);
+  for (gsize i = 0; i < c->dec->n_params; i++)
+    c->dec->params[i] += 0.3f * (2.0f * _gaze_rng_uniform (&rng) - 1.0f);
+  c->work = _gaze_decoder_work_new (1);
+  *features = random_array (2 * sizes.cells * sizes.channels, 2.0f);
+  c->batch = (GazeDecoderBatch) { .n = 3, .n_images = 2, .features = *features,
+                                  .img = check_img, .lengths = check_lengths,
+                                  .tokens = check_tokens, .stride = 6 };
+}
+
+static void
+decoder_case_clear (DecoderCase *c, float *features)
+{
+  g_free (features);
+  _gaze_decoder_work_free (c->work);
+  _gaze_decoder_free (c->dec);
+}
+
+static void
+check_decoder_with (const DecoderCheck *k)
+{
+  DecoderCase c;
+  float *features;
+  decoder_case_init (&c, &features);
+  c.batch.inputs = k->inputs;
+  c.opt = (GazeDecoderOptions) { .attention = k->attention, .dropout = k->dropout,
+                                 .annotation_dropout = k->annotation_dropout,
+                                 .annotation_dropout_by_channel = k->by_channel, .lambda = 1.0f,
+                                 .smoothing = k->smoothing, .row_weight = k->row_weight,
                                  .rng = &c.rng };
-  if (attention == GAZE_ATTENTION_HARD)
+  if (k->attention == GAZE_ATTENTION_HARD)
     /* Fixed locations and no score-function term (λ_r = 0): the pathwise
      * gradient of −log p(y|s,a) for the given s, plus the penalty, must be
      * exact.  A row that draws its cells draws the same ones at every
      * evaluation (the generator is reset), so the same holds for it. */
-    c.opt.forced = forced;
+    c.opt.forced = k->forced != NULL ? k->forced : forced_all;
 
   double loss = decoder_loss (&c);
-  g_assert_true (isfinite (loss) && (row_weight != NULL || loss > 0.0));
-  if (annotation_dropout > 0.0f)
+  g_assert_true (isfinite (loss) && (k->row_weight != NULL || loss > 0.0));
+  if (k->annotation_dropout > 0.0f)
     {
       /* The mask must reach the loss (the next forward restores it). */
       c.opt.annotation_dropout = 0.0f;
       g_assert_cmpfloat (fabs (decoder_loss (&c) - loss), >, 1e-4);
-      c.opt.annotation_dropout = annotation_dropout;
+      c.opt.annotation_dropout = k->annotation_dropout;
+      loss = decoder_loss (&c);
+    }
+  if (k->inputs != NULL)
+    {
+      /* So must the inputs. */
+      c.batch.inputs = NULL;
+      g_assert_cmpfloat (fabs (decoder_loss (&c) - loss), >, 1e-4);
+      c.batch.inputs = k->inputs;
       loss = decoder_loss (&c);
     }
   float *grads = g_new0 (float, c.dec->n_params);
   _gaze_decoder_backward (c.dec, c.work, &c.opt, grads);
-  for (int k = 0; k < GAZE_N_PARAMS; k++)
+  for (int t_k = 0; t_k < GAZE_N_PARAMS; t_k++)
     {
-      const GazeTensorInfo *t = &c.dec->tensors[k];
+      const GazeTensorInfo *t = &c.dec->tensors[t_k];
       g_autofree char *what = g_strdup_printf (
-          "decoder(%s, dropout %.1f, annotation dropout %.1f%s%s, ε %.1f).%s",
-          attention == GAZE_ATTENTION_HARD ? "hard" : "soft", dropout, annotation_dropout,
-          by_channel ? " by channel" : "",
-          row_weight ? ", weighted" : "", smoothing, t->name);
+          "decoder(%s, dropout %.1f, annotation dropout %.1f%s%s%s, ε %.1f).%s",
+          k->attention == GAZE_ATTENTION_HARD ? "hard" : "soft", k->dropout,
+          k->annotation_dropout, k->by_channel ? " by channel" : "",
+          k->row_weight ? ", weighted" : "", k->inputs ? ", own inputs" : "", k->smoothing,
+          t->name);
       check_gradient (what, decoder_loss, &c, c.dec->params + t->offset, grads + t->offset,
                       t->size);
     }
   g_free (grads);
-  g_free (features);
-  _gaze_decoder_work_free (c.work);
-  _gaze_decoder_free (c.dec);
-}
-
-static void
-check_decoder_cells (GazeAttention attention, float dropout, const float *row_weight,
-                     float smoothing, const int *forced)
-{
-  check_decoder_full (attention, dropout, 0.0f, FALSE, row_weight, smoothing, forced);
-}
-
-static void
-check_decoder_smoothed (GazeAttention attention, float dropout, const float *row_weight,
-                        float smoothing)
-{
-  check_decoder_cells (attention, dropout, row_weight, smoothing, forced_all);
+  decoder_case_clear (&c, features);
 }
 
 static void
 check_decoder (GazeAttention attention, float dropout, const float *row_weight)
 {
-  check_decoder_smoothed (attention, dropout, row_weight, 0.0f);
+  check_decoder_with (&(DecoderCheck) { .attention = attention, .dropout = dropout,
+                                        .row_weight = row_weight });
 }
 
 static void
@@ -631,7 +654,7 @@ test_decoder_soft (void)
 static void
 test_decoder_soft_smoothing (void)
 {
-  check_decoder_smoothed (GAZE_ATTENTION_SOFT, 0.0f, NULL, 0.1f);
+  check_decoder_with (&(DecoderCheck) { .attention = GAZE_ATTENTION_SOFT, .smoothing = 0.1f });
 }
 
 static void
@@ -645,14 +668,71 @@ test_decoder_soft_dropout (void)
 static void
 test_decoder_soft_annotation_dropout (void)
 {
-  check_decoder_full (GAZE_ATTENTION_SOFT, 0.5f, 0.4f, FALSE, NULL, 0.0f, forced_all);
+  check_decoder_with (&(DecoderCheck) { .attention = GAZE_ATTENTION_SOFT, .dropout = 0.5f,
+                                        .annotation_dropout = 0.4f });
 }
 
 /* Whole channels dropped, alike at every cell. */
 static void
 test_decoder_soft_annotation_channels (void)
 {
-  check_decoder_full (GAZE_ATTENTION_SOFT, 0.5f, 0.4f, TRUE, NULL, 0.0f, forced_all);
+  check_decoder_with (&(DecoderCheck) { .attention = GAZE_ATTENTION_SOFT, .dropout = 0.5f,
+                                        .annotation_dropout = 0.4f, .by_channel = TRUE });
+}
+
+/* Scheduled sampling: other words fed in at some steps, the targets the
+ * same; the embedding's gradient goes to the words fed in. */
+static void
+test_decoder_soft_inputs (void)
+{
+  static const int inputs[3 * 6] = {
+    1, 6, 5, 4, 2, 0, /* two of the words fed in differ */
+    1, 6, 5, 2, 0, 0,
+    1, 5, 2, 0, 0, 0,
+  };
+  check_decoder_with (&(DecoderCheck) { .attention = GAZE_ATTENTION_SOFT, .dropout = 0.5f,
+                                        .inputs = inputs });
+}
+
+/* The words fed in are drawn from the forward's p(y_{t−1}): with the output
+ * bias all on word 5, every word input becomes 5 at P = 1, none changes at
+ * P = 0, about half at P = 1/2; <start> and whatever lies past a caption's
+ * end stay as they were. */
+static void
+test_decoder_sample_inputs (void)
+{
+  DecoderCase c;
+  float *features;
+  decoder_case_init (&c, &features);
+  const GazeTensorInfo *bias = &c.dec->tensors[GAZE_P_OUT_B];
+  for (gsize i = 0; i < bias->size; i++)
+    c.dec->params[bias->offset + i] = i == 5 ? 60.0f : 0.0f;
+  c.opt = (GazeDecoderOptions) { .attention = GAZE_ATTENTION_SOFT };
+  decoder_loss (&c);
+  int inputs[3 * 6];
+  _gaze_decoder_work_sample_inputs (c.dec, c.work, &c.batch, 1.0f, &rng, inputs);
+  for (int r = 0; r < 3; r++)
+    for (int t = 0; t < 6; t++)
+      g_assert_cmpint (inputs[r * 6 + t], ==,
+                       t >= 1 && t < check_lengths[r] ? 5 : check_tokens[r * 6 + t]);
+  _gaze_decoder_work_sample_inputs (c.dec, c.work, &c.batch, 0.0f, &rng, inputs);
+  g_assert_cmpmem (inputs, sizeof inputs, check_tokens, sizeof check_tokens);
+  /* Word inputs 3 + 2 + 1 a batch, 2 of them 5 already: over 200 batches the
+   * 4 others show Binomial(800, 1/2) replacements, 5 deviations ±71. */
+  int replaced = 0;
+  for (int b = 0; b < 200; b++)
+    {
+      _gaze_decoder_work_sample_inputs (c.dec, c.work, &c.batch, 0.5f, &rng, inputs);
+      for (int i = 0; i < 3 * 6; i++)
+        replaced += inputs[i] != check_tokens[i];
+    }
+  g_assert_cmpint (abs (replaced - 400), <, 71);
+  /* The probability rises from 0 to P over four epochs. */
+  g_assert_cmpfloat (_gaze_scheduled_sampling_prob (0.4f, 0), ==, 0.0f);
+  g_assert_cmpfloat_with_epsilon (_gaze_scheduled_sampling_prob (0.4f, 2), 0.2f, 1e-7);
+  g_assert_cmpfloat (_gaze_scheduled_sampling_prob (0.4f, 4), ==, 0.4f);
+  g_assert_cmpfloat (_gaze_scheduled_sampling_prob (0.4f, 9), ==, 0.4f);
+  decoder_case_clear (&c, features);
 }
 
 /* Self-critical training's per-caption weights (rewards minus the baseline,
@@ -689,7 +769,8 @@ static void
 test_decoder_hard_mixed (void)
 {
   static const float weights[3] = { 0.7f, -1.3f, 0.4f };
-  check_decoder_cells (GAZE_ATTENTION_HARD, 0.0f, weights, 0.0f, forced_but_last);
+  check_decoder_with (&(DecoderCheck) { .attention = GAZE_ATTENTION_HARD, .row_weight = weights,
+                                        .forced = forced_but_last });
 }
 
 int
@@ -718,5 +799,9 @@ main (int argc, char **argv)
   g_test_add_func ("/decoder/hard-pathwise", test_decoder_hard_pathwise);
   g_test_add_func ("/decoder/hard-row-weights", test_decoder_hard_row_weights);
   g_test_add_func ("/decoder/hard-mixed", test_decoder_hard_mixed);
+  /* Last, so that the draws of the global generator the checks above were
+   * tuned on stay as they were. */
+  g_test_add_func ("/decoder/soft-inputs", test_decoder_soft_inputs);
+  g_test_add_func ("/decoder/sample-inputs", test_decoder_sample_inputs);
   return g_test_run ();
 }

@@ -262,25 +262,27 @@ stop_after_first_epoch (const GazeTrainStatus *status, gpointer user_data)
 }
 
 /* With dropout on the annotation vectors too (of values, or of whole
- * channels), whose masks come from the same generator, so the checkpoint
- * must carry its state; or on standardised grids, whose checkpoint holds the
- * weights as trained. */
+ * channels), or scheduled sampling, whose masks and words come from the same
+ * generator, so the checkpoint must carry its state; or on standardised
+ * grids, whose checkpoint holds the weights as trained. */
 typedef struct {
   float annotation_dropout;
   gboolean normalise_grid;
   gboolean by_channel;
+  float scheduled_sampling;
 } ResumeCase;
 
 static void
 test_resume (Fixture *f, gconstpointer data)
 {
-  static const ResumeCase plain_case = { 0.0f, FALSE, FALSE };
+  static const ResumeCase plain_case = { 0.0f, FALSE, FALSE, 0.0f };
   const ResumeCase *t = data != NULL ? data : &plain_case;
   const float annotation_dropout = t->annotation_dropout;
   GazeTrainConfig c;
   small_config (&c, 3);
   c.annotation_dropout = annotation_dropout;
   c.annotation_dropout_by_channel = t->by_channel;
+  c.scheduled_sampling = t->scheduled_sampling;
   c.normalise_grid = t->normalise_grid;
   g_autofree char *straight_path = g_build_filename (f->dir, "straight.gzm", NULL);
   g_assert_true (gaze_train (&c, f->train, f->dev, f->cache, straight_path, NULL, NULL, NULL,
@@ -295,9 +297,11 @@ test_resume (Fixture *f, gconstpointer data)
                   != NULL) == t->normalise_grid);
   g_assert_true ((strstr (gaze_model_get_meta (kept, "hyperparameters"),
                           "annotation_dropout_unit=channel\n") != NULL) == t->by_channel);
-  if (annotation_dropout > 0.0f || t->normalise_grid)
+  g_assert_true ((strstr (gaze_model_get_meta (kept, "hyperparameters"), "scheduled_sampling=0.5\n")
+                  != NULL) == (t->scheduled_sampling > 0.0f));
+  if (annotation_dropout > 0.0f || t->normalise_grid || t->scheduled_sampling > 0.0f)
     {
-      /* The dropout, or the standardisation, changes what is learnt. */
+      /* The dropout, the standardisation or the model's own words change what is learnt. */
       g_autofree float *plain = train_run (f, "plain.gzm", 3, FALSE, &n0);
       g_assert_cmpuint (n0, ==, n1);
       g_assert_true (memcmp (plain, straight, n1 * sizeof (float)) != 0);
@@ -954,14 +958,17 @@ main (int argc, char **argv)
   g_test_add_func ("/train/overfit-hard", test_overfit_hard);
   g_test_add ("/train/deterministic", Fixture, NULL, fixture_setup, test_deterministic,
               fixture_teardown);
-  static const ResumeCase annotation_dropout = { 0.3f, FALSE, FALSE };
-  static const ResumeCase annotation_channels = { 0.3f, FALSE, TRUE };
-  static const ResumeCase normalised = { 0.0f, TRUE, FALSE };
+  static const ResumeCase annotation_dropout = { 0.3f, FALSE, FALSE, 0.0f };
+  static const ResumeCase annotation_channels = { 0.3f, FALSE, TRUE, 0.0f };
+  static const ResumeCase normalised = { 0.0f, TRUE, FALSE, 0.0f };
+  static const ResumeCase scheduled = { 0.0f, FALSE, FALSE, 0.5f };
   g_test_add ("/train/resume", Fixture, NULL, fixture_setup, test_resume, fixture_teardown);
   g_test_add ("/train/resume-annotation-dropout", Fixture, &annotation_dropout, fixture_setup,
               test_resume, fixture_teardown);
   g_test_add ("/train/resume-annotation-dropout-channels", Fixture, &annotation_channels,
               fixture_setup, test_resume, fixture_teardown);
+  g_test_add ("/train/resume-scheduled-sampling", Fixture, &scheduled, fixture_setup, test_resume,
+              fixture_teardown);
   g_test_add ("/train/resume-normalised-grid", Fixture, &normalised, fixture_setup, test_resume,
               fixture_teardown);
   g_test_add ("/train/scst-resume", Fixture, &scst_soft, fixture_setup, test_scst_resume,
