@@ -163,16 +163,16 @@ void _gaze_decoder_backward (const GazeDecoder *dec, GazeDecoderWork *work,
 int _gaze_decoder_work_n_tokens (const GazeDecoderWork *work);
 double _gaze_decoder_work_log_py (const GazeDecoderWork *work, int r);
 double _gaze_decoder_work_log_ps (const GazeDecoderWork *work, int r);
+/* Scheduled sampling's probability p in epoch epoch (from 0) of a run asking for P: rising
+ * linearly from 0 in the first epoch to P in the fifth and after, so that
+ * the model's words are fed in once they are worth feeding. */
+float _gaze_scheduled_sampling_prob (float P, int epoch);
 /* Scheduled sampling in its parallel form (Bengio et al. 2015; Duckworth et
  * al. 2019): after a forward of batch, inputs [n, stride] gets the batch's
  * tokens with each word input (steps 1 … length − 1) replaced, with
  * probability p, by a word drawn from that forward's p(y_{t−1}), the word the
  * model would have fed itself.  A draw of <end> or another special token
  * keeps the reference word. */
-/* Its probability p in epoch epoch (from 0) of a run asking for P: rising
- * linearly from 0 in the first epoch to P in the fifth and after, so that
- * the model's words are fed in once they are worth feeding. */
-float _gaze_scheduled_sampling_prob (float P, int epoch);
 void _gaze_decoder_work_sample_inputs (const GazeDecoder *dec, const GazeDecoderWork *work,
                                        const GazeDecoderBatch *batch, float p, GazeRng *rng,
                                        int *inputs);

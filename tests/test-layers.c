@@ -799,8 +799,9 @@ main (int argc, char **argv)
   g_test_add_func ("/decoder/hard-pathwise", test_decoder_hard_pathwise);
   g_test_add_func ("/decoder/hard-row-weights", test_decoder_hard_row_weights);
   g_test_add_func ("/decoder/hard-mixed", test_decoder_hard_mixed);
-  /* Last, so that the draws of the global generator the checks above were
-   * tuned on stay as they were. */
+  /* Last: the checks above draw their weights from the global generator,
+   * and a kink of ReLU between a weight's two finite-difference points would
+   * fail them, so their draws stay those they have always had. */
   g_test_add_func ("/decoder/soft-inputs", test_decoder_soft_inputs);
   g_test_add_func ("/decoder/sample-inputs", test_decoder_sample_inputs);
   return g_test_run ();
