@@ -98,7 +98,7 @@ gaze_cli_train (int argc, char **argv)
   double reinforce = config.reinforce_weight;
   gint64 seed = (gint64) config.seed;
   gboolean resume = FALSE, force = FALSE, mirror = FALSE, normalise_grid = FALSE;
-  gboolean annotation_channels = FALSE;
+  gboolean annotation_channels = FALSE, centre_grid = FALSE;
   GOptionEntry entries[] = {
     { "encoder", 0, 0, G_OPTION_ARG_FILENAME, &encoder_path, "The TFLite encoder", "FILE" },
     { "images", 0, 0, G_OPTION_ARG_FILENAME, &images_dir, "The Flickr8k photos", "DIR" },
@@ -169,6 +169,9 @@ gaze_cli_train (int argc, char **argv)
     { "normalise-grid", 0, 0, G_OPTION_ARG_NONE, &normalise_grid,
       "Standardise each grid channel by its mean and deviation over the training photos "
       "before the squeeze (the model written holds it folded into the squeeze)", NULL },
+    { "centre-grid", 0, 0, G_OPTION_ARG_NONE, &centre_grid,
+      "Subtract each photo's mean over its cells from every cell of its grid before the squeeze "
+      "(the model written does it on every photo)", NULL },
     { "baseline", 0, 0, G_OPTION_ARG_STRING, &baseline,
       "Self-critical training's baseline: greedy (default) or mean (of the other samples)",
       "KIND" },
@@ -216,6 +219,9 @@ gaze_cli_train (int argc, char **argv)
   config.seed = (guint64) seed;
   config.resume = resume;
   config.normalise_grid = normalise_grid;
+  config.centre_grid = centre_grid;
+  if (centre_grid && normalise_grid)
+    return gaze_cli_fail ("train: --centre-grid and --normalise-grid do not combine: choose one");
   config.attention = attention != NULL && strcmp (attention, "hard") == 0 ? GAZE_ATTENTION_HARD
                                                                            : GAZE_ATTENTION_SOFT;
   config.command = command;

@@ -75,6 +75,15 @@ _gaze_checkpoint_read (const char *path, const GazeModel *model, GazeAdam *adam,
                    "differ from these options)", path);
       return FALSE;
     }
+  if (saved->dec->centre_cells != model->dec->centre_cells)
+    {
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH,
+                   "%s: the checkpoint's weights are for %s grids, not %s ones: resume with the "
+                   "centring it was trained with (--centre-grid)", path,
+                   saved->dec->centre_cells ? "centred" : "raw",
+                   model->dec->centre_cells ? "centred" : "raw");
+      return FALSE;
+    }
   int dims[1] = { (int) adam->n };
   const float *m = gaze_model_file_get_tensor (file, "adam.m", 1, dims, error);
   const float *v = m ? gaze_model_file_get_tensor (file, "adam.v", 1, dims, error) : NULL;

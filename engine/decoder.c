@@ -99,15 +99,22 @@ _gaze_decoder_init_params (GazeDecoder *dec, GazeRng *rng)
 
 /* ── Pieces shared by training and inference ───────────────────────────────── */
 
-/* Per image: a = relu(W_sq f + b) [U,L,D]; h0, c0 = tanh(W mean(a) + b) [U,H];
- * pa = W_a a + b [U,L,A].  abar [U,D] keeps the mean for the backward pass. */
+/* Per image: a = relu(W_sq f + b) [U,L,D], or with centred cells relu(W_sq
+ * (f − f̄) + b); h0, c0 = tanh(W mean(a) + b) [U,H]; pa = W_a a + b [U,L,A].
+ * abar [U,D] keeps the mean for the backward pass. */
 static void
 images_forward (const GazeDecoder *dec, GazePool *pool, int U, const float *features,
                 const float *amask, float *a, float *abar, float *h0, float *c0, float *pa)
 {
   const GazeDecoderSizes *s = &dec->sizes;
   const int L = s->cells, D = s->squeeze;
-  _gaze_linear_forward (pool, a, features, dec->p.squeeze_w, dec->p.squeeze_b, U * L, s->channels, D);
+  if (dec->centre_cells)
+    {
+      _gaze_linear_forward (pool, a, features, dec->p.squeeze_w, NULL, U * L, s->channels, D);
+      _gaze_cell_centring_forward (a, dec->p.squeeze_b, U, L, D);
+    }
+  else
+    _gaze_linear_forward (pool, a, features, dec->p.squeeze_w, dec->p.squeeze_b, U * L, s->channels, D);
   _gaze_relu_forward (a, a, (gsize) U * L * D);
   /* Dropout on the annotation vectors: everything downstream, the mean that
    * starts the LSTM included, reads the same dropped a_i. */
@@ -577,7 +584,13 @@ images_backward (const GazeDecoder *dec, GazeDecoderWork *w, GazeDecoderViews *g
     for (gsize i = 0; i < (gsize) U * L * D; i++)
       w->da[i] *= w->amask[i];
   _gaze_relu_backward (w->dsq, w->da, w->a, (gsize) U * L * D);
-  _gaze_linear_backward (w->pool, NULL, g->squeeze_w, g->squeeze_b, w->dsq, w->features, dec->p.squeeze_w,
+  float *dsq_bias = g->squeeze_b;
+  if (dec->centre_cells)
+    {
+      _gaze_cell_centring_backward (w->dsq, g->squeeze_b, U, L, D);
+      dsq_bias = NULL;
+    }
+  _gaze_linear_backward (w->pool, NULL, g->squeeze_w, dsq_bias, w->dsq, w->features, dec->p.squeeze_w,
                    U * L, s->channels, D);
 }
 

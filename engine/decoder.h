@@ -70,6 +70,10 @@ typedef struct {
 
 typedef struct {
   GazeDecoderSizes sizes;
+  /* TRUE: the squeeze reads each photo's grid centred over its cells,
+   * a_i = relu(W (f_i − mean_j f_j) + b), so that what every cell of the
+   * photo shares is left out of the annotations (hyperparameter grid=centred). */
+  gboolean centre_cells;
   GazeTensorInfo tensors[GAZE_N_PARAMS];
   gsize n_params;
   float *params;

@@ -375,6 +375,12 @@ typedef struct {
    * grids; the checkpoint holds the unfolded weights, and an init model's
    * are unfolded with this run's statistics. */
   gboolean normalise_grid;
+  /* Centre each photo's grid over its cells, f_i − mean_j f_j, before the
+   * squeeze (FALSE; an init model that centres keeps doing so).  Unlike
+   * normalise_grid it depends on the photo, so the model written does it
+   * too, on every photo it reads (hyperparameter grid=centred); the two
+   * do not combine. */
+  gboolean centre_grid;
   float lambda;     /* doubly stochastic regularisation λ (1) */
   float entropy_weight; /* hard attention: λ_e (0.01) */
   float reinforce_weight; /* hard attention: λ_r, the REINFORCE term's weight (eq. 12) (1) */

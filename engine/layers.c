@@ -34,6 +34,50 @@ _gaze_linear_backward (GazePool *pool, float *din, float *dweight, float *dbias,
       }
 }
 
+/* ── Centring over the cells ───────────────────────────────────────────────── */
+
+/* Each photo's mean over its L rows, into mean [O]. */
+static void
+cell_mean (float *mean, const float *x, int L, int out_dim)
+{
+  memset (mean, 0, sizeof (float) * out_dim);
+  for (int i = 0; i < L; i++)
+    for (int o = 0; o < out_dim; o++)
+      mean[o] += x[(gsize) i * out_dim + o];
+  for (int o = 0; o < out_dim; o++)
+    mean[o] /= (float) L;
+}
+
+void
+_gaze_cell_centring_forward (float *x, const float *bias, int U, int L, int out_dim)
+{
+  g_autofree float *mean = g_new (float, out_dim);
+  for (int u = 0; u < U; u++)
+    {
+      float *xu = x + (gsize) u * L * out_dim;
+      cell_mean (mean, xu, L, out_dim);
+      for (int i = 0; i < L; i++)
+        for (int o = 0; o < out_dim; o++)
+          xu[(gsize) i * out_dim + o] += bias[o] - mean[o];
+    }
+}
+
+void
+_gaze_cell_centring_backward (float *dx, float *dbias, int U, int L, int out_dim)
+{
+  g_autofree float *mean = g_new (float, out_dim);
+  for (int u = 0; u < U; u++)
+    {
+      float *du = dx + (gsize) u * L * out_dim;
+      cell_mean (mean, du, L, out_dim);
+      for (int o = 0; o < out_dim; o++)
+        dbias[o] += mean[o] * (float) L;
+      for (int i = 0; i < L; i++)
+        for (int o = 0; o < out_dim; o++)
+          du[(gsize) i * out_dim + o] -= mean[o];
+    }
+}
+
 /* ── Pointwise ─────────────────────────────────────────────────────────────── */
 
 void

@@ -86,6 +86,17 @@ void _gaze_linear_forward (GazePool *pool, float *out, const float *in, const fl
 void _gaze_linear_backward (GazePool *pool, float *din, float *dweight, float *dbias, const float *dout,
                       const float *in, const float *weight, int n, int in_dim, int out_dim);
 
+/* ── Centring over the cells: each photo's linear layer on f_i − mean_j f_j ─── */
+
+/* x [U, L, O] holds W f_i without the bias, L cells a photo: x_i ← x_i − x̄ + b,
+ * which is W (f_i − f̄) + b, the layer applied to the photo's centred grid
+ * without copying it (W is linear). */
+void _gaze_cell_centring_forward (float *x, const float *bias, int U, int L, int out_dim);
+/* In place on dx (the gradient of the centred x): db += Σ_i dx_i, then
+ * dx_i ← dx_i − mean_j dx_j, the gradient of W f_i for the linear layer's
+ * backward, which needs no bias gradient of its own (Σ_i of it is 0). */
+void _gaze_cell_centring_backward (float *dx, float *dbias, int U, int L, int out_dim);
+
 /* ── Pointwise non-linearities (in place allowed: out == in) ───────────────── */
 
 void _gaze_relu_forward (float *out, const float *in, gsize n);

@@ -8,7 +8,8 @@
  *   encoder.name      e.g. mobilenet_v2_1.0_224_quant
  *   encoder.sha256    of the .tflite file the features came from
  *   hyperparameters   key=value lines: the sizes (channels squeeze embed hidden
- *                     attn cells) and the training settings
+ *                     attn cells), the training settings and grid=centred when
+ *                     the squeeze reads each photo's grid centred over its cells
  *   training.*, dev.* the command, wall time, best epoch and dev scores
  */
 #include "model.h"
@@ -188,6 +189,8 @@ average_mismatch (const GazeModel *a, const GazeModel *b)
     return "the sizes differ";
   if (a->attention != b->attention)
     return "one has soft attention, the other hard";
+  if (a->dec->centre_cells != b->dec->centre_cells)
+    return "one centres each photo's grid, the other does not";
   if (strcmp (gaze_model_get_encoder_sha256 (a), gaze_model_get_encoder_sha256 (b)) != 0)
     return "they were trained on different encoders";
   for (int w = 0; w < gaze_vocab_get_size (a->vocab); w++)
@@ -241,22 +244,30 @@ gaze_model_average (const GazeModel *const *models, int n, GError **error)
   return mean;
 }
 
-/* "key=value" lines → the value of key as an int in [lo, hi], or −1. */
-static int
-hyper_int (const char *hyper, const char *key, int lo, int hi)
+/* "key=value" lines → the value of key (a new string), or NULL. */
+static char *
+hyper_value (const char *hyper, const char *key)
 {
   g_auto (GStrv) lines = g_strsplit (hyper, "\n", -1);
   gsize klen = strlen (key);
   for (char **l = lines; *l != NULL; l++)
     if (strncmp (*l, key, klen) == 0 && (*l)[klen] == '=')
-      {
-        char *end = NULL;
-        long v = strtol (*l + klen + 1, &end, 10);
-        if (end == *l + klen + 1 || *end != '\0' || v < lo || v > hi)
-          return -1;
-        return (int) v;
-      }
-  return -1;
+      return g_strdup (*l + klen + 1);
+  return NULL;
+}
+
+/* … the value of key as an int in [lo, hi], or −1. */
+static int
+hyper_int (const char *hyper, const char *key, int lo, int hi)
+{
+  g_autofree char *value = hyper_value (hyper, key);
+  if (value == NULL)
+    return -1;
+  char *end = NULL;
+  long v = strtol (value, &end, 10);
+  if (end == value || *end != '\0' || v < lo || v > hi)
+    return -1;
+  return (int) v;
 }
 
 GazeModel *
@@ -316,7 +327,21 @@ _gaze_model_from_file (const GazeModelFile *file, const char *path, GError **err
       return NULL;
     }
 
+  /* How the grid reaches the squeeze: absent or folded standardisation read
+   * it raw; centred models centre it.  Anything else is a model this Gaze
+   * would run wrongly. */
+  g_autofree char *grid = hyper_value (hyper, "grid");
+  if (grid != NULL && strcmp (grid, "centred") != 0 && strcmp (grid, "standardised_folded") != 0)
+    {
+      gaze_vocab_free (vocab);
+      g_autofree char *shown = g_strescape (grid, NULL);
+      g_set_error (error, GAZE_ERROR, GAZE_ERROR_CORRUPT,
+                   "%s: unknown grid preprocessing '%.32s' in the hyperparameters", where, shown);
+      return NULL;
+    }
+
   GazeDecoder *dec = _gaze_decoder_new (&sizes);
+  dec->centre_cells = grid != NULL && strcmp (grid, "centred") == 0;
   for (int k = 0; k < GAZE_N_PARAMS; k++)
     {
       const GazeTensorInfo *t = &dec->tensors[k];

@@ -262,8 +262,10 @@ record_scores (GazeModel *model, const GazeScores *s, int beam, int epoch)
   gaze_model_set_meta (model, "training.best_epoch", e);
 }
 
+/* centred: the decoder centres each photo's grid (grid=centred, which a
+ * model reading the line acts on; every other line is a record). */
 static char *
-hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
+hyperparameters_string (const GazeDecoderSizes *s, gboolean centred, const GazeTrainConfig *c)
 {
   char lr[G_ASCII_DTOSTR_BUF_SIZE], decay[G_ASCII_DTOSTR_BUF_SIZE];
   char dropout[G_ASCII_DTOSTR_BUF_SIZE], lambda[G_ASCII_DTOSTR_BUF_SIZE];
@@ -315,14 +317,16 @@ hyperparameters_string (const GazeDecoderSizes *s, const GazeTrainConfig *c)
                           c->attention == GAZE_ATTENTION_HARD ? "\n" : "", smoothing, scheduled,
                           annotation,
                           c->mirrored != NULL ? "augment=mirror\n" : "",
-                          c->normalise_grid ? "grid=standardised_folded\n" : "");
+                          c->normalise_grid ? "grid=standardised_folded\n"
+                          : centred         ? "grid=centred\n"
+                                            : "");
 }
 
 /* The hyperparameters, with self-critical training's own when it is on. */
 static char *
-training_description (const GazeDecoderSizes *s, const GazeTrainConfig *c)
+training_description (const GazeDecoderSizes *s, gboolean centred, const GazeTrainConfig *c)
 {
-  g_autofree char *base = hyperparameters_string (s, c);
+  g_autofree char *base = hyperparameters_string (s, centred, c);
   if (!c->scst)
     return g_steal_pointer (&base);
   char mix[G_ASCII_DTOSTR_BUF_SIZE + 20] = "", retrieval[G_ASCII_DTOSTR_BUF_SIZE + 20] = "";
@@ -514,7 +518,8 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
       || (c->scst && c->scst_baseline == GAZE_SCST_BASELINE_MEAN && c->scst_samples < 2)
       || !(c->scst_mix >= 0.0f) || (c->scst_mix > 0.0f && !c->scst)
       || !(c->scst_retrieval >= 0.0f) || (c->scst_retrieval > 0.0f && !c->scst)
-      || (c->scst_retrieval > 0.0f && scst_batch_images (c) < 2))
+      || (c->scst_retrieval > 0.0f && scst_batch_images (c) < 2)
+      || (c->centre_grid && c->normalise_grid))
     {
       g_set_error (error, GAZE_ERROR, GAZE_ERROR_INVALID, "invalid training options");
       return FALSE;
@@ -532,6 +537,13 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
           g_set_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH,
                        "the initial model expects %d cells × %d channels, the feature cache "
                        "holds %d × %d", is->cells, is->channels, tr->cells, tr->channels);
+          return FALSE;
+        }
+      if (c->init->dec->centre_cells && c->normalise_grid)
+        {
+          g_set_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH,
+                       "the initial model centres each photo's grid, which does not combine "
+                       "with standardised grids");
           return FALSE;
         }
       int n = gaze_vocab_get_size (c->init->vocab);
@@ -570,6 +582,7 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
       return FALSE;
     }
   tr->dec = _gaze_decoder_new (&sizes);
+  tr->dec->centre_cells = c->centre_grid || (c->init != NULL && c->init->dec->centre_cells);
   _gaze_rng_seed (&tr->rng, c->seed);
   _gaze_decoder_init_params (tr->dec, &tr->rng);
   if (c->init != NULL)
@@ -577,7 +590,7 @@ trainer_init (Trainer *tr, const GazeTrainConfig *c, const GazeDataset *train_fu
   if (c->normalise_grid)
     trainer_standardise_grids (tr);
   tr->model = _gaze_model_new (tr->dec, vocab, c->attention, c->encoder_name, c->encoder_sha256);
-  g_autofree char *hyper = training_description (&sizes, c);
+  g_autofree char *hyper = training_description (&sizes, tr->dec->centre_cells, c);
   gaze_model_set_meta (tr->model, "hyperparameters", hyper);
   if (c->command != NULL)
     gaze_model_set_meta (tr->model, "training.command", c->command);

@@ -132,7 +132,7 @@ test_identity (void)
   g_assert_cmpstr (got, ==, want);
 }
 
-/* Models that do not share sizes, vocabulary, attention or encoder. */
+/* Models that do not share sizes, vocabulary, attention, encoder or grid centring. */
 static void
 test_mismatch (void)
 {
@@ -146,6 +146,9 @@ test_mismatch (void)
   g_autoptr (GazeModel) other_sizes
     = _gaze_model_new (dec, gaze_vocab_new (words, G_N_ELEMENTS (words), NULL),
                        GAZE_ATTENTION_SOFT, "test", "00");
+
+  g_autoptr (GazeModel) centred = random_model (1, GAZE_ATTENTION_SOFT, "00");
+  centred->dec->centre_cells = TRUE;
 
   const char *renamed[G_N_ELEMENTS (words)];
   memcpy (renamed, words, sizeof words);
@@ -163,6 +166,7 @@ test_mismatch (void)
     { other_encoder, "different encoders" },
     { other_sizes, "the sizes differ" },
     { other_words, "the vocabularies differ" },
+    { centred, "one centres each photo's grid" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {

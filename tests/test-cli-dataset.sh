@@ -112,6 +112,8 @@ expect_error "scheduled sampling above 1" "an option is out of range" \
   --dataset "$datasets/karpathy.json" --scheduled-sampling 1.5
 expect_error "channels without dropout" "--annotation-dropout-channels needs --annotation-dropout P" \
   --dataset "$datasets/karpathy.json" --annotation-dropout-channels
+expect_error "centred and standardised grids" "--centre-grid and --normalise-grid do not combine" \
+  --dataset "$datasets/karpathy.json" --centre-grid --normalise-grid
 
 [ $failures -eq 0 ] || exit 1
 echo "ok"

@@ -105,6 +105,50 @@ test_linear (void)
   g_free (dx), g_free (dw), g_free (db);
 }
 
+/* ── Centring over the cells ───────────────────────────────────────────────── */
+
+typedef struct {
+  int U, L, O;
+  float *x, *b, *r, *y;
+} CentringCase;
+
+static double
+centring_loss (gpointer p)
+{
+  CentringCase *c = p;
+  gsize n = (gsize) c->U * c->L * c->O;
+  memcpy (c->y, c->x, sizeof (float) * n);
+  _gaze_cell_centring_forward (c->y, c->b, c->U, c->L, c->O);
+  return dot (c->r, c->y, n);
+}
+
+static void
+test_cell_centring (void)
+{
+  CentringCase c = { .U = 2, .L = 4, .O = 3 };
+  const gsize n = (gsize) c.U * c.L * c.O;
+  c.x = random_array (n, 1.0f);
+  c.b = random_array (c.O, 1.0f);
+  c.r = random_array (n, 1.0f);
+  c.y = g_new (float, n);
+  /* Each photo's output, less the bias, has mean 0 over its cells. */
+  centring_loss (&c);
+  for (int u = 0; u < c.U; u++)
+    for (int o = 0; o < c.O; o++)
+      {
+        double m = 0.0;
+        for (int i = 0; i < c.L; i++)
+          m += c.y[((gsize) u * c.L + i) * c.O + o] - c.b[o];
+        g_assert_cmpfloat (fabs (m), <, 1e-5);
+      }
+  g_autofree float *dx = g_memdup2 (c.r, sizeof (float) * n);
+  g_autofree float *db = g_new0 (float, c.O);
+  _gaze_cell_centring_backward (dx, db, c.U, c.L, c.O);
+  check_gradient ("centring.x", centring_loss, &c, c.x, dx, n);
+  check_gradient ("centring.bias", centring_loss, &c, c.b, db, c.O);
+  g_free (c.x), g_free (c.b), g_free (c.r), g_free (c.y);
+}
+
 /* ── Pointwise ─────────────────────────────────────────────────────────────── */
 
 typedef struct {
@@ -543,6 +587,7 @@ typedef struct {
   const float *row_weight;
   const int *forced; /* hard attention's cells */
   const int *inputs; /* the words fed in instead of the tokens (scheduled sampling) */
+  gboolean centre;   /* the squeeze on each photo's grid centred over its cells */
 } DecoderCheck;
 
 /* Three captions of two images, sorted longest first. */
@@ -589,6 +634,7 @@ check_decoder_with (const DecoderCheck *k)
   float *features;
   decoder_case_init (&c, &features);
   c.batch.inputs = k->inputs;
+  c.dec->centre_cells = k->centre;
   c.opt = (GazeDecoderOptions) { .attention = k->attention, .dropout = k->dropout,
                                  .annotation_dropout = k->annotation_dropout,
                                  .annotation_dropout_by_channel = k->by_channel, .lambda = 1.0f,
@@ -619,17 +665,33 @@ check_decoder_with (const DecoderCheck *k)
       c.batch.inputs = k->inputs;
       loss = decoder_loss (&c);
     }
+  if (k->centre)
+    {
+      /* So must the centring; and what all cells of a photo share cannot:
+       * the same vector added to every cell of a grid changes nothing. */
+      c.dec->centre_cells = FALSE;
+      g_assert_cmpfloat (fabs (decoder_loss (&c) - loss), >, 1e-4);
+      c.dec->centre_cells = TRUE;
+      const int L = c.dec->sizes.cells, C = c.dec->sizes.channels;
+      g_autofree float *saved = g_memdup2 (features, sizeof (float) * 2 * L * C);
+      for (int i = 0; i < L; i++)
+        for (int ch = 0; ch < C; ch++)
+          features[(gsize) i * C + ch] += 0.5f + 0.25f * (float) ch;
+      g_assert_cmpfloat (fabs (decoder_loss (&c) - loss), <, 1e-5 * fabs (loss));
+      memcpy (features, saved, sizeof (float) * 2 * L * C);
+      loss = decoder_loss (&c);
+    }
   float *grads = g_new0 (float, c.dec->n_params);
   _gaze_decoder_backward (c.dec, c.work, &c.opt, grads);
   for (int t_k = 0; t_k < GAZE_N_PARAMS; t_k++)
     {
       const GazeTensorInfo *t = &c.dec->tensors[t_k];
       g_autofree char *what = g_strdup_printf (
-          "decoder(%s, dropout %.1f, annotation dropout %.1f%s%s%s, ε %.1f).%s",
+          "decoder(%s, dropout %.1f, annotation dropout %.1f%s%s%s%s, ε %.1f).%s",
           k->attention == GAZE_ATTENTION_HARD ? "hard" : "soft", k->dropout,
           k->annotation_dropout, k->by_channel ? " by channel" : "",
-          k->row_weight ? ", weighted" : "", k->inputs ? ", own inputs" : "", k->smoothing,
-          t->name);
+          k->row_weight ? ", weighted" : "", k->inputs ? ", own inputs" : "",
+          k->centre ? ", centred grids" : "", k->smoothing, t->name);
       check_gradient (what, decoder_loss, &c, c.dec->params + t->offset, grads + t->offset,
                       t->size);
     }
@@ -692,6 +754,15 @@ test_decoder_soft_inputs (void)
   };
   check_decoder_with (&(DecoderCheck) { .attention = GAZE_ATTENTION_SOFT, .dropout = 0.5f,
                                         .inputs = inputs });
+}
+
+/* The squeeze on centred grids, a_i = relu(W (f_i − f̄) + b), with dropout
+ * on the annotations too. */
+static void
+test_decoder_soft_centred (void)
+{
+  check_decoder_with (&(DecoderCheck) { .attention = GAZE_ATTENTION_SOFT, .dropout = 0.5f,
+                                        .annotation_dropout = 0.2f, .centre = TRUE });
 }
 
 /* The words fed in are drawn from the forward's p(y_{t−1}): with the output
@@ -804,5 +875,7 @@ main (int argc, char **argv)
    * fail them, so their draws stay those they have always had. */
   g_test_add_func ("/decoder/soft-inputs", test_decoder_soft_inputs);
   g_test_add_func ("/decoder/sample-inputs", test_decoder_sample_inputs);
+  g_test_add_func ("/layers/cell-centring", test_cell_centring);
+  g_test_add_func ("/decoder/soft-centred", test_decoder_soft_centred);
   return g_test_run ();
 }

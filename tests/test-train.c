@@ -264,18 +264,30 @@ stop_after_first_epoch (const GazeTrainStatus *status, gpointer user_data)
 /* With dropout on the annotation vectors too (of values, or of whole
  * channels), or scheduled sampling, whose masks and words come from the same
  * generator, so the checkpoint must carry its state; or on standardised
- * grids, whose checkpoint holds the weights as trained. */
+ * grids, whose checkpoint holds the weights as trained; or on grids centred
+ * over each photo's cells, which the model itself does and records. */
 typedef struct {
   float annotation_dropout;
   gboolean normalise_grid;
   gboolean by_channel;
   float scheduled_sampling;
+  gboolean centre_grid;
 } ResumeCase;
+
+/* Resuming out's checkpoint with c is refused, in one line. */
+static void
+assert_resume_mismatch (Fixture *f, const GazeTrainConfig *c, const char *out)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_false (gaze_train (c, f->train, f->dev, f->cache, out, NULL, NULL, NULL, &error));
+  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH);
+  g_assert_null (strchr (error->message, '\n'));
+}
 
 static void
 test_resume (Fixture *f, gconstpointer data)
 {
-  static const ResumeCase plain_case = { 0.0f, FALSE, FALSE, 0.0f };
+  static const ResumeCase plain_case = { 0.0f, FALSE, FALSE, 0.0f, FALSE };
   const ResumeCase *t = data != NULL ? data : &plain_case;
   const float annotation_dropout = t->annotation_dropout;
   GazeTrainConfig c;
@@ -284,6 +296,7 @@ test_resume (Fixture *f, gconstpointer data)
   c.annotation_dropout_by_channel = t->by_channel;
   c.scheduled_sampling = t->scheduled_sampling;
   c.normalise_grid = t->normalise_grid;
+  c.centre_grid = t->centre_grid;
   g_autofree char *straight_path = g_build_filename (f->dir, "straight.gzm", NULL);
   g_assert_true (gaze_train (&c, f->train, f->dev, f->cache, straight_path, NULL, NULL, NULL,
                              NULL));
@@ -299,9 +312,52 @@ test_resume (Fixture *f, gconstpointer data)
                           "annotation_dropout_unit=channel\n") != NULL) == t->by_channel);
   g_assert_true ((strstr (gaze_model_get_meta (kept, "hyperparameters"), "scheduled_sampling=0.5\n")
                   != NULL) == (t->scheduled_sampling > 0.0f));
-  if (annotation_dropout > 0.0f || t->normalise_grid || t->scheduled_sampling > 0.0f)
+  g_assert_true ((strstr (gaze_model_get_meta (kept, "hyperparameters"), "grid=centred\n")
+                  != NULL) == t->centre_grid);
+  g_assert_true (kept->dec->centre_cells == t->centre_grid);
+  if (t->centre_grid)
     {
-      /* The dropout, the standardisation or the model's own words change what is learnt. */
+      /* The model written centres too, and so does one fine-tuned from it
+       * without asking; standardisation, which cannot fold a centred
+       * squeeze, is refused beside it. */
+      g_autoptr (GazeModel) best = gaze_model_load (straight_path, NULL);
+      g_assert_nonnull (best);
+      g_assert_true (best->dec->centre_cells);
+      /* A grid preprocessing this Gaze does not know is refused, not run raw. */
+      g_autoptr (GazeModelFile) file = _gaze_model_to_file (best, FALSE);
+      g_autofree char *odd = g_strdup (gaze_model_get_meta (best, "hyperparameters"));
+      memcpy (strstr (odd, "grid=centred"), "grid=rotated", strlen ("grid=centred"));
+      gaze_model_file_set_meta (file, "hyperparameters", odd);
+      g_autoptr (GError) unknown = NULL;
+      g_assert_null (_gaze_model_from_file (file, "odd.gzm", &unknown));
+      g_assert_error (unknown, GAZE_ERROR, GAZE_ERROR_CORRUPT);
+      g_assert_nonnull (strstr (unknown->message, "unknown grid preprocessing"));
+      GazeTrainConfig tune = c;
+      tune.centre_grid = FALSE;
+      tune.init = best;
+      tune.epochs = 1;
+      g_autofree char *tuned_path = g_build_filename (f->dir, "tuned.gzm", NULL);
+      g_assert_true (gaze_train (&tune, f->train, f->dev, f->cache, tuned_path, NULL, NULL, NULL,
+                                 NULL));
+      g_autoptr (GazeModel) tuned = gaze_model_load (tuned_path, NULL);
+      g_assert_true (tuned->dec->centre_cells);
+      g_autoptr (GError) refused = NULL;
+      tune.normalise_grid = TRUE;
+      g_assert_false (gaze_train (&tune, f->train, f->dev, f->cache, tuned_path, NULL, NULL, NULL,
+                                  &refused));
+      g_assert_error (refused, GAZE_ERROR, GAZE_ERROR_MISMATCH);
+      g_clear_error (&refused);
+      tune.init = NULL;
+      tune.centre_grid = TRUE;
+      g_assert_false (gaze_train (&tune, f->train, f->dev, f->cache, tuned_path, NULL, NULL, NULL,
+                                  &refused));
+      g_assert_error (refused, GAZE_ERROR, GAZE_ERROR_INVALID);
+    }
+  if (annotation_dropout > 0.0f || t->normalise_grid || t->scheduled_sampling > 0.0f
+      || t->centre_grid)
+    {
+      /* The dropout, the standardisation, the model's own words or the
+       * centring change what is learnt. */
       g_autofree float *plain = train_run (f, "plain.gzm", 3, FALSE, &n0);
       g_assert_cmpuint (n0, ==, n1);
       g_assert_true (memcmp (plain, straight, n1 * sizeof (float)) != 0);
@@ -334,12 +390,19 @@ test_resume (Fixture *f, gconstpointer data)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   c.resume = TRUE;
-  /* Its weights are for one kind of grid: resumed on the other, it is refused … */
-  c.normalise_grid = !t->normalise_grid;
-  g_assert_false (gaze_train (&c, f->train, f->dev, f->cache, out, NULL, NULL, NULL, &error));
-  g_assert_error (error, GAZE_ERROR, GAZE_ERROR_MISMATCH);
-  g_assert_null (strchr (error->message, '\n'));
-  c.normalise_grid = t->normalise_grid;
+  /* Its weights are for one kind of grid: resumed on another, it is refused … */
+  if (!t->centre_grid)
+    {
+      GazeTrainConfig other = c;
+      other.normalise_grid = !t->normalise_grid;
+      assert_resume_mismatch (f, &other, out);
+    }
+  if (!t->normalise_grid)
+    {
+      GazeTrainConfig other = c;
+      other.centre_grid = !t->centre_grid;
+      assert_resume_mismatch (f, &other, out);
+    }
   /* … and resumed as it was trained, from its epoch-1 checkpoint, it ends
    * exactly where the uninterrupted run did. */
   g_assert_true (gaze_train (&c, f->train, f->dev, f->cache, out, NULL, NULL, NULL, NULL));
@@ -958,10 +1021,11 @@ main (int argc, char **argv)
   g_test_add_func ("/train/overfit-hard", test_overfit_hard);
   g_test_add ("/train/deterministic", Fixture, NULL, fixture_setup, test_deterministic,
               fixture_teardown);
-  static const ResumeCase annotation_dropout = { 0.3f, FALSE, FALSE, 0.0f };
-  static const ResumeCase annotation_channels = { 0.3f, FALSE, TRUE, 0.0f };
-  static const ResumeCase normalised = { 0.0f, TRUE, FALSE, 0.0f };
-  static const ResumeCase scheduled = { 0.0f, FALSE, FALSE, 0.5f };
+  static const ResumeCase annotation_dropout = { 0.3f, FALSE, FALSE, 0.0f, FALSE };
+  static const ResumeCase annotation_channels = { 0.3f, FALSE, TRUE, 0.0f, FALSE };
+  static const ResumeCase normalised = { 0.0f, TRUE, FALSE, 0.0f, FALSE };
+  static const ResumeCase scheduled = { 0.0f, FALSE, FALSE, 0.5f, FALSE };
+  static const ResumeCase centred = { 0.0f, FALSE, FALSE, 0.0f, TRUE };
   g_test_add ("/train/resume", Fixture, NULL, fixture_setup, test_resume, fixture_teardown);
   g_test_add ("/train/resume-annotation-dropout", Fixture, &annotation_dropout, fixture_setup,
               test_resume, fixture_teardown);
@@ -970,6 +1034,8 @@ main (int argc, char **argv)
   g_test_add ("/train/resume-scheduled-sampling", Fixture, &scheduled, fixture_setup, test_resume,
               fixture_teardown);
   g_test_add ("/train/resume-normalised-grid", Fixture, &normalised, fixture_setup, test_resume,
+              fixture_teardown);
+  g_test_add ("/train/resume-centred-grid", Fixture, &centred, fixture_setup, test_resume,
               fixture_teardown);
   g_test_add ("/train/scst-resume", Fixture, &scst_soft, fixture_setup, test_scst_resume,
               fixture_teardown);
