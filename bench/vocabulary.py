@@ -2,7 +2,7 @@
 far a model's captions say what a photo's references agree on.
 
     python3 bench/vocabulary.py TOKENS DEV_SPLIT references
-    python3 bench/vocabulary.py TOKENS DEV_SPLIT agreement NAME=RESULTS.json...
+    python3 bench/vocabulary.py TOKENS DEV_SPLIT agreement NAME RESULTS.json...
 
 Captions are normalised as gaze_text_normalize() does for ASCII text:
 lowercased, punctuation deleted, split on white space.  A word is "agreed" for
@@ -55,8 +55,7 @@ def print_agreement(refs, results):
           f"| agreed words said somewhere (of {len(everywhere)}) "
           f"| the agreed words most often missed (in how many photos) |")
     print("|---|---|---|---|---|")
-    for arg in results:
-        name, path = arg.split("=", 1)
+    for name, path in zip(results[::2], results[1::2]):
         said = agreed_total = unsupported = total = 0
         somewhere = set()
         missed = collections.Counter()
@@ -73,7 +72,8 @@ def print_agreement(refs, results):
             missed.update(agreed - hits)
             unsupported += sum(1 for w in caption if count[w] == 0)
             total += len(caption)
-        most = ", ".join(f"{w} ({n})" for w, n in missed.most_common(8))
+        # Ties in alphabetical order, so that the list is the same every run.
+        most = ", ".join(f"{w} ({n})" for w, n in sorted(missed.items(), key=lambda x: (-x[1], x[0]))[:8])
         print(f"| {name} | {100 * said / agreed_total:.1f} % "
               f"| {100 * unsupported / total:.1f} % | {len(somewhere)} | {most} |")
 

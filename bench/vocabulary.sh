@@ -36,7 +36,7 @@ for model in "$@"; do
         END { if (b4 == "") exit 1; printf "| %s | %s | %s | %s | %s |\n", name, v, w, b4, c }' ||
       { echo "$model: gaze-cli eval at beam $beam failed" >&2; exit 1; }
   done
-  named+=("$name, beam 3=$results/$name-3.json")
+  named+=("$name, beam 3" "$results/$name-3.json")
 done
 echo
 "$python" bench/vocabulary.py "$tokens" "$dev" agreement "${named[@]}"
