@@ -2,7 +2,7 @@
 far a model's captions say what a photo's references agree on.
 
     python3 bench/vocabulary.py TOKENS DEV_SPLIT references
-    python3 bench/vocabulary.py TOKENS DEV_SPLIT agreement NAME RESULTS.json...
+    python3 bench/vocabulary.py TOKENS DEV_SPLIT agreement NAME RESULTS.json [NAME RESULTS.json]...
 
 Captions are normalised as gaze_text_normalize() does for ASCII text:
 lowercased, punctuation deleted, split on white space.  A word is "agreed" for
