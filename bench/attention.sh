@@ -13,22 +13,16 @@ set -euo pipefail
 bench_eval_setup "$@"
 set -- "${models[@]}"
 
-# The figures of one gaze-cli eval run: BLEU-4 CIDEr-D peak change faithfulness words.
+# The figures of one gaze-cli eval run: BLEU-4 CIDEr-D peak change faithfulness words length.
 figures() {
   "$build/app/gaze-cli" eval --model "$1" --images "$2" --captions "$flickr/Flickr8k.token.txt" \
-      --split-file "$3" --beam 3 2>/dev/null | awk '
-    /^BLEU-1/ { b4 = $8 }
-    /^CIDEr-D/ { c = $2 }
-    /^attention:/ { p = $5; d = $(NF - 3); sub(/,$/, "", d) }
-    /^faithfulness/ { f = $2 }
-    /^vocabulary:/ { v = $2 }
-    END { if (b4 == "") exit 1; print b4, c, p, d, f, v }'
+      --split-file "$3" --beam 3 2>/dev/null | bench_eval_figures
 }
 
 echo "| model | dev BLEU-4 | dev CIDEr-D | dev peak α | dev α change | dev faithfulness | dev words | photos peak α | photos α change | photos faithfulness |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for model in "$@"; do
-  read -r b4 cider peak change faith words < <(figures "$model" "$flickr/images" \
+  read -r b4 cider peak change faith words _ < <(figures "$model" "$flickr/images" \
       "$flickr/Flickr_8k.devImages.txt") || { echo "$model: gaze-cli eval failed" >&2; exit 1; }
   read -r _ _ ppeak pchange pfaith _ < <(figures "$model" "$shared/data/photos" "$photos") \
       || { echo "$model: gaze-cli eval on the photos failed" >&2; exit 1; }

@@ -58,3 +58,16 @@ bench_eval_setup() {
   trap 'rm -f "$photos"' EXIT
   (cd "$shared/data/photos" && ls -- *.jpg) > "$photos"
 }
+
+# bench_eval_figures: reads what gaze-cli eval printed on stdin and prints one
+# line, "BLEU-4 CIDEr-D peak change faithfulness words length" (length: words
+# a caption); fails when the output holds no scores.
+bench_eval_figures() {
+  awk '
+    /^BLEU-1/ { b4 = $8 }
+    /^CIDEr-D/ { c = $2 }
+    /^attention:/ { p = $5; d = $(NF - 3); sub(/,$/, "", d) }
+    /^faithfulness/ { f = $2 }
+    /^vocabulary:/ { v = $2; w = $(NF - 3) }
+    END { if (b4 == "") exit 1; print b4, c, p, d, f, v, w }'
+}

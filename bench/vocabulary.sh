@@ -27,14 +27,11 @@ named=()
 for model in "$@"; do
   name=$(basename "$model")
   for beam in 1 3 5; do
-    "$build/app/gaze-cli" eval --model "$model" --images "$flickr/images" --captions "$tokens" \
-        --split-file "$dev" --beam "$beam" --out "$results/$name-$beam.json" 2>/dev/null |
-      awk -v name="$name, beam $beam" '
-        /^BLEU-1/ { b4 = $8 }
-        /^CIDEr-D/ { c = $2 }
-        /^vocabulary:/ { v = $2; w = $(NF - 3) }
-        END { if (b4 == "") exit 1; printf "| %s | %s | %s | %s | %s |\n", name, v, w, b4, c }' ||
+    read -r b4 cider _ _ _ words length < <("$build/app/gaze-cli" eval --model "$model" \
+        --images "$flickr/images" --captions "$tokens" --split-file "$dev" --beam "$beam" \
+        --out "$results/$name-$beam.json" 2>/dev/null | bench_eval_figures) ||
       { echo "$model: gaze-cli eval at beam $beam failed" >&2; exit 1; }
+    echo "| $name, beam $beam | $words | $length | $b4 | $cider |"
   done
   named+=("$name, beam 3" "$results/$name-3.json")
 done
